@@ -1,0 +1,166 @@
+# loopscope — build, test, demo, benchmark, install.
+#
+#   make            build build/bin/loopscope, build/lib/libloopscope.so, BPF objects and skeletons
+#   make check      build and run every test (unit tests under ASan+UBSan, integration tests)
+#   make demo       profile the bundled demo server under load and write a report
+#   make bench      overhead and speed benchmarks (results: docs/performance.md)
+#   make install PREFIX=/usr/local
+#   make clean
+#
+# Missing Debian packages are installed by mk/deps.sh (the one list of them).
+
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+LLVM_STRIP ?= llvm-strip
+V         ?= @
+
+PKGS      := libbpf libelf libuv libcjson libunwind
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $(WARN) -MMD -MP
+INCLUDES   = -I. -I$(BUILD)/bpf
+SANITIZE  := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+# pkg-config runs only once the packages are there (mk/deps.sh runs first).
+pc_cflags = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+pc_libs   = $(shell pkg-config --libs libbpf libelf libuv libcjson 2>/dev/null)
+
+# ---- sources --------------------------------------------------------------------------------
+AGENT_SRCS     := $(wildcard agent/*.c)
+# Pure agent pieces (no interposers) that the collector and unit tests share.
+AGENT_SHARED   := agent/histogram.c
+CORE_SRCS      := $(wildcard collector/*.c) $(wildcard reports/*.c) $(AGENT_SHARED)
+CLI_SRCS       := $(wildcard cli/*.c)
+BPF_SRCS       := $(wildcard probes/*.bpf.c)
+UNIT_SRCS      := $(wildcard tests/unit/test_*.c)
+WORKLOAD_SRCS  := $(wildcard tests/workloads/*.c)
+REPORT_ASSETS  := $(wildcard reports/assets/*)
+
+AGENT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
+CORE_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+CLI_OBJS     := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+ASAN_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/embedded.o
+BPF_OBJS     := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS    := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+WORKLOADS    := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%)
+
+LOOPSCOPE := $(BUILD)/bin/loopscope
+AGENT_SO  := $(BUILD)/lib/libloopscope.so
+
+.SECONDARY:
+.PHONY: all deps check unit integration demo bench install clean workloads help
+.DEFAULT_GOAL := all
+
+all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# //'
+
+# Runs once per make invocation; every compile waits for it (order-only).
+deps:
+	$(V)mk/deps.sh
+
+# ---- BPF: vmlinux.h from the running kernel, objects, skeletons --------------------------------
+$(BUILD)/bpf/vmlinux.h: | deps
+	$(V)mkdir -p $(@D)
+	$(V)test -r /sys/kernel/btf/vmlinux || { echo "loopscope: this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE probes cannot be built" >&2; exit 1; }
+	$(V)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: probes/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard probes/*.h) | deps
+	@echo "  BPF     $@"
+	$(V)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/bpf -Iprobes -c $< -o $@.tmp
+	$(V)$(LLVM_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@echo "  SKEL    $@"
+	$(V)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# ---- the agent: a preload library that exports only its interposers ----------------------------
+$(BUILD)/agent-obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(V)$(CC) $(CFLAGS) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec $(INCLUDES) -c $< -o $@
+
+$(AGENT_SO): $(AGENT_OBJS) agent/exports.map
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(V)$(CC) -shared -o $@ $(AGENT_OBJS) -Wl,--version-script=agent/exports.map -Wl,-z,now -Wl,-z,relro \
+		-lunwind -lelf -ldl -lpthread
+
+# ---- the loopscope command ------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | deps $(BPF_SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(V)$(CC) $(CFLAGS) $(BASEFLAGS) $(INCLUDES) $(pc_cflags) -c $< -o $@
+
+# Report assets (viewer JS/CSS, gnuplot scripts) are compiled into the binary.
+$(BUILD)/gen/embedded.c: $(REPORT_ASSETS) mk/embed.sh
+	@mkdir -p $(@D)
+	$(V)mk/embed.sh $(REPORT_ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(@D)
+	$(V)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Ireports -c $< -o $@
+
+$(BUILD)/asan/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(@D)
+	$(V)$(CC) -O1 -g $(SANITIZE) -std=gnu11 -Wall -Wextra -Werror -Ireports -c $< -o $@
+
+$(LOOPSCOPE): $(CLI_OBJS) $(CORE_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(V)$(CC) -o $@ $(CLI_OBJS) $(CORE_OBJS) $(pc_libs) -lstdc++ -lm -lpthread
+
+# ---- unit tests: cmocka, under AddressSanitizer and UndefinedBehaviorSanitizer ---------------
+$(BUILD)/asan/%.o: %.c | deps $(BPF_SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC+SAN  $@"
+	$(V)$(CC) -O1 -g $(SANITIZE) $(BASEFLAGS) $(INCLUDES) $(pc_cflags) -c $< -o $@
+
+$(BUILD)/asan/libcore.a: $(ASAN_OBJS)
+	$(V)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
+	@mkdir -p $(@D)
+	@echo "  LD+SAN  $@"
+	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
+
+# ---- workloads with known behaviour (tests, demo, benchmarks) --------------------------------
+$(BUILD)/workloads/%: tests/workloads/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+		$$(pkg-config --cflags libuv) -o $@ $< -Wl,--as-needed $$(pkg-config --libs libuv) -lpthread -lm
+
+workloads: $(WORKLOADS)
+
+# ---- check, demo, bench ---------------------------------------------------------------------
+unit: $(UNIT_BINS)
+
+check: all unit workloads
+	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh))
+
+# Run one integration test: make integration T=name
+integration: all workloads
+	$(V)BUILD=$(BUILD) tests/run.sh tests/integration/$(T).sh
+
+demo: all workloads
+	$(V)BUILD=$(BUILD) tests/demo.sh
+
+bench: all workloads
+	$(V)BUILD=$(BUILD) tests/bench/run.sh
+
+# ---- install, clean -------------------------------------------------------------------------
+install: $(LOOPSCOPE) $(AGENT_SO)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(LOOPSCOPE) $(DESTDIR)$(PREFIX)/bin/loopscope
+	install -m 0755 $(AGENT_SO) $(DESTDIR)$(PREFIX)/lib/libloopscope.so
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+/* Internal interface between the agent's files. The agent is libloopscope.so, preloaded into a
+ * target process: hooks on the target's threads record raw facts into fixed memory without locks,
+ * and one thread of the agent's own turns them into records under LOOPSCOPE_DIR. */
+#ifndef LOOPSCOPE_AGENT_H
+#define LOOPSCOPE_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define AGENT_VERSION "0.1.0"
+#define AGENT_FORMAT_VERSION 1
+
+/* Settings from the environment (docs/session-format.md lists them), read once at load. */
+struct agent_config {
+	uint64_t block_ns;          /* LOOPSCOPE_BLOCK_MS, default 50 */
+	uint64_t interval_ns;       /* LOOPSCOPE_INTERVAL_MS, default 100 */
+	uint64_t tick_ns;           /* LOOPSCOPE_TICK_MS, watchdog period, default 10 */
+	uint64_t stack_interval_ns; /* LOOPSCOPE_STACK_MS, between stacks of one block, default 10 */
+	uint64_t delay_resolution_ns; /* the ideal timer's period, 10 ms as monitorEventLoopDelay */
+	unsigned max_stacks_per_block; /* LOOPSCOPE_MAX_STACKS, default 100 */
+	int signo;                  /* LOOPSCOPE_SIGNAL, default SIGRTMIN+6 */
+	bool debug;                 /* LOOPSCOPE_DEBUG: diagnostics on stderr */
+	bool disabled;              /* LOOPSCOPE_DISABLE: hooks pass straight through */
+	const char *dir;            /* LOOPSCOPE_DIR, or NULL: a private directory is made */
+};
+
+extern struct agent_config agent_cfg;
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every record (and of bpf_ktime_get_ns). */
+static inline uint64_t agent_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+pid_t agent_gettid(void);
+
+/* Diagnostics on stderr, only with LOOPSCOPE_DEBUG set. Never on a loop thread's hot path. */
+void agent_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* config.c */
+void agent_config_load(void);
+
+/* agent_thread.c: the agent's own thread. Started on first need (a loop or a pool task), from any
+ * thread; returns at once if it runs already. */
+void agent_thread_ensure(void);
+bool agent_thread_running(void);
+
+/* agent_thread.c: a "hist" record of a live histogram (skipped when empty). loop_id 0: none. */
+struct hist;
+void agent_write_hist(const char *name, uint32_t loop_id, const struct hist *live);
+
+/* Counters of what the agent had to drop; written with relaxed atomics from any thread. */
+struct agent_drops {
+	uint64_t loops;       /* loops beyond LOOPS_MAX */
+	uint64_t blocks;      /* block ring full */
+	uint64_t gc_events;   /* GC ring full */
+	uint64_t pool_tasks;  /* task table full: task not timed */
+	uint64_t stacks;      /* stack not captured in time */
+	uint64_t records;     /* record larger than the format buffer */
+	uint64_t write_bytes; /* bytes the disk refused (ENOSPC, EIO ...) */
+};
+extern struct agent_drops agent_drops;
+
+static inline void agent_drop(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,404 @@
+/* The agent's own thread, and the library's life: load (constructor), fork, exit (destructor).
+ * The thread starts on first need, never before (a process that never polls gets no thread and no
+ * file). Every tick it runs the watchdog and samples the thread pool; every interval it turns what
+ * the hooks recorded into records and flushes them. Signals are blocked in it: the target's
+ * signals go to the target's threads. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/loop.h"
+#include "agent/pool.h"
+#include "agent/v8.h"
+#include "agent/watchdog.h"
+#include "agent/writer.h"
+
+#define HIST_EVERY_INTERVALS 10 /* cumulative histograms once a second at the default interval */
+
+void epoll_hooks_init(void);
+
+static struct {
+	int started; /* 0 no, 1 yes (or starting), 2 could not start */
+	int stop;
+	pid_t pid; /* the process that started it: a fork child has none */
+	pthread_t thread;
+	uint64_t intervals;
+	uint64_t next_interval;
+	struct agent_drops drops_written;
+} agent;
+
+static struct hist scratch_hist;
+
+bool agent_thread_running(void)
+{
+	return __atomic_load_n(&agent.started, __ATOMIC_ACQUIRE) == 1 && agent.pid == getpid();
+}
+
+static void write_hist(const char *name, uint32_t loop_id, const struct hist *h)
+{
+	struct rec *r = rec_begin("hist", agent_now());
+	rec_str(r, "name", name);
+	if (loop_id)
+		rec_u64(r, "loop", loop_id);
+	rec_u64(r, "count", h->count);
+	rec_u64(r, "sum", h->sum);
+	rec_u64(r, "max", h->max);
+	rec_raw(r, "buckets", "[");
+	bool first = true;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		if (!h->counts[b])
+			continue;
+		rec_rawf(r, "%s[%u,%llu]", first ? "" : ",", b, (unsigned long long)h->counts[b]);
+		first = false;
+	}
+	rec_raw(r, NULL, "]");
+	rec_end(r);
+}
+
+/* Cumulative histograms: the collector keeps the last of each. */
+void agent_write_hist(const char *name, uint32_t loop_id, const struct hist *live)
+{
+	hist_snapshot(&scratch_hist, live);
+	if (scratch_hist.count)
+		write_hist(name, loop_id, &scratch_hist);
+}
+
+static void announce_loop(struct loop *l)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)l->tid);
+	l->agent.name[0] = 0;
+	if ((f = fopen(path, "re"))) {
+		if (fgets(l->agent.name, sizeof(l->agent.name), f))
+			l->agent.name[strcspn(l->agent.name, "\n")] = 0;
+		fclose(f);
+	}
+	struct loop_view v;
+	loop_read(l, &v);
+	l->agent.last_ts = v.first_ts;
+	struct rec *r = rec_begin("loop", v.first_ts);
+	rec_u64(r, "loop", l->id);
+	rec_i64(r, "tid", l->tid);
+	rec_i64(r, "epfd", l->epfd);
+	rec_str(r, "name", l->agent.name);
+	rec_bool(r, "main", l->tid == getpid());
+	rec_end(r);
+	l->agent.announced = true;
+}
+
+static void drain_events(struct loop *l)
+{
+	struct loop_block b;
+	struct gc_event g;
+	struct v8_heap heap;
+
+	while (loop_block_pop(l, &b)) {
+		struct rec *r = rec_begin("block", b.start + b.dur);
+		rec_u64(r, "loop", l->id);
+		rec_u64(r, "start", b.start);
+		rec_u64(r, "dur", b.dur);
+		rec_end(r);
+	}
+	while (loop_gc_pop(l, &g)) {
+		struct rec *r = rec_begin("gc", g.start + g.dur);
+		rec_u64(r, "loop", l->id);
+		rec_u64(r, "start", g.start);
+		rec_u64(r, "dur", g.dur);
+		rec_str(r, "kind", v8_gc_type_name(g.type));
+		rec_u64(r, "flags", g.flags);
+		rec_end(r);
+	}
+	if (v8_heap_read(l, &heap) && heap.ts != l->agent.last_heap_ts) {
+		l->agent.last_heap_ts = heap.ts;
+		struct rec *r = rec_begin("heap", heap.ts);
+		rec_u64(r, "loop", l->id);
+		rec_u64(r, "used", heap.used);
+		rec_u64(r, "total", heap.total);
+		rec_u64(r, "limit", heap.limit);
+		rec_u64(r, "external", heap.external);
+		rec_u64(r, "physical", heap.physical);
+		rec_u64(r, "malloced", heap.malloced);
+		rec_end(r);
+	}
+}
+
+/* One loop's figures for the interval that ends now. */
+static void loop_interval(struct loop *l, uint64_t now, bool final)
+{
+	static struct hist delay, busy;
+	struct loop_view v;
+
+	loop_read(l, &v);
+	uint64_t idle = loop_view_idle_at(&v, now);
+	uint64_t dt = now - l->agent.last_ts;
+	uint64_t d_idle = idle - l->agent.last_idle;
+	if (d_idle > dt)
+		d_idle = dt;
+
+	hist_snapshot(&delay, &l->delay);
+	hist_snapshot(&busy, &l->busy);
+	struct hist delay_now = delay, busy_now = busy;
+	hist_subtract(&delay, &l->agent.delay_prev);
+	hist_subtract(&busy, &l->agent.busy_prev);
+	l->agent.delay_prev = delay_now;
+	l->agent.busy_prev = busy_now;
+
+	/* A busy span still under way counts toward the interval's longest span. */
+	uint64_t busy_max = busy.max;
+	if (v.state == LOOP_BUSY && now - v.busy_start > busy_max)
+		busy_max = now - v.busy_start;
+
+	struct rec *r = rec_begin("interval", now);
+	rec_u64(r, "loop", l->id);
+	rec_u64(r, "dt", dt);
+	rec_u64(r, "busy", dt - d_idle);
+	rec_u64(r, "idle", d_idle);
+	rec_u64(r, "iterations", v.iterations - l->agent.last_iterations);
+	rec_u64(r, "polls", v.polls - l->agent.last_polls);
+	rec_u64(r, "delay_count", delay.count);
+	rec_u64(r, "delay_p50", hist_percentile(&delay, 50));
+	rec_u64(r, "delay_p99", hist_percentile(&delay, 99));
+	rec_u64(r, "delay_max", delay.max);
+	rec_u64(r, "busy_p99", hist_percentile(&busy, 99));
+	rec_u64(r, "busy_max", busy_max);
+	rec_end(r);
+
+	l->agent.last_ts = now;
+	l->agent.last_idle = idle;
+	l->agent.last_iterations = v.iterations;
+	l->agent.last_polls = v.polls;
+	drain_events(l);
+
+	if (final && v.state == LOOP_BUSY && now - v.busy_start >= agent_cfg.block_ns) {
+		/* A block still under way when the process ends. */
+		struct rec *b = rec_begin("block", now);
+		rec_u64(b, "loop", l->id);
+		rec_u64(b, "start", v.busy_start);
+		rec_u64(b, "dur", now - v.busy_start);
+		rec_bool(b, "open", true);
+		rec_end(b);
+	}
+}
+
+static void write_loop_hists(struct loop *l)
+{
+	agent_write_hist("busy", l->id, &l->busy);
+	agent_write_hist("delay", l->id, &l->delay);
+	agent_write_hist("gc_pause", l->id, &l->gc_pause);
+}
+
+static void write_proc(uint64_t now)
+{
+	struct rusage ru;
+	char buf[128];
+	unsigned long long size = 0, resident = 0;
+	FILE *f;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return;
+	if ((f = fopen("/proc/self/statm", "re"))) {
+		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	struct rec *r = rec_begin("proc", now);
+	rec_u64(r, "utime", (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u);
+	rec_u64(r, "stime", (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u);
+	rec_u64(r, "rss", resident * (uint64_t)sysconf(_SC_PAGESIZE));
+	rec_end(r);
+}
+
+static void write_drops_if_changed(uint64_t now, bool force)
+{
+	struct agent_drops d;
+	d.loops = __atomic_load_n(&agent_drops.loops, __ATOMIC_RELAXED);
+	d.blocks = __atomic_load_n(&agent_drops.blocks, __ATOMIC_RELAXED);
+	d.gc_events = __atomic_load_n(&agent_drops.gc_events, __ATOMIC_RELAXED);
+	d.pool_tasks = __atomic_load_n(&agent_drops.pool_tasks, __ATOMIC_RELAXED);
+	d.stacks = __atomic_load_n(&agent_drops.stacks, __ATOMIC_RELAXED);
+	d.records = __atomic_load_n(&agent_drops.records, __ATOMIC_RELAXED);
+	d.write_bytes = __atomic_load_n(&agent_drops.write_bytes, __ATOMIC_RELAXED);
+	if (!force && memcmp(&d, &agent.drops_written, sizeof(d)) == 0)
+		return;
+	agent.drops_written = d;
+	struct rec *r = rec_begin("drops", now);
+	rec_u64(r, "loops", d.loops);
+	rec_u64(r, "blocks", d.blocks);
+	rec_u64(r, "gc_events", d.gc_events);
+	rec_u64(r, "pool_tasks", d.pool_tasks);
+	rec_u64(r, "stacks", d.stacks);
+	rec_u64(r, "records", d.records);
+	rec_u64(r, "write_bytes", d.write_bytes);
+	rec_end(r);
+}
+
+/* Everything for the interval ending now; final: the process is ending. */
+static void write_interval(uint64_t now, bool final)
+{
+	bool hists = final || ++agent.intervals % HIST_EVERY_INTERVALS == 0;
+
+	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+		struct loop *l = &agent_loops[i];
+		int st = __atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE);
+		if ((st != SLOT_ACTIVE && st != SLOT_DEAD) || !l->agent.announced)
+			continue;
+		loop_interval(l, now, final);
+		if (hists || st == SLOT_DEAD)
+			write_loop_hists(l);
+		if (st == SLOT_DEAD) {
+			struct rec *r = rec_begin("loop_end", now);
+			rec_u64(r, "loop", l->id);
+			rec_end(r);
+			loop_slot_recycle(l);
+		}
+	}
+	pool_write_interval(now, hists);
+	write_proc(now);
+	write_drops_if_changed(now, final);
+	writer_flush();
+}
+
+static void recycle_stale(void)
+{
+	for (unsigned i = 0; i < LOOPS_MAX; i++)
+		if (__atomic_load_n(&agent_loops[i].slot_state, __ATOMIC_ACQUIRE) == SLOT_STALE)
+			loop_slot_recycle(&agent_loops[i]);
+}
+
+static void announce_new(void)
+{
+	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+		struct loop *l = &agent_loops[i];
+		int st = __atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE);
+		if ((st == SLOT_ACTIVE || st == SLOT_DEAD) && !l->agent.announced)
+			announce_loop(l);
+	}
+}
+
+static void write_runtime(uint64_t now)
+{
+	const char *version = v8_version();
+	if (!version)
+		return;
+	struct rec *r = rec_begin("v8", now);
+	rec_str(r, "version", version);
+	if (v8_heap_refusal())
+		rec_str(r, "heap_refused", v8_heap_refusal());
+	rec_end(r);
+}
+
+static void *agent_main(void *arg)
+{
+	struct timespec wake;
+	uint64_t now = agent_now();
+
+	pthread_setname_np(pthread_self(), "loopscope");
+	recycle_stale();
+	if (writer_open() < 0)
+		return NULL; /* nowhere to write: the hooks keep counting in memory, harmlessly */
+	watchdog_init();
+	pool_discover();
+	write_runtime(now);
+	agent.next_interval = now + agent_cfg.interval_ns;
+
+	while (!__atomic_load_n(&agent.stop, __ATOMIC_ACQUIRE)) {
+		now = agent_now();
+		recycle_stale();
+		announce_new();
+		pool_tick(now);
+		watchdog_tick(now);
+		if (now >= agent.next_interval) {
+			write_interval(now, false);
+			agent.next_interval += agent_cfg.interval_ns;
+			if (agent.next_interval <= now) /* we slept long (stopped, overloaded): catch up */
+				agent.next_interval = now + agent_cfg.interval_ns;
+		}
+		uint64_t next = now + (pool_active() ? POOL_TICK_NS : agent_cfg.tick_ns);
+		if (next > agent.next_interval)
+			next = agent.next_interval;
+		wake.tv_sec = (time_t)(next / 1000000000u);
+		wake.tv_nsec = (long)(next % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL) == EINTR)
+			;
+	}
+	now = agent_now();
+	announce_new();
+	write_interval(now, true);
+	write_runtime(now);
+	struct rec *r = rec_begin("end", now);
+	rec_str(r, "reason", "exit");
+	rec_end(r);
+	writer_close();
+	return NULL;
+}
+
+void agent_thread_ensure(void)
+{
+	int expect = 0;
+	sigset_t all, old;
+	pthread_attr_t attr;
+
+	if (__atomic_load_n(&agent.started, __ATOMIC_ACQUIRE) != 0)
+		return;
+	if (!__atomic_compare_exchange_n(&agent.started, &expect, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	agent.pid = getpid();
+	agent.stop = 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256u << 10);
+	int rc = pthread_create(&agent.thread, &attr, agent_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		__atomic_store_n(&agent.started, 2, __ATOMIC_RELEASE);
+}
+
+static void after_fork_child(void)
+{
+	/* The child has no agent thread: forget the parent's loops, file and pool, start afresh on
+	 * its own first loop. Nothing here touches the parent's file. */
+	__atomic_store_n(&agent.started, 0, __ATOMIC_RELEASE);
+	agent.intervals = 0;
+	memset(&agent.drops_written, 0, sizeof(agent.drops_written));
+	memset(&agent_drops, 0, sizeof(agent_drops));
+	writer_after_fork_child();
+	watchdog_after_fork_child();
+	loop_registry_after_fork_child();
+	pool_after_fork_child();
+}
+
+__attribute__((constructor)) static void agent_load(void)
+{
+	agent_config_load();
+	epoll_hooks_init();
+	if (agent_cfg.disabled)
+		return;
+	loop_registry_init();
+	v8_init();
+	pool_init();
+	pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+__attribute__((destructor)) static void agent_unload(void)
+{
+	struct timespec deadline;
+
+	if (!agent_thread_running())
+		return;
+	/* Let the agent thread write its last records; wait at most a second. */
+	__atomic_store_n(&agent.stop, 1, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 1;
+	if (pthread_timedjoin_np(agent.thread, NULL, &deadline) == 0)
+		__atomic_store_n(&agent.started, 0, __ATOMIC_RELEASE);
+}

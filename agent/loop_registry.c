@@ -1,0 +1,138 @@
+/* Which (thread, epoll fd) pairs are loops. Each thread keeps a tiny cache of the epoll fds it polls;
+ * a pair becomes a loop on its second poll and takes a free slot. A thread's exit marks its loops
+ * dead (a pthread key destructor), so the agent thread writes their last records and frees them. */
+#include "agent/loop.h"
+
+#include <string.h>
+
+#include "agent/agent.h"
+
+#define THREAD_CACHE 4
+#define REGISTER_AFTER_POLLS 2
+#define RETRY_EVERY_POLLS 64
+
+struct loop agent_loops[LOOPS_MAX];
+
+/* Per thread: the epoll fds this thread polls, how often, and their loop once registered.
+ * Initial-exec TLS: the agent is preloaded, so this lives in the static TLS block and costs a
+ * single load on the hot path. */
+struct thread_polls {
+	int epfd[THREAD_CACHE];
+	uint32_t count[THREAD_CACHE];
+	struct loop *loop[THREAD_CACHE];
+	unsigned next_victim;
+	bool exit_hook_set;
+};
+static __thread struct thread_polls tls_polls = {.epfd = {-1, -1, -1, -1}};
+
+static pthread_key_t exit_key;
+static bool exit_key_ok;
+static uint32_t next_loop_id;
+
+/* Thread exit: its loops are dead. Runs on the exiting thread. */
+static void on_thread_exit(void *unused)
+{
+	for (unsigned i = 0; i < THREAD_CACHE; i++) {
+		struct loop *l = tls_polls.loop[i];
+		if (l) {
+			__atomic_store_n(&l->slot_state, SLOT_DEAD, __ATOMIC_RELEASE);
+			tls_polls.loop[i] = NULL;
+			tls_polls.epfd[i] = -1;
+		}
+	}
+}
+
+void loop_registry_init(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+}
+
+static struct loop *take_slot(int epfd, uint64_t now)
+{
+	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+		struct loop *l = &agent_loops[i];
+		int expect = SLOT_FREE;
+		if (__atomic_load_n(&l->slot_state, __ATOMIC_RELAXED) != SLOT_FREE)
+			continue;
+		if (!__atomic_compare_exchange_n(&l->slot_state, &expect, SLOT_ACTIVE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		l->id = __atomic_add_fetch(&next_loop_id, 1, __ATOMIC_RELAXED);
+		l->tid = agent_gettid();
+		l->epfd = epfd;
+		l->thread = pthread_self();
+		l->registered_ts = now;
+		loop_start(l, now);
+		return l;
+	}
+	return NULL;
+}
+
+struct loop *loop_lookup(int epfd, uint64_t now)
+{
+	struct thread_polls *tp = &tls_polls;
+	unsigned i;
+
+	for (i = 0; i < THREAD_CACHE; i++)
+		if (tp->epfd[i] == epfd)
+			break;
+	if (i == THREAD_CACHE) {
+		/* A new epoll fd for this thread: replace a candidate that is not a loop. */
+		for (unsigned k = 0; k < THREAD_CACHE; k++) {
+			unsigned j = (tp->next_victim + k) % THREAD_CACHE;
+			if (!tp->loop[j]) {
+				i = j;
+				break;
+			}
+		}
+		if (i == THREAD_CACHE)
+			return NULL; /* four loops on one thread already: ignore a fifth */
+		tp->next_victim = (i + 1) % THREAD_CACHE;
+		tp->epfd[i] = epfd;
+		tp->count[i] = 0;
+	}
+	if (tp->loop[i]) {
+		/* A slot recycled after fork or exit is not ours any more. */
+		if (__atomic_load_n(&tp->loop[i]->slot_state, __ATOMIC_RELAXED) == SLOT_ACTIVE)
+			return tp->loop[i];
+		tp->loop[i] = NULL;
+		tp->count[i] = 0;
+	}
+	tp->count[i]++;
+	if (tp->count[i] < REGISTER_AFTER_POLLS ||
+	    (tp->count[i] > REGISTER_AFTER_POLLS && tp->count[i] % RETRY_EVERY_POLLS))
+		return NULL;
+
+	struct loop *l = take_slot(epfd, now);
+	if (!l) {
+		if (tp->count[i] == REGISTER_AFTER_POLLS)
+			agent_drop(&agent_drops.loops);
+		agent_thread_ensure(); /* it recycles stale slots */
+		return NULL;
+	}
+	tp->loop[i] = l;
+	if (!tp->exit_hook_set && exit_key_ok) {
+		pthread_setspecific(exit_key, (void *)1);
+		tp->exit_hook_set = true;
+	}
+	agent_thread_ensure();
+	return l;
+}
+
+void loop_registry_after_fork_child(void)
+{
+	for (unsigned i = 0; i < LOOPS_MAX; i++)
+		if (__atomic_load_n(&agent_loops[i].slot_state, __ATOMIC_RELAXED) != SLOT_FREE)
+			__atomic_store_n(&agent_loops[i].slot_state, SLOT_STALE, __ATOMIC_RELAXED);
+	memset(&tls_polls, 0, sizeof(tls_polls));
+	for (unsigned i = 0; i < THREAD_CACHE; i++)
+		tls_polls.epfd[i] = -1;
+	if (exit_key_ok)
+		pthread_setspecific(exit_key, NULL);
+}
+
+void loop_slot_recycle(struct loop *l)
+{
+	memset((char *)l + sizeof(l->slot_state), 0, sizeof(*l) - sizeof(l->slot_state));
+	__atomic_store_n(&l->slot_state, SLOT_FREE, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,266 @@
+/* Blocked-loop stacks. The agent thread notices a loop busy for longer than the block threshold and
+ * asks that thread for its stack with a real-time signal; the handler unwinds with libunwind (DWARF,
+ * and through JIT code, which has no unwind info, by frame pointers) into a fixed buffer. A thread
+ * asleep in a system call is not signalled (its sleep would end early with EINTR): its system call
+ * and user pc are read from /proc instead. Raw addresses only; the collector names them. */
+#include "agent/watchdog.h"
+
+#define UNW_LOCAL_ONLY
+#include <errno.h>
+#include <fcntl.h>
+#include <libunwind.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/loop.h"
+#include "agent/writer.h"
+
+#define STACK_MAX_FRAMES 128
+#define CAPTURE_WAIT_NS 20000000u /* give up on a thread that does not answer in 20 ms */
+#define MAPS_MIN_GAP_NS 1000000000u
+
+/* The one capture in flight: the agent thread asks (req), the handler answers (done). */
+static struct {
+	pid_t tid;
+	uint32_t req, done;
+	uint64_t ts;
+	unsigned n;
+	uint64_t ip[STACK_MAX_FRAMES];
+} cap;
+
+static int stack_signal;   /* 0: no handler installed */
+static uint64_t maps_hash; /* of the last maps record written */
+static uint64_t maps_ts;
+static char maps_buf[1 << 19];
+
+static void on_stack_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved_errno = errno;
+
+	if (si->si_code == SI_TKILL && si->si_pid == getpid() &&
+	    (pid_t)syscall(SYS_gettid) == __atomic_load_n(&cap.tid, __ATOMIC_RELAXED)) {
+		uint32_t req = __atomic_load_n(&cap.req, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&cap.done, __ATOMIC_RELAXED) != req) {
+			unw_cursor_t cursor;
+			unsigned n = 0;
+			if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) == 0) {
+				do {
+					unw_word_t ip;
+					if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+						break;
+					cap.ip[n++] = ip;
+				} while (n < STACK_MAX_FRAMES && unw_step(&cursor) > 0);
+			}
+			cap.n = n;
+			cap.ts = agent_now();
+			__atomic_store_n(&cap.done, req, __ATOMIC_RELEASE);
+		}
+	}
+	errno = saved_errno;
+}
+
+static bool handler_still_ours(void)
+{
+	struct sigaction cur;
+	return sigaction(stack_signal, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+	       cur.sa_sigaction == on_stack_signal;
+}
+
+void watchdog_init(void)
+{
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	/* Take the configured real-time signal, or the next one the target leaves alone. */
+	for (int k = 0; k <= SIGRTMAX - SIGRTMIN; k++) {
+		int sig = SIGRTMIN + (agent_cfg.signo - SIGRTMIN + k) % (SIGRTMAX - SIGRTMIN + 1);
+		struct sigaction old, sa;
+		if (sigaction(sig, NULL, &old) < 0 || old.sa_handler != SIG_DFL)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_stack_signal;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		if (sigaction(sig, &sa, NULL) == 0) {
+			stack_signal = sig;
+			return;
+		}
+	}
+	agent_debug("no free real-time signal: blocked-loop stacks are off");
+}
+
+int watchdog_signal(void)
+{
+	return stack_signal;
+}
+
+/* Read a small /proc file into buf; its length, or -1. */
+static ssize_t read_proc(const char *path, char *buf, size_t cap_bytes)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, cap_bytes - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+/* 'R' running, 'S' sleeping, 'D' disk wait, ...; 0 if unknown. */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	if (read_proc(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(1469598103934665603);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* The process's mappings, so the collector can name addresses after the process is gone. Written
+ * before the first stack and again when they changed (at most once a second). */
+void watchdog_write_maps(uint64_t now, bool force)
+{
+	int fd;
+	size_t len = 0;
+
+	if (!force && maps_ts && now - maps_ts < MAPS_MIN_GAP_NS)
+		return;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(fd, maps_buf + len, sizeof(maps_buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(maps_buf))
+			break;
+	}
+	close(fd);
+	maps_ts = now;
+	uint64_t h = fnv1a(maps_buf, len);
+	if (h == maps_hash)
+		return;
+	maps_hash = h;
+	struct rec *r = rec_begin("maps", now);
+	rec_strn(r, "text", maps_buf, len);
+	rec_end(r);
+}
+
+static void write_stack(struct loop *l, uint64_t block_start, uint64_t ts, char state, int nr,
+			const uint64_t *ip, unsigned n)
+{
+	char st[2] = {state ? state : '?', 0};
+
+	watchdog_write_maps(ts, maps_hash == 0);
+	struct rec *r = rec_begin("stack", ts);
+	rec_u64(r, "loop", l->id);
+	rec_i64(r, "tid", l->tid);
+	rec_u64(r, "block_start", block_start);
+	rec_str(r, "state", st);
+	if (nr >= 0)
+		rec_i64(r, "syscall", nr);
+	rec_raw(r, "frames", "[");
+	for (unsigned i = 0; i < n; i++)
+		rec_rawf(r, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)ip[i]);
+	rec_raw(r, NULL, "]");
+	rec_end(r);
+}
+
+/* A thread asleep in the kernel: its system call and user pc, without a signal. */
+static void capture_sleeping(struct loop *l, uint64_t block_start, char state)
+{
+	char path[64], buf[256];
+	long long nr;
+	unsigned long long args[6], sp, pc;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)l->tid);
+	if (read_proc(path, buf, sizeof(buf)) <= 0)
+		return;
+	if (sscanf(buf, "%lld %llx %llx %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1], &args[2],
+		   &args[3], &args[4], &args[5], &sp, &pc) == 9) {
+		uint64_t ip = pc;
+		write_stack(l, block_start, agent_now(), state, (int)nr, &ip, 1);
+	} else if (sscanf(buf, "%lld %llx %llx", &nr, &sp, &pc) == 3) {
+		uint64_t ip = pc; /* blocked, not in a system call: "-1 sp pc" */
+		write_stack(l, block_start, agent_now(), state, -1, &ip, 1);
+	}
+}
+
+static void capture_running(struct loop *l, uint64_t block_start)
+{
+	uint32_t req = cap.req + 1;
+	struct timespec pause = {0, 100000};
+
+	if (!stack_signal || !handler_still_ours())
+		return;
+	__atomic_store_n(&cap.tid, l->tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&cap.req, req, __ATOMIC_RELEASE);
+	if (syscall(SYS_tgkill, getpid(), l->tid, stack_signal) < 0)
+		return;
+	uint64_t deadline = agent_now() + CAPTURE_WAIT_NS;
+	while (__atomic_load_n(&cap.done, __ATOMIC_ACQUIRE) != req) {
+		if (agent_now() > deadline) {
+			agent_drop(&agent_drops.stacks);
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+	write_stack(l, block_start, cap.ts, 'R', -1, cap.ip, cap.n);
+}
+
+void watchdog_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+		struct loop *l = &agent_loops[i];
+		struct loop_view v;
+
+		if (__atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE || !l->agent.announced)
+			continue;
+		loop_read(l, &v);
+		if (v.state != LOOP_BUSY || now < v.busy_start + agent_cfg.block_ns)
+			continue;
+		if (l->agent.stack_block_start != v.busy_start) {
+			l->agent.stack_block_start = v.busy_start;
+			l->agent.stacks_this_block = 0;
+			l->agent.last_stack_ts = 0;
+		}
+		if (l->agent.stacks_this_block >= agent_cfg.max_stacks_per_block ||
+		    now < l->agent.last_stack_ts + agent_cfg.stack_interval_ns)
+			continue;
+		l->agent.stacks_this_block++;
+		l->agent.last_stack_ts = now;
+		char state = thread_state(l->tid);
+		if (state == 'R')
+			capture_running(l, v.busy_start);
+		else if (state)
+			capture_sleeping(l, v.busy_start, state);
+	}
+}
+
+void watchdog_after_fork_child(void)
+{
+	maps_hash = 0;
+	maps_ts = 0;
+	memset(&cap, 0, sizeof(cap));
+}

@@ -1,0 +1,19 @@
+/* Blocked-loop stacks: the agent thread's watchdog and the signal handler that unwinds a loop
+ * thread that has been busy past the block threshold. */
+#ifndef LOOPSCOPE_AGENT_WATCHDOG_H
+#define LOOPSCOPE_AGENT_WATCHDOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Agent thread, once: pick a free real-time signal and install the handler. */
+void watchdog_init(void);
+/* The signal in use, or 0 when none could be had. */
+int watchdog_signal(void);
+/* Agent thread, every tick: capture stacks of loops blocked past the threshold. */
+void watchdog_tick(uint64_t now);
+/* Write a "maps" record if the mappings changed (force: whatever the time since the last). */
+void watchdog_write_maps(uint64_t now, bool force);
+void watchdog_after_fork_child(void);
+
+#endif

@@ -1,0 +1,416 @@
+/* Record file of one process: LOOPSCOPE_DIR/agent-PID.jsonl (agent-PID.N.jsonl after an exec in the
+ * same process). Records are formatted into a scratch buffer, queued, and written with write(2) at
+ * each flush, so a process killed with SIGKILL leaves every record up to its last flush. */
+#include "agent/writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+
+#define SCRATCH_BYTES (512u << 10)
+#define QUEUE_BYTES (1u << 20)
+
+/* Agent-thread state (and the exit path's, once the agent thread has stopped). */
+static struct {
+	int dirfd, fd;
+	char dir[PATH_MAX];
+	char file[PATH_MAX];
+	size_t queued;
+	struct rec rec;
+} w = {.dirfd = -1, .fd = -1};
+
+static char scratch[SCRATCH_BYTES];
+static char queue[QUEUE_BYTES];
+
+static void put(struct rec *r, const char *s, size_t n)
+{
+	if (r->overflow || n > r->cap - r->len) {
+		r->overflow = true;
+		return;
+	}
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+}
+
+static void putc1(struct rec *r, char c)
+{
+	put(r, &c, 1);
+}
+
+static void vputf(struct rec *r, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (r->overflow)
+		return;
+	n = vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
+	if (n < 0 || (size_t)n >= r->cap - r->len)
+		r->overflow = true;
+	else
+		r->len += (size_t)n;
+}
+
+static void putf(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct rec *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vputf(r, fmt, ap);
+	va_end(ap);
+}
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped; bytes that are not valid
+ * UTF-8 are read as Latin-1, so every record parses whatever the target's strings hold. */
+static void put_json_string(struct rec *r, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	putc1(r, '"');
+	for (size_t i = 0; i < n && !r->overflow; i++) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			putc1(r, '\\');
+			putc1(r, (char)c);
+		} else if (c == '\n') {
+			put(r, "\\n", 2);
+		} else if (c == '\t') {
+			put(r, "\\t", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			putf(r, "\\u%04x", c);
+		} else if (c < 0x80) {
+			putc1(r, (char)c);
+		} else {
+			size_t len = utf8_len(p + i, n - i);
+			if (len) {
+				put(r, (const char *)p + i, len);
+				i += len - 1;
+			} else {
+				putf(r, "\\u%04x", c);
+			}
+		}
+	}
+	putc1(r, '"');
+}
+
+static void key(struct rec *r, const char *k)
+{
+	if (r->need_comma)
+		putc1(r, ',');
+	r->need_comma = true;
+	if (k) {
+		put_json_string(r, k, strlen(k));
+		putc1(r, ':');
+	}
+}
+
+struct rec *rec_begin(const char *type, uint64_t ts)
+{
+	struct rec *r = &w.rec;
+	r->buf = scratch;
+	r->cap = sizeof(scratch);
+	r->len = 0;
+	r->overflow = false;
+	r->need_comma = false;
+	putc1(r, '{');
+	rec_str(r, "type", type);
+	rec_u64(r, "ts", ts);
+	return r;
+}
+
+void rec_u64(struct rec *r, const char *k, uint64_t v)
+{
+	key(r, k);
+	putf(r, "%llu", (unsigned long long)v);
+}
+
+void rec_i64(struct rec *r, const char *k, int64_t v)
+{
+	key(r, k);
+	putf(r, "%lld", (long long)v);
+}
+
+void rec_f64(struct rec *r, const char *k, double v)
+{
+	key(r, k);
+	if (v != v || v > 1e300 || v < -1e300)
+		put(r, "null", 4);
+	else
+		putf(r, "%.6g", v);
+}
+
+void rec_bool(struct rec *r, const char *k, bool v)
+{
+	key(r, k);
+	if (v)
+		put(r, "true", 4);
+	else
+		put(r, "false", 5);
+}
+
+void rec_strn(struct rec *r, const char *k, const char *s, size_t n)
+{
+	key(r, k);
+	put_json_string(r, s, n);
+}
+
+void rec_str(struct rec *r, const char *k, const char *s)
+{
+	rec_strn(r, k, s ? s : "", s ? strlen(s) : 0);
+}
+
+void rec_hex(struct rec *r, const char *k, uint64_t v)
+{
+	key(r, k);
+	putf(r, "\"0x%llx\"", (unsigned long long)v);
+}
+
+void rec_raw(struct rec *r, const char *k, const char *json)
+{
+	if (k)
+		key(r, k);
+	put(r, json, strlen(json));
+}
+
+void rec_rawf(struct rec *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vputf(r, fmt, ap);
+	va_end(ap);
+}
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(w.fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			/* Full disk, I/O error: drop the rest and count it. The next flush tries again. */
+			__atomic_fetch_add(&agent_drops.write_bytes, n, __ATOMIC_RELAXED);
+			return;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+void writer_flush(void)
+{
+	if (w.fd >= 0 && w.queued)
+		write_all(queue, w.queued);
+	w.queued = 0;
+}
+
+void rec_end(struct rec *r)
+{
+	put(r, "}\n", 2);
+	if (r->overflow) {
+		agent_drop(&agent_drops.records);
+		return;
+	}
+	if (w.fd < 0)
+		return;
+	if (r->len > sizeof(queue) - w.queued)
+		writer_flush();
+	if (r->len > sizeof(queue)) {
+		write_all(r->buf, r->len);
+		return;
+	}
+	memcpy(queue + w.queued, r->buf, r->len);
+	w.queued += r->len;
+}
+
+/* The directory records go to: LOOPSCOPE_DIR (made 0700 if missing; refused if a symlink, not
+ * ours, or writable by others), else a new private directory under TMPDIR. */
+static int open_dir(void)
+{
+	struct stat st;
+	int fd;
+
+	if (agent_cfg.dir) {
+		if (strlen(agent_cfg.dir) >= sizeof(w.dir))
+			return -ENAMETOOLONG;
+		strcpy(w.dir, agent_cfg.dir);
+		if (mkdir(w.dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		if (!tmp || !*tmp)
+			tmp = "/tmp";
+		if (snprintf(w.dir, sizeof(w.dir), "%s/loopscope-%d-XXXXXX", tmp, (int)getpid()) >=
+		    (int)sizeof(w.dir))
+			return -ENAMETOOLONG;
+		if (!mkdtemp(w.dir))
+			return -errno;
+	}
+	fd = open(w.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+static void read_small_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*len = 0;
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+		if (*len >= cap - 1)
+			break;
+	}
+	buf[*len] = 0;
+	close(fd);
+}
+
+static void write_process_record(void)
+{
+	char exe[PATH_MAX], cmd[8192];
+	size_t cmdlen;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct timespec real;
+	uint64_t mono = agent_now();
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	exe[n > 0 ? n : 0] = 0;
+	read_small_file("/proc/self/cmdline", cmd, sizeof(cmd), &cmdlen);
+
+	struct rec *r = rec_begin("process", mono);
+	rec_u64(r, "version", AGENT_FORMAT_VERSION);
+	rec_str(r, "agent", AGENT_VERSION);
+	rec_i64(r, "pid", getpid());
+	rec_i64(r, "ppid", getppid());
+	rec_str(r, "exe", exe);
+	key(r, "cmdline");
+	putc1(r, '[');
+	for (size_t off = 0; off < cmdlen;) {
+		size_t len = strnlen(cmd + off, cmdlen - off);
+		if (off)
+			putc1(r, ',');
+		put_json_string(r, cmd + off, len);
+		off += len + 1;
+	}
+	putc1(r, ']');
+	rec_u64(r, "realtime_ns", (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec);
+	rec_u64(r, "block_ns", agent_cfg.block_ns);
+	rec_u64(r, "interval_ns", agent_cfg.interval_ns);
+	rec_u64(r, "delay_resolution_ns", agent_cfg.delay_resolution_ns);
+	rec_i64(r, "signal", agent_cfg.signo);
+	rec_u64(r, "page_size", (uint64_t)sysconf(_SC_PAGESIZE));
+	rec_u64(r, "clock_ticks", (uint64_t)sysconf(_SC_CLK_TCK));
+	char perf_map[64];
+	snprintf(perf_map, sizeof(perf_map), "/tmp/perf-%d.map", (int)getpid());
+	rec_str(r, "perf_map", perf_map);
+	rec_end(r);
+	writer_flush();
+}
+
+int writer_open(void)
+{
+	char name[64];
+	int fd = -1;
+
+	if (w.fd >= 0)
+		return 0;
+	if (w.dirfd < 0) {
+		w.dirfd = open_dir();
+		if (w.dirfd < 0) {
+			int err = w.dirfd;
+			w.dirfd = -1;
+			agent_debug("cannot use directory %s: %s", w.dir, strerror(-err));
+			return err;
+		}
+	}
+	for (int k = 0; k < 100 && fd < 0; k++) {
+		if (k == 0)
+			snprintf(name, sizeof(name), "agent-%d.jsonl", (int)getpid());
+		else
+			snprintf(name, sizeof(name), "agent-%d.%d.jsonl", (int)getpid(), k);
+		fd = openat(w.dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		int err = -errno;
+		agent_debug("cannot create a record file in %s: %s", w.dir, strerror(errno));
+		return err;
+	}
+	w.fd = fd;
+	snprintf(w.file, sizeof(w.file), "%s/%s", w.dir, name);
+	agent_debug("recording to %s", w.file);
+	write_process_record();
+	return 0;
+}
+
+bool writer_is_open(void)
+{
+	return w.fd >= 0;
+}
+
+void writer_close(void)
+{
+	writer_flush();
+	if (w.fd >= 0)
+		close(w.fd);
+	w.fd = -1;
+}
+
+void writer_after_fork_child(void)
+{
+	/* The parent's file stays the parent's: close our copy of the descriptor, write nothing. The
+	 * directory is shared by the process tree, so the child keeps it for its own file. */
+	if (w.fd >= 0)
+		close(w.fd);
+	w.fd = -1;
+	w.queued = 0;
+	w.file[0] = 0;
+}
+
+const char *writer_dir(void)
+{
+	return w.dir;
+}
+
+const char *writer_file(void)
+{
+	return w.file;
+}
