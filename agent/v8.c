@@ -49,12 +49,32 @@ const char *v8_gc_type_name(uint32_t type)
 	return i < sizeof(gc_type_names) / sizeof(gc_type_names[0]) ? gc_type_names[i] : "other";
 }
 
+/* V8 flags that name JIT frames for profilers, set before V8 starts (we run in a constructor, before
+ * node's main): a perf map in /tmp/perf-PID.map, interpreted functions with frames of their own.
+ * --perf-basic-prof also opens a V8 log file in the working directory; --logfile=/dev/null keeps it
+ * from littering there. Unlike NODE_OPTIONS (which refuses --logfile), this reaches every node
+ * process of the tree and needs no change to the command line. Only when asked (loopscope run). */
+#define JIT_NAMING_FLAGS "--perf-basic-prof --interpreted-frames-native-stack --logfile=/dev/null"
+
+static void set_jit_naming_flags(void)
+{
+	const char *want = getenv("LOOPSCOPE_NODE_FLAGS");
+	void (*set_flags)(const char *);
+
+	if (!want || strcmp(want, "1") != 0)
+		return;
+	set_flags = (void (*)(const char *))dlsym(RTLD_DEFAULT, "_ZN2v82V818SetFlagsFromStringEPKc");
+	if (set_flags)
+		set_flags(JIT_NAMING_FLAGS);
+}
+
 void v8_init(void)
 {
 	const char *(*get_version)(void) =
 		(const char *(*)(void))dlsym(RTLD_DEFAULT, "_ZN2v82V810GetVersionEv");
 	if (!get_version)
 		return; /* no V8 in this process */
+	set_jit_naming_flags();
 	v8.version = get_version();
 	v8.current = (void *(*)(void))dlsym(RTLD_DEFAULT, "_ZN2v87Isolate13TryGetCurrentEv");
 	if (!v8.current)

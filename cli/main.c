@@ -1,33 +1,67 @@
-/* loopscope: the command. Parses the subcommand and hands over; nothing else lives here. */
+/* loopscope: the command. Dispatches to a subcommand; nothing else lives here. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define LOOPSCOPE_VERSION "0.1.0"
+#include "cli/cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *line;
+} commands[] = {
+	{"run", cmd_run, "run     [-o DIR] [--block-ms N] [--duration S] [--load 'CMD'] [--no-bpf] -- CMD [ARGS...]"},
+	{"attach", cmd_attach, "attach  PID [-o DIR] [--duration S]"},
+	{"report", cmd_report, "report  DIR [-o FILE.html] [--format folded|speedscope|cpuprofile]"},
+	{"doctor", cmd_doctor, "doctor  DIR [--json]"},
+	{"check", cmd_check, "check   --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]"},
+};
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("loopscope: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool cli_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+	return isatty(fd) && !(nc && *nc);
+}
 
 static void usage(FILE *out)
 {
-	fputs("usage: loopscope COMMAND [OPTIONS]\n"
-	      "\n"
-	      "  run     [-o DIR] [--block-ms N] [--duration S] [--load 'CMD'] [--no-bpf] -- CMD [ARGS...]\n"
-	      "  attach  PID [-o DIR] [--duration S]\n"
-	      "  report  DIR [-o FILE.html] [--format folded|speedscope|cpuprofile]\n"
-	      "  doctor  DIR\n"
-	      "  check   --baseline DIR --current DIR [--max METRIC=LIMIT ...]\n"
-	      "\n"
-	      "  loopscope COMMAND --help   shows a command's options\n",
+	fputs("usage: loopscope COMMAND [OPTIONS]\n\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].line);
+	fputs("\n  loopscope COMMAND --help    a command's options\n"
+	      "  loopscope --version\n",
 	      out);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("loopscope %s\n", LOOPSCOPE_VERSION);
-		return 0;
+		return EXIT_OK;
 	}
-	fprintf(stderr, "loopscope: '%s' is not built yet in this version (see README.md: what works today)\n", argv[1]);
-	return 2;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (loopscope --help lists them)", argv[1]);
+	return EXIT_USAGE;
 }

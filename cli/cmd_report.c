@@ -1,0 +1,10 @@
+/* loopscope report: not built yet (see README.md, "What works today"). */
+#include "cli/cli.h"
+
+int cmd_report(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_error("'report' is not built yet in this version (README.md: what works today)");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,112 @@
+/* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, then collector/run.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "collector/run.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: loopscope run [OPTIONS] -- CMD [ARGS...]\n"
+	      "\n"
+	      "Runs CMD with the loopscope agent preloaded, records its event loops, thread pool, GC and\n"
+	      "blocked-loop stacks, and writes a session directory with summary.json and a diagnosis.\n"
+	      "CMD keeps the terminal; Ctrl-C stops it gracefully and the session is still written.\n"
+	      "\n"
+	      "  -o, --output DIR      session directory (default ./loopscope-DATE-TIME; must be new or empty)\n"
+	      "      --duration S      stop CMD after S seconds (SIGINT, then SIGTERM, then SIGKILL, 3 s apart)\n"
+	      "      --load 'CMD'      once the target listens on a TCP port, run this shell command (its\n"
+	      "                        output is shown; $LOOPSCOPE_PORT holds the port); stop the target\n"
+	      "                        when it ends\n"
+	      "      --block-ms N      a busy span of at least N ms is a block (default 50)\n"
+	      "      --hz N            CPU sampling rate of the probes (default 99)\n"
+	      "      --no-bpf          agent only: no eBPF probes\n"
+	      "      --no-node-flags   do not turn on V8's --perf-basic-prof --interpreted-frames-native-stack\n"
+	      "                        in node processes (JavaScript frames are then unnamed)\n"
+	      "  -q, --quiet           no progress line and no diagnosis on stderr\n"
+	      "  -h, --help            this text\n"
+	      "\n"
+	      "Exit status: CMD's own when it failed (128+N if killed by signal N), else the load command's\n"
+	      "when it failed, else 0. 2: bad usage; 3: could not set up; 126/127: CMD could not be run.\n"
+	      "\n"
+	      "Example:\n"
+	      "  loopscope run --load 'wrk -t1 -c20 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n",
+	      out);
+}
+
+static int parse_number(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!*s || *end || v < min || v > max) {
+		cli_error("%s wants a number from %g to %g, not '%s'", opt, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_NONODE };
+	static const struct option opts[] = {
+		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
+		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
+		{"hz", required_argument, 0, O_HZ},     {"no-bpf", no_argument, 0, O_NOBPF},
+		{"no-node-flags", no_argument, 0, O_NONODE}, {"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},          {0},
+	};
+	struct run_opts o = {.hz = 99};
+	double v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case O_DURATION:
+			if (parse_number("--duration", optarg, 0.001, 1e7, &v) < 0)
+				return EXIT_USAGE;
+			o.duration_s = v;
+			break;
+		case O_LOAD:
+			o.load = optarg;
+			break;
+		case O_BLOCK:
+			if (parse_number("--block-ms", optarg, 1, 3600000, &v) < 0)
+				return EXIT_USAGE;
+			o.block_ms = (unsigned)v;
+			break;
+		case O_HZ:
+			if (parse_number("--hz", optarg, 1, 10000, &v) < 0)
+				return EXIT_USAGE;
+			o.hz = (unsigned)v;
+			break;
+		case O_NOBPF:
+			o.no_bpf = true;
+			break;
+		case O_NONODE:
+			o.no_node_flags = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("run needs a command: loopscope run [OPTIONS] -- CMD [ARGS...]");
+		return EXIT_USAGE;
+	}
+	o.argv = argv + optind;
+	return run_session(&o);
+}

@@ -1,0 +1,564 @@
+/* Reads a session directory: session.json and every agent-PID.jsonl, one JSON record per line, into
+ * the in-memory model of session.h. Unknown record types and keys are skipped (later versions add
+ * them); an unfinished last line is a process killed mid-write; anything else malformed is an error
+ * that names the file and line. */
+#include "collector/session.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void vec_init(struct vec *v, size_t elem)
+{
+	memset(v, 0, sizeof(*v));
+	v->elem = elem;
+}
+
+void *vec_push(struct vec *v)
+{
+	if (v->len == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		void *d = realloc(v->data, cap * v->elem);
+		if (!d) {
+			fputs("loopscope: out of memory\n", stderr);
+			abort();
+		}
+		v->data = d;
+		v->cap = cap;
+	}
+	void *e = (char *)v->data + v->len++ * v->elem;
+	memset(e, 0, v->elem);
+	return e;
+}
+
+void *vec_at(const struct vec *v, size_t i)
+{
+	return (char *)v->data + i * v->elem;
+}
+
+void vec_free(struct vec *v)
+{
+	free(v->data);
+	v->data = NULL;
+	v->len = v->cap = 0;
+}
+
+static void errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t u64(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+		return 0;
+	if (v->valuedouble >= 18446744073709551615.0)
+		return UINT64_MAX;
+	return (uint64_t)v->valuedouble;
+}
+
+static double f64(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool flag(const cJSON *o, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		abort();
+	return d;
+}
+
+struct s_loop *process_loop(struct s_process *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->loops.len; i++) {
+		struct s_loop *l = vec_at(&p->loops, i);
+		if (l->id == id)
+			return l;
+	}
+	return NULL;
+}
+
+static struct s_loop *loop_of(struct s_process *p, const cJSON *rec)
+{
+	uint32_t id = (uint32_t)u64(rec, "loop");
+	struct s_loop *l = process_loop(p, id);
+	if (l || !id)
+		return l;
+	/* Records of a loop whose "loop" record we did not see (attach window): make it. */
+	l = vec_push(&p->loops);
+	l->id = id;
+	vec_init(&l->intervals, sizeof(struct s_interval));
+	vec_init(&l->blocks, sizeof(struct s_block));
+	vec_init(&l->stacks, sizeof(struct s_stack));
+	vec_init(&l->gcs, sizeof(struct s_gc));
+	vec_init(&l->heaps, sizeof(struct s_heap));
+	return l;
+}
+
+/* A "hist" record into h. false on a malformed bucket list. */
+static bool read_hist(const cJSON *rec, struct s_hist *out)
+{
+	const cJSON *buckets = cJSON_GetObjectItemCaseSensitive(rec, "buckets");
+	const cJSON *b;
+
+	if (!cJSON_IsArray(buckets))
+		return false;
+	memset(&out->h, 0, sizeof(out->h));
+	cJSON_ArrayForEach(b, buckets)
+	{
+		const cJSON *i = cJSON_GetArrayItem(b, 0), *c = cJSON_GetArrayItem(b, 1);
+		if (!cJSON_IsNumber(i) || !cJSON_IsNumber(c) || i->valuedouble < 0 || i->valuedouble >= HIST_BUCKETS ||
+		    c->valuedouble < 0)
+			return false;
+		out->h.counts[(unsigned)i->valuedouble] += (uint64_t)c->valuedouble;
+	}
+	out->h.count = u64(rec, "count");
+	out->h.sum = u64(rec, "sum");
+	out->h.max = u64(rec, "max");
+	out->present = true;
+	return true;
+}
+
+static bool read_stack(const cJSON *rec, struct s_loop *l)
+{
+	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(rec, "frames"), *f;
+	const char *state = str(rec, "state");
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(rec, "syscall");
+	int n = cJSON_GetArraySize(frames);
+
+	if (!cJSON_IsArray(frames) || n > 4096)
+		return false;
+	struct s_stack *s = vec_push(&l->stacks);
+	s->ts = u64(rec, "ts");
+	s->block_start = u64(rec, "block_start");
+	s->state = state && *state ? state[0] : '?';
+	s->syscall = cJSON_IsNumber(sc) ? (int)sc->valuedouble : -1;
+	s->frames = calloc((size_t)n + 1, sizeof(uint64_t));
+	if (!s->frames)
+		abort();
+	cJSON_ArrayForEach(f, frames)
+	{
+		if (!cJSON_IsString(f))
+			return false;
+		s->frames[s->nframes++] = strtoull(f->valuestring, NULL, 16);
+	}
+	return true;
+}
+
+/* One record into p. false if it is malformed in a way that matters. */
+static bool apply_record(struct s_process *p, const cJSON *rec)
+{
+	const char *type = str(rec, "type");
+	uint64_t ts = u64(rec, "ts");
+	struct s_loop *l;
+
+	if (!type)
+		return false;
+	if (ts) {
+		if (!p->start_ts || ts < p->start_ts)
+			p->start_ts = ts;
+		if (ts > p->end_ts)
+			p->end_ts = ts;
+	}
+	if (!strcmp(type, "process")) {
+		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rec, "cmdline"), *a;
+		p->pid = (int)u64(rec, "pid");
+		p->ppid = (int)u64(rec, "ppid");
+		free(p->exe);
+		p->exe = xstrdup(str(rec, "exe"));
+		p->realtime_ns = u64(rec, "realtime_ns");
+		p->block_ns = u64(rec, "block_ns");
+		p->interval_ns = u64(rec, "interval_ns");
+		p->delay_resolution_ns = u64(rec, "delay_resolution_ns");
+		free(p->perf_map);
+		p->perf_map = xstrdup(str(rec, "perf_map"));
+		if (cJSON_IsArray(argv) && !p->argv) {
+			p->argv = calloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(char *));
+			if (!p->argv)
+				abort();
+			cJSON_ArrayForEach(a, argv) p->argv[p->argc++] = xstrdup(cJSON_IsString(a) ? a->valuestring : "");
+		}
+	} else if (!strcmp(type, "v8")) {
+		free(p->v8_version);
+		p->v8_version = xstrdup(str(rec, "version"));
+		if (str(rec, "heap_refused")) {
+			free(p->heap_refused);
+			p->heap_refused = xstrdup(str(rec, "heap_refused"));
+		}
+	} else if (!strcmp(type, "loop")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		l->tid = (int)u64(rec, "tid");
+		l->epfd = (int)u64(rec, "epfd");
+		snprintf(l->name, sizeof(l->name), "%s", str(rec, "name") ? str(rec, "name") : "");
+		l->main = flag(rec, "main");
+		l->first_ts = ts;
+		if (!l->last_ts)
+			l->last_ts = ts;
+	} else if (!strcmp(type, "interval")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		struct s_interval *iv = vec_push(&l->intervals);
+		iv->ts = ts;
+		iv->dt = u64(rec, "dt");
+		iv->busy = u64(rec, "busy");
+		iv->idle = u64(rec, "idle");
+		iv->iterations = u64(rec, "iterations");
+		iv->polls = u64(rec, "polls");
+		iv->delay_count = u64(rec, "delay_count");
+		iv->delay_p50 = u64(rec, "delay_p50");
+		iv->delay_p99 = u64(rec, "delay_p99");
+		iv->delay_max = u64(rec, "delay_max");
+		iv->busy_p99 = u64(rec, "busy_p99");
+		iv->busy_max = u64(rec, "busy_max");
+		l->busy += iv->busy;
+		l->idle += iv->idle;
+		l->iterations += iv->iterations;
+		l->polls += iv->polls;
+		if (!l->first_ts || ts - iv->dt < l->first_ts)
+			l->first_ts = ts - iv->dt;
+		l->last_ts = ts;
+	} else if (!strcmp(type, "block")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		struct s_block *b = vec_push(&l->blocks);
+		b->start = u64(rec, "start");
+		b->dur = u64(rec, "dur");
+		b->open = flag(rec, "open");
+	} else if (!strcmp(type, "stack")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		return read_stack(rec, l);
+	} else if (!strcmp(type, "maps")) {
+		struct s_maps *m = vec_push(&p->maps);
+		m->ts = ts;
+		m->text = xstrdup(str(rec, "text"));
+	} else if (!strcmp(type, "gc")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		struct s_gc *g = vec_push(&l->gcs);
+		g->start = u64(rec, "start");
+		g->dur = u64(rec, "dur");
+		snprintf(g->kind, sizeof(g->kind), "%s", str(rec, "kind") ? str(rec, "kind") : "other");
+	} else if (!strcmp(type, "heap")) {
+		if (!(l = loop_of(p, rec)))
+			return false;
+		struct s_heap *h = vec_push(&l->heaps);
+		h->ts = ts;
+		h->used = u64(rec, "used");
+		h->total = u64(rec, "total");
+		h->limit = u64(rec, "limit");
+		h->external = u64(rec, "external");
+	} else if (!strcmp(type, "pool")) {
+		struct s_pool_interval *pi = vec_push(&p->pool);
+		snprintf(p->pool_impl, sizeof(p->pool_impl), "%s", str(rec, "impl") ? str(rec, "impl") : "");
+		p->pool_size = u64(rec, "size");
+		pi->ts = ts;
+		pi->queued = u64(rec, "queued");
+		pi->queued_max = u64(rec, "queued_max");
+		pi->busy = u64(rec, "busy");
+		pi->busy_max = u64(rec, "busy_max");
+		pi->queued_mean = f64(rec, "queued_mean");
+		pi->busy_mean = f64(rec, "busy_mean");
+		pi->saturated = u64(rec, "saturated");
+		pi->samples = u64(rec, "samples");
+		pi->submitted = u64(rec, "submitted");
+		pi->started = u64(rec, "started");
+		pi->done = u64(rec, "done");
+		pi->unobserved = u64(rec, "unobserved");
+		if (p->pool.len > 1)
+			pi->dt = ts - ((struct s_pool_interval *)vec_at(&p->pool, p->pool.len - 2))->ts;
+		else
+			pi->dt = p->interval_ns;
+	} else if (!strcmp(type, "proc")) {
+		struct s_proc_sample *ps = vec_push(&p->procs);
+		ps->ts = ts;
+		ps->utime = u64(rec, "utime");
+		ps->stime = u64(rec, "stime");
+		ps->rss = u64(rec, "rss");
+	} else if (!strcmp(type, "hist")) {
+		const char *name = str(rec, "name");
+		struct s_hist *h = NULL;
+		if (!name)
+			return false;
+		if (!strcmp(name, "pool_wait"))
+			h = &p->pool_wait;
+		else if (!strcmp(name, "pool_run"))
+			h = &p->pool_run;
+		else if ((l = loop_of(p, rec)))
+			h = !strcmp(name, "busy") ? &l->busy_h : !strcmp(name, "delay") ? &l->delay_h
+			  : !strcmp(name, "gc_pause") ? &l->gc_h : NULL;
+		if (h)
+			return read_hist(rec, h);
+	} else if (!strcmp(type, "drops")) {
+		static const char *const names[7] = {"loops", "blocks", "gc_events", "pool_tasks",
+						     "stacks", "records", "write_bytes"};
+		for (int i = 0; i < 7; i++)
+			p->drops[i] = u64(rec, names[i]);
+	} else if (!strcmp(type, "loop_end")) {
+		if ((l = loop_of(p, rec)))
+			l->ended = true;
+	} else if (!strcmp(type, "end")) {
+		p->ended = true;
+	}
+	return true;
+}
+
+long session_read_records(struct s_process *p, const char *path, long offset, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long consumed = offset, lineno = 0;
+
+	if (!f) {
+		int e = errno;
+		errf(err, errlen, "cannot read %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (offset && fseek(f, offset, SEEK_SET) < 0) {
+		int e = errno;
+		fclose(f);
+		errf(err, errlen, "cannot seek in %s: %s", path, strerror(e));
+		return -e;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (line[n - 1] != '\n')
+			break; /* unfinished: the writer was killed mid-line, or is writing it now */
+		cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
+		bool ok = rec && cJSON_IsObject(rec);
+		if (ok && offset == 0 && lineno == 1) {
+			const char *type = str(rec, "type");
+			ok = type && !strcmp(type, "process");
+			if (ok && u64(rec, "version") > SESSION_VERSION) {
+				errf(err, errlen, "%s: written by a newer loopscope (format version %llu)", path,
+				     (unsigned long long)u64(rec, "version"));
+				cJSON_Delete(rec);
+				free(line);
+				fclose(f);
+				return -EPROTO;
+			}
+		}
+		if (ok)
+			ok = apply_record(p, rec);
+		cJSON_Delete(rec);
+		if (!ok) {
+			p->bad_lines++;
+			errf(err, errlen, "%s:%ld: corrupt record%s", path, lineno + 0,
+			     offset == 0 && lineno == 1 ? " (not a loopscope record file)" : "");
+			free(line);
+			fclose(f);
+			return -EBADMSG;
+		}
+		consumed += n;
+	}
+	free(line);
+	fclose(f);
+	return consumed;
+}
+
+static int read_meta(struct session *s, char *err, size_t errlen)
+{
+	char path[4096];
+	FILE *f;
+	long size;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/session.json", s->dir);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (64 << 20) || fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		errf(err, errlen, "%s: unreadable", path);
+		return -EIO;
+	}
+	text = malloc((size_t)size + 1);
+	if (!text)
+		abort();
+	size_t got = fread(text, 1, (size_t)size, f);
+	fclose(f);
+	text[got] = 0;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		errf(err, errlen, "%s: corrupt or truncated (not a JSON object)", path);
+		return -EBADMSG;
+	}
+	if (u64(j, "version") > SESSION_VERSION) {
+		errf(err, errlen, "%s: written by a newer loopscope (version %llu)", path,
+		     (unsigned long long)u64(j, "version"));
+		cJSON_Delete(j);
+		return -EPROTO;
+	}
+	s->has_meta = true;
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command"), *a;
+	if (cJSON_IsArray(cmd)) {
+		s->command = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(char *));
+		if (!s->command)
+			abort();
+		cJSON_ArrayForEach(a, cmd) s->command[s->ncommand++] = xstrdup(cJSON_IsString(a) ? a->valuestring : "");
+	}
+	s->start_ts = u64(j, "start_ts");
+	s->end_ts = u64(j, "end_ts");
+	s->start_realtime_ns = u64(j, "start_realtime_ns");
+	s->root_pid = (int)u64(j, "pid");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "exit_status");
+	s->exit_status = cJSON_IsNumber(st) ? (int)st->valuedouble : -1;
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct s_process *x = a, *y = b;
+	return x->start_ts < y->start_ts ? -1 : x->start_ts > y->start_ts;
+}
+
+int session_load(struct session *s, const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->exit_status = -1;
+	vec_init(&s->procs, sizeof(struct s_process));
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int err_no = errno ? errno : ENOTDIR;
+		errf(err, errlen, "%s: not a session directory (%s)", dir, strerror(err_no));
+		return -err_no;
+	}
+	s->dir = xstrdup(dir);
+	if ((rc = read_meta(s, err, errlen)) < 0)
+		return rc;
+	if (!(d = opendir(dir))) {
+		rc = -errno;
+		errf(err, errlen, "cannot list %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "agent-", 6) || n < 12 || strcmp(e->d_name + n - 6, ".jsonl"))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		struct s_process *p = vec_push(&s->procs);
+		vec_init(&p->loops, sizeof(struct s_loop));
+		vec_init(&p->pool, sizeof(struct s_pool_interval));
+		vec_init(&p->procs, sizeof(struct s_proc_sample));
+		vec_init(&p->maps, sizeof(struct s_maps));
+		p->file = xstrdup(path);
+		long r = session_read_records(p, path, 0, err, errlen);
+		if (r < 0) {
+			closedir(d);
+			return (int)r;
+		}
+		if (!p->pid) { /* an empty file: the agent was killed before its first line */
+			process_free(p);
+			s->procs.len--;
+		}
+	}
+	closedir(d);
+	if (!s->procs.len) {
+		errf(err, errlen, "%s: no agent records (agent-PID.jsonl) in this directory", dir);
+		return -ENOENT;
+	}
+	qsort(s->procs.data, s->procs.len, sizeof(struct s_process), by_start);
+	return 0;
+}
+
+void process_free(struct s_process *p)
+{
+	for (size_t i = 0; i < p->loops.len; i++) {
+		struct s_loop *l = vec_at(&p->loops, i);
+		for (size_t k = 0; k < l->stacks.len; k++)
+			free(((struct s_stack *)vec_at(&l->stacks, k))->frames);
+		vec_free(&l->intervals);
+		vec_free(&l->blocks);
+		vec_free(&l->stacks);
+		vec_free(&l->gcs);
+		vec_free(&l->heaps);
+	}
+	for (size_t i = 0; i < p->maps.len; i++)
+		free(((struct s_maps *)vec_at(&p->maps, i))->text);
+	for (int i = 0; i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	free(p->file);
+	free(p->exe);
+	free(p->perf_map);
+	free(p->v8_version);
+	free(p->heap_refused);
+	vec_free(&p->loops);
+	vec_free(&p->pool);
+	vec_free(&p->procs);
+	vec_free(&p->maps);
+}
+
+void session_free(struct session *s)
+{
+	for (size_t i = 0; i < s->procs.len; i++)
+		process_free(vec_at(&s->procs, i));
+	vec_free(&s->procs);
+	for (int i = 0; i < s->ncommand; i++)
+		free(s->command[i]);
+	free(s->command);
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
+}
+
+uint64_t session_duration(const struct session *s)
+{
+	if (s->has_meta && s->end_ts > s->start_ts && s->start_ts)
+		return s->end_ts - s->start_ts;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < s->procs.len; i++) {
+		struct s_process *p = vec_at(&s->procs, i);
+		if (p->start_ts && p->start_ts < lo)
+			lo = p->start_ts;
+		if (p->end_ts > hi)
+			hi = p->end_ts;
+	}
+	return hi > lo ? hi - lo : 0;
+}
+
+struct s_process *session_root(struct session *s)
+{
+	for (size_t i = 0; i < s->procs.len; i++) {
+		struct s_process *p = vec_at(&s->procs, i);
+		if (s->root_pid && p->pid == s->root_pid)
+			return p;
+	}
+	return s->procs.len ? vec_at(&s->procs, 0) : NULL;
+}

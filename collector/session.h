@@ -1,0 +1,140 @@
+/* A session directory read into memory: the agent records of every process (docs/session-format.md)
+ * and session.json. The one reader every command shares (doctor, report, check, run, attach). */
+#ifndef LOOPSCOPE_COLLECTOR_SESSION_H
+#define LOOPSCOPE_COLLECTOR_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/histogram.h"
+
+#define SESSION_VERSION 1
+
+/* A growable array of fixed-size elements. */
+struct vec {
+	void *data;
+	size_t len, cap, elem;
+};
+void vec_init(struct vec *v, size_t elem);
+void *vec_push(struct vec *v); /* zeroed new element; aborts on out-of-memory */
+void *vec_at(const struct vec *v, size_t i);
+void vec_free(struct vec *v);
+
+struct s_interval {
+	uint64_t ts, dt, busy, idle, iterations, polls;
+	uint64_t delay_count, delay_p50, delay_p99, delay_max, busy_p99, busy_max;
+};
+
+struct s_stack {
+	uint64_t ts, block_start;
+	char state;  /* 'R' unwound; else the thread slept */
+	int syscall; /* -1 when none */
+	uint64_t *frames;
+	unsigned nframes;
+};
+
+struct s_block {
+	uint64_t start, dur;
+	bool open;
+};
+
+struct s_gc {
+	uint64_t start, dur;
+	char kind[24];
+};
+
+struct s_heap {
+	uint64_t ts, used, total, limit, external;
+};
+
+/* A cumulative histogram, as last written. */
+struct s_hist {
+	bool present;
+	struct hist h;
+};
+
+struct s_loop {
+	uint32_t id;
+	int tid, epfd;
+	char name[32];
+	bool main;
+	bool ended;
+	uint64_t first_ts, last_ts; /* first poll; end of the last interval */
+	uint64_t busy, idle, iterations, polls; /* sums over intervals */
+	struct vec intervals; /* struct s_interval */
+	struct vec blocks;    /* struct s_block */
+	struct vec stacks;    /* struct s_stack */
+	struct vec gcs;       /* struct s_gc */
+	struct vec heaps;     /* struct s_heap */
+	struct s_hist busy_h, delay_h, gc_h;
+};
+
+struct s_pool_interval {
+	uint64_t ts, queued, queued_max, busy, busy_max, saturated, samples, submitted, started, done, unobserved;
+	double queued_mean, busy_mean;
+	uint64_t dt;
+};
+
+struct s_proc_sample {
+	uint64_t ts, utime, stime, rss;
+};
+
+struct s_maps {
+	uint64_t ts;
+	char *text;
+};
+
+struct s_process {
+	char *file; /* path of its record file */
+	int pid, ppid;
+	char *exe;
+	char **argv;
+	int argc;
+	uint64_t start_ts, end_ts; /* first and last record */
+	uint64_t realtime_ns;      /* wall clock at start_ts */
+	uint64_t block_ns, interval_ns, delay_resolution_ns;
+	char *perf_map;
+	bool ended; /* an "end" record: exited normally */
+	char *v8_version;
+	char *heap_refused;
+	struct vec loops; /* struct s_loop */
+	char pool_impl[16];
+	uint64_t pool_size;
+	struct vec pool;  /* struct s_pool_interval */
+	struct s_hist pool_wait, pool_run;
+	struct vec procs; /* struct s_proc_sample */
+	struct vec maps;  /* struct s_maps */
+	uint64_t drops[7]; /* loops, blocks, gc_events, pool_tasks, stacks, records, write_bytes */
+	size_t bad_lines; /* corrupt lines other than an unfinished last one */
+};
+
+struct session {
+	char *dir;
+	struct vec procs; /* struct s_process */
+	/* From session.json (absent for an agent-only directory). */
+	bool has_meta;
+	char **command;
+	int ncommand;
+	uint64_t start_ts, end_ts;
+	uint64_t start_realtime_ns;
+	int root_pid;
+	int exit_status; /* as `run` saw it: -1 unknown */
+};
+
+/* Read DIR. 0, or -errno with a one-line reason in err (missing directory, no records, corrupt
+ * record file). A record file whose last line is unfinished is fine (killed mid-write). */
+int session_load(struct session *s, const char *dir, char *err, size_t errlen);
+/* Read one record file into a process (for attach and live progress): from `offset`, up to the last
+ * complete line; returns bytes consumed or -errno. */
+long session_read_records(struct s_process *p, const char *path, long offset, char *err, size_t errlen);
+void session_free(struct session *s);
+void process_free(struct s_process *p);
+/* Loop by id within a process, or NULL. */
+struct s_loop *process_loop(struct s_process *p, uint32_t id);
+/* Session duration in ns: session.json's times, or the span of all records. */
+uint64_t session_duration(const struct session *s);
+/* The root process (session.json's pid, else the first started), or NULL. */
+struct s_process *session_root(struct session *s);
+
+#endif

@@ -1,0 +1,167 @@
+/* Session directories: created 0700 (never following a symlink for the last component), and
+ * session.json written through a temporary file and rename, so a reader never sees half of it. */
+#include "collector/session_dir.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/session.h"
+
+uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t real_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+	if (!d)
+		return false;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
+int session_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen)
+{
+	char name[PATH_MAX];
+	struct stat st;
+
+	if (requested) {
+		snprintf(name, sizeof(name), "%s", requested);
+		if (mkdir(name, 0700) < 0) {
+			int e = errno;
+			if (e != EEXIST) {
+				snprintf(err, errlen, "cannot create %s: %s", name, strerror(e));
+				return -e;
+			}
+			if (lstat(name, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				snprintf(err, errlen, "%s exists and is not a directory", name);
+				return -ENOTDIR;
+			}
+			if (!dir_is_empty(name)) {
+				snprintf(err, errlen, "%s is not empty: choose a new directory with -o", name);
+				return -EEXIST;
+			}
+		}
+	} else {
+		time_t t = time(NULL);
+		struct tm tm;
+		char stamp[32];
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		int k;
+		for (k = 0; k < 100; k++) {
+			if (k == 0)
+				snprintf(name, sizeof(name), "loopscope-%s", stamp);
+			else
+				snprintf(name, sizeof(name), "loopscope-%s-%d", stamp, k + 1);
+			if (mkdir(name, 0700) == 0)
+				break;
+			if (errno != EEXIST) {
+				int e = errno;
+				snprintf(err, errlen, "cannot create %s: %s (use -o DIR)", name, strerror(e));
+				return -e;
+			}
+		}
+		if (k == 100) {
+			snprintf(err, errlen, "cannot find a free session name in this directory (use -o DIR)");
+			return -EEXIST;
+		}
+	}
+	if (!realpath(name, out) || strlen(out) >= len) {
+		int e = errno ? errno : ENAMETOOLONG;
+		snprintf(err, errlen, "cannot resolve %s: %s", name, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int session_meta_write(const char *dir, const struct session_meta *m)
+{
+	struct utsname u;
+	cJSON *j = cJSON_CreateObject(), *arr;
+
+	cJSON_AddNumberToObject(j, "version", SESSION_VERSION);
+	cJSON_AddStringToObject(j, "kind", m->kind);
+	arr = cJSON_AddArrayToObject(j, "command");
+	for (char *const *a = m->command; a && *a; a++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(*a));
+	if (m->pid)
+		cJSON_AddNumberToObject(j, "pid", m->pid);
+	cJSON_AddNumberToObject(j, "start_ts", (double)m->start_ts);
+	cJSON_AddNumberToObject(j, "start_realtime_ns", (double)m->start_realtime_ns);
+	if (m->end_ts)
+		cJSON_AddNumberToObject(j, "end_ts", (double)m->end_ts);
+	cJSON_AddBoolToObject(j, "complete", m->end_ts != 0);
+	if (m->exit_status >= 0)
+		cJSON_AddNumberToObject(j, "exit_status", m->exit_status);
+	cJSON *opt = cJSON_AddObjectToObject(j, "options");
+	cJSON_AddNumberToObject(opt, "block_ms", m->block_ms);
+	cJSON_AddNumberToObject(opt, "hz", m->hz);
+	if (m->load)
+		cJSON_AddStringToObject(opt, "load", m->load);
+	if (m->notes)
+		cJSON_AddStringToObject(j, "notes", m->notes);
+	cJSON *host = cJSON_AddObjectToObject(j, "host");
+	if (uname(&u) == 0) {
+		cJSON_AddStringToObject(host, "hostname", u.nodename);
+		cJSON_AddStringToObject(host, "kernel", u.release);
+		cJSON_AddStringToObject(host, "machine", u.machine);
+	}
+	cJSON_AddNumberToObject(host, "cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
+
+	int rc = json_write_file(dir, "session.json", j);
+	cJSON_Delete(j);
+	return rc;
+}
+
+int json_write_file(const char *dir, const char *name, const cJSON *j)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	char *text = cJSON_Print(j);
+	int fd, rc = 0;
+
+	if (!text)
+		return -ENOMEM;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(text);
+		return -errno;
+	}
+	size_t n = strlen(text);
+	if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	free(text);
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* Creating a session directory and its session.json (docs/session-format.md), for run and attach. */
+#ifndef LOOPSCOPE_COLLECTOR_SESSION_DIR_H
+#define LOOPSCOPE_COLLECTOR_SESSION_DIR_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Make the session directory, 0700: `requested`, or ./loopscope-YYYYmmdd-HHMMSS[-N]. A requested
+ * directory may exist if it is empty. The absolute path goes to out. 0 or -errno (reason in err). */
+int session_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen);
+
+struct session_meta {
+	const char *kind;     /* "run" or "attach" */
+	char *const *command; /* NULL-terminated */
+	int pid;
+	uint64_t start_ts, end_ts; /* CLOCK_MONOTONIC ns; end 0 while running */
+	uint64_t start_realtime_ns;
+	int exit_status;      /* -1 unknown */
+	unsigned block_ms, hz;
+	const char *load;
+	const char *notes;    /* free text, e.g. why the probes did not run */
+};
+/* Write DIR/session.json atomically. 0 or -errno. */
+int session_meta_write(const char *dir, const struct session_meta *m);
+
+/* Write DIR/NAME from a cJSON tree, atomically (temporary file, then rename), 0600. 0 or -errno. */
+struct cJSON;
+int json_write_file(const char *dir, const char *name, const struct cJSON *j);
+
+uint64_t mono_now_ns(void);
+uint64_t real_now_ns(void);
+
+#endif

@@ -1,0 +1,143 @@
+/* The loop model on synthetic timelines: ELU, busy spans, blocks, iterations and the delay of the
+ * ideal 10 ms timer, fed through the same functions the poll hooks call (agent/loop_stats.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/loop.h"
+
+#define MS 1000000ull
+#define US 1000ull
+
+static struct loop l;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	agent_config_load();
+	agent_cfg.block_ns = 50 * MS;
+	agent_cfg.delay_resolution_ns = 10 * MS;
+	return 0;
+}
+
+/* One iteration: busy for `busy` ns, then a poll with `timeout_ms` that sleeps `idle` ns. */
+static uint64_t iterate(uint64_t t, uint64_t busy, int timeout_ms, uint64_t idle, int nfds)
+{
+	t += busy;
+	loop_poll_enter(&l, t, timeout_ms);
+	t += idle;
+	loop_poll_return(&l, t, nfds);
+	return t;
+}
+
+/* Workload: 10 s idle loop, 1 µs of work per 100 ms wake-up. Expected: ELU < 0.0001, every
+ * delay sample 0 (the timer always falls inside an idle poll), ~1000 samples (10 s / 10 ms). */
+static void test_idle_loop(void **state)
+{
+	(void)state;
+	uint64_t t = 1000 * MS;
+	loop_start(&l, t);
+	for (int i = 0; i < 100; i++)
+		t = iterate(t, 1 * US, 100, 100 * MS, 1);
+	struct loop_view v;
+	loop_read(&l, &v);
+	double elu = 1.0 - (double)loop_view_idle_at(&v, t) / (double)(t - v.first_ts);
+	assert_true(elu < 0.0001);
+	assert_int_equal(l.delay.max, 0);
+	assert_true(l.delay.count >= 999 && l.delay.count <= 1001);
+	assert_int_equal(v.iterations, 100);
+	assert_int_equal(l.block_idx.head, 0);
+}
+
+/* Workload: block 40 ms every 100 ms (then 60 ms idle), 5 s. Expected: ELU 0.40 ± 0.001; one late
+ * timer per block, late by at most 40 ms and at least 30 ms (a due time falls in each 10 ms of the
+ * block, the first one within 10 ms of its start); no block at a 50 ms threshold; p99 of delay
+ * within the 40 ms bucket region. */
+static void test_block_every_100ms(void **state)
+{
+	(void)state;
+	uint64_t t = 1000 * MS;
+	loop_start(&l, t);
+	for (int i = 0; i < 50; i++)
+		t = iterate(t, 40 * MS, 60, 60 * MS, 1);
+	struct loop_view v;
+	loop_read(&l, &v);
+	double elu = 1.0 - (double)loop_view_idle_at(&v, t) / (double)(t - v.first_ts);
+	assert_true(elu > 0.399 && elu < 0.401);
+	assert_true(l.delay.max <= 40 * MS && l.delay.max >= 30 * MS);
+	uint64_t late = 0;
+	for (unsigned b = 1; b < HIST_BUCKETS; b++)
+		late += l.delay.counts[b];
+	assert_int_equal(late, 50);
+	assert_int_equal(l.block_idx.head, 0);
+	uint64_t p99 = hist_percentile(&l.delay, 99);
+	assert_true(p99 >= 30 * MS && p99 <= 40 * MS);
+}
+
+/* Workload: a 200 ms span among 1 ms spans. Expected: exactly one block, start and duration exact;
+ * the busy histogram's max is 200 ms. */
+static void test_block_recorded(void **state)
+{
+	(void)state;
+	uint64_t t = 5000 * MS;
+	loop_start(&l, t);
+	t = iterate(t, 1 * MS, 5, 5 * MS, 1);
+	uint64_t start = t;
+	t = iterate(t, 200 * MS, 5, 5 * MS, 1);
+	t = iterate(t, 1 * MS, 5, 5 * MS, 1);
+	struct loop_block b;
+	assert_true(loop_block_pop(&l, &b));
+	assert_int_equal(b.start, start);
+	assert_int_equal(b.dur, 200 * MS);
+	assert_false(loop_block_pop(&l, &b));
+	assert_int_equal(l.busy.max, 200 * MS);
+}
+
+/* libuv with UV_METRICS_IDLE_TIME polls twice per iteration: timeout 0 (nothing), then the real
+ * timeout. Expected: iterations counts each pair once; zero-timeout poll time is busy. */
+static void test_probe_poll_not_an_iteration(void **state)
+{
+	(void)state;
+	uint64_t t = 100 * MS;
+	loop_start(&l, t);
+	for (int i = 0; i < 10; i++) {
+		t = iterate(t, 1 * MS, 0, 2 * US, 0);   /* probe: zero timeout, no events */
+		t = iterate(t, 3 * US, 10, 9 * MS, 1);  /* the real poll */
+	}
+	struct loop_view v;
+	loop_read(&l, &v);
+	assert_int_equal(v.polls, 20);
+	assert_int_equal(v.iterations, 10);
+	assert_int_equal(loop_view_idle_at(&v, t), 90 * MS);
+}
+
+/* A poll still under way counts as idle up to now; ring overflow is reported, not overwritten. */
+static void test_idle_in_progress_and_ring_full(void **state)
+{
+	(void)state;
+	uint64_t t = 100 * MS;
+	loop_start(&l, t);
+	loop_poll_enter(&l, t + 1 * MS, -1);
+	struct loop_view v;
+	loop_read(&l, &v);
+	assert_int_equal(loop_view_idle_at(&v, t + 11 * MS), 10 * MS);
+	for (unsigned i = 0; i < LOOP_BLOCK_RING; i++)
+		assert_true(loop_block_push(&l, i, 1));
+	assert_false(loop_block_push(&l, 0, 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_idle_loop, setup),
+		cmocka_unit_test_setup(test_block_every_100ms, setup),
+		cmocka_unit_test_setup(test_block_recorded, setup),
+		cmocka_unit_test_setup(test_probe_poll_not_an_iteration, setup),
+		cmocka_unit_test_setup(test_idle_in_progress_and_ring_full, setup),
+	};
+	return cmocka_run_group_tests_name("loop_stats", tests, NULL, NULL);
+}
