@@ -19,7 +19,6 @@ static struct {
 	/* this interval */
 	unsigned queued_max, busy_max;
 	uint64_t saturated_ns, samples, queued_sum, busy_sum;
-	uint64_t last_submitted;
 } smp;
 
 static __thread struct pool_worker *tls_worker;
@@ -137,8 +136,8 @@ void pool_write_interval(uint64_t now, bool hists)
 	int impl = __atomic_load_n(&pool.impl, __ATOMIC_ACQUIRE);
 	uint64_t sub = __atomic_load_n(&pool.n.submitted, __ATOMIC_RELAXED);
 
-	if (impl == POOL_NONE || (!smp.samples && sub == smp.last_submitted && !pool.size))
-		return;
+	if (impl == POOL_NONE || !pool.size)
+		return; /* no pool, or one libuv has not started yet (it starts on first use) */
 	/* The state since the last sample counts toward this interval. */
 	if (smp.last_ts && smp.saturated && now > smp.last_ts) {
 		smp.saturated_ns += now - smp.last_ts;
@@ -160,7 +159,6 @@ void pool_write_interval(uint64_t now, bool hists)
 	rec_u64(r, "done", __atomic_load_n(&pool.n.done, __ATOMIC_RELAXED));
 	rec_u64(r, "unobserved", __atomic_load_n(&pool.n.unobserved, __ATOMIC_RELAXED));
 	rec_end(r);
-	smp.last_submitted = sub;
 	smp.queued_max = smp.queued;
 	smp.busy_max = smp.busy;
 	smp.saturated_ns = smp.samples = smp.queued_sum = smp.busy_sum = 0;

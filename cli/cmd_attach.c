@@ -1,10 +1,73 @@
-/* loopscope attach: not built yet (see README.md, "What works today"). */
+/* loopscope attach PID [--duration S] [-o DIR]: options, then collector/attach.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cli/cli.h"
+#include "collector/attach.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: loopscope attach PID [-o DIR] [--duration S]\n"
+	      "\n"
+	      "Records a window of a running process (and its children) into a new session: until Ctrl-C,\n"
+	      "the process's exit, or S seconds. Today the process must run with the agent\n"
+	      "(started by loopscope run, or with LD_PRELOAD=.../libloopscope.so).\n"
+	      "\n"
+	      "  -o, --output DIR   session directory (default ./loopscope-DATE-TIME)\n"
+	      "      --duration S   length of the window\n"
+	      "  -q, --quiet        no messages on stderr but errors\n"
+	      "  -h, --help         this text\n"
+	      "\n"
+	      "Exit status: 0 session written; 2 no such process, no agent in it, or bad usage; 3 could not\n"
+	      "write the session.\n",
+	      out);
+}
 
 int cmd_attach(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'attach' is not built yet in this version (README.md: what works today)");
-	return EXIT_USAGE;
+	static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+					     {"duration", required_argument, 0, 'd'},
+					     {"quiet", no_argument, 0, 'q'},
+					     {"help", no_argument, 0, 'h'},
+					     {0}};
+	struct attach_opts o = {0};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'd':
+			o.duration_s = strtod(optarg, &end);
+			if (*end || o.duration_s <= 0) {
+				cli_error("--duration wants a positive number of seconds, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error("attach needs one PID (loopscope attach --help)");
+		return EXIT_USAGE;
+	}
+	long pid = strtol(argv[optind], &end, 10);
+	if (*end || pid <= 0 || pid > 4194304) {
+		cli_error("'%s' is not a process id", argv[optind]);
+		return EXIT_USAGE;
+	}
+	o.pid = (int)pid;
+	return attach_session(&o);
 }

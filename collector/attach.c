@@ -1,0 +1,374 @@
+/* loopscope attach PID, for a process that already runs with the agent: its record file is found
+ * through /proc/PID/fd (the agent keeps it open), the records of the window are copied into a new
+ * session, and cumulative figures (histograms, CPU time, pool counters) are rebased to the window's
+ * start, so the session describes the window alone. Descendants with the agent come along. */
+#include "collector/attach.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "collector/analyze.h"
+#include "collector/proctree.h"
+#include "collector/session_dir.h"
+
+#define ALIVE_CHECK_MS 200
+#define MAX_TRACKED 256
+
+/* One record file followed: where the window starts, and the cumulative values there. */
+struct tracked {
+	int pid;
+	char path[PATH_MAX];
+	long start;       /* offset at the window's start */
+	cJSON *statics;   /* records kept from before the window: process, v8, loop, maps */
+	cJSON *base;      /* last cumulative records before the window, by key */
+};
+
+struct attach {
+	const struct attach_opts *o;
+	uv_loop_t *loop;
+	uv_timer_t duration, alive;
+	uv_signal_t sigint, sigterm;
+	struct tracked files[MAX_TRACKED];
+	size_t nfiles;
+	uint64_t start_ts, start_real;
+	bool target_gone;
+};
+
+/* The agent record file PID has open, or -ENOENT. */
+static int agent_file_of(int pid, char *out, size_t len)
+{
+	char dir[64], link[PATH_MAX], path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int rc = -ENOENT;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	if (!(d = opendir(dir)))
+		return -errno;
+	while ((e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		const char *base = strrchr(link, '/');
+		if (!base || strncmp(base, "/agent-", 7) || !strstr(base, ".jsonl"))
+			continue;
+		snprintf(out, len, "%s", link);
+		rc = 0;
+		break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static bool maps_have_agent(int pid)
+{
+	char path[64], line[4096];
+	bool found = false;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/libloopscope.so") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Key of a cumulative record: "hist:NAME:LOOP", "proc", "pool". NULL for others. */
+static const char *cumulative_key(const cJSON *rec, char *buf, size_t len)
+{
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "type"));
+	if (!type)
+		return NULL;
+	if (!strcmp(type, "hist")) {
+		const cJSON *loop = cJSON_GetObjectItemCaseSensitive(rec, "loop");
+		snprintf(buf, len, "hist:%s:%d", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name")),
+			 cJSON_IsNumber(loop) ? (int)loop->valuedouble : 0);
+		return buf;
+	}
+	if (!strcmp(type, "proc") || !strcmp(type, "pool"))
+		return type;
+	return NULL;
+}
+
+/* Read the file up to its current end: keep static records and the last cumulative ones. */
+static int track_start(struct tracked *t, char *err, size_t errlen)
+{
+	FILE *f = fopen(t->path, "re");
+	char *line = NULL, key[128];
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", t->path, strerror(errno));
+		return -errno;
+	}
+	t->statics = cJSON_CreateArray();
+	t->base = cJSON_CreateObject();
+	t->start = 0;
+	while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
+		t->start += n;
+		cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "type"));
+		const char *k;
+		if (!type) {
+			cJSON_Delete(rec);
+			continue;
+		}
+		if (!strcmp(type, "process") || !strcmp(type, "v8") || !strcmp(type, "loop") || !strcmp(type, "maps") ||
+		    !strcmp(type, "loop_end")) {
+			cJSON_AddItemToArray(t->statics, rec);
+		} else if ((k = cumulative_key(rec, key, sizeof(key)))) {
+			cJSON_DeleteItemFromObjectCaseSensitive(t->base, k);
+			cJSON_AddItemToObject(t->base, k, rec);
+		} else {
+			cJSON_Delete(rec);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static void sub_field(cJSON *rec, const cJSON *base, const char *field)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(base, field);
+	if (cJSON_IsNumber(v) && cJSON_IsNumber(b))
+		cJSON_SetNumberValue(v, v->valuedouble > b->valuedouble ? v->valuedouble - b->valuedouble : 0);
+}
+
+/* A cumulative histogram minus its value at the window's start. */
+static void rebase_hist(cJSON *rec, const cJSON *base)
+{
+	cJSON *buckets = cJSON_GetObjectItemCaseSensitive(rec, "buckets"), *b;
+	const cJSON *old = cJSON_GetObjectItemCaseSensitive(base, "buckets"), *o;
+	cJSON *out = cJSON_CreateArray();
+	double count = 0;
+
+	cJSON_ArrayForEach(b, buckets)
+	{
+		double idx = cJSON_GetArrayItem(b, 0)->valuedouble, c = cJSON_GetArrayItem(b, 1)->valuedouble;
+		cJSON_ArrayForEach(o, old) if (cJSON_GetArrayItem(o, 0)->valuedouble == idx) c -= cJSON_GetArrayItem(o, 1)->valuedouble;
+		if (c > 0) {
+			cJSON *pair = cJSON_CreateArray();
+			cJSON_AddItemToArray(pair, cJSON_CreateNumber(idx));
+			cJSON_AddItemToArray(pair, cJSON_CreateNumber(c));
+			cJSON_AddItemToArray(out, pair);
+			count += c;
+		}
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "buckets", out);
+	sub_field(rec, base, "sum");
+	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "count"), count);
+	/* max stays the run's: it is the window's too unless the run's max came before the window,
+	 * in which case the window's is at most the top bucket's upper value. */
+}
+
+/* Write the window's session file for one tracked process. */
+static int write_window(const struct attach *a, struct tracked *t, const char *dir)
+{
+	char out_path[PATH_MAX + 64], key[128];
+	const char *name = strrchr(t->path, '/');
+	snprintf(out_path, sizeof(out_path), "%s%s", dir, name);
+	FILE *in = fopen(t->path, "re");
+	FILE *out = NULL;
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		out = fdopen(fd, "w");
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		else if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	const cJSON *s;
+	cJSON_ArrayForEach(s, t->statics)
+	{
+		char *text = cJSON_PrintUnformatted(s);
+		fprintf(out, "%s\n", text);
+		free(text);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	if (fseek(in, t->start, SEEK_SET) == 0) {
+		while ((n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
+			cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
+			const char *k = rec ? cumulative_key(rec, key, sizeof(key)) : NULL;
+			const cJSON *base = k ? cJSON_GetObjectItemCaseSensitive(t->base, k) : NULL;
+			if (!rec)
+				continue;
+			if (base && !strncmp(k, "hist:", 5))
+				rebase_hist(rec, base);
+			else if (base && !strcmp(k, "proc")) {
+				sub_field(rec, base, "utime");
+				sub_field(rec, base, "stime");
+			} else if (base && !strcmp(k, "pool")) {
+				sub_field(rec, base, "submitted");
+				sub_field(rec, base, "started");
+				sub_field(rec, base, "done");
+				sub_field(rec, base, "unobserved");
+			}
+			char *text = cJSON_PrintUnformatted(rec);
+			fprintf(out, "%s\n", text);
+			free(text);
+			cJSON_Delete(rec);
+		}
+	}
+	(void)a;
+	free(line);
+	fclose(in);
+	return fclose(out) == 0 ? 0 : -errno;
+}
+
+/* Follow PID and its descendants that have the agent. */
+static void track_tree(struct attach *a, char *err, size_t errlen)
+{
+	pid_t pids[MAX_TRACKED];
+	size_t n = proctree_list(a->o->pid, pids, MAX_TRACKED);
+	for (size_t i = 0; i < n && a->nfiles < MAX_TRACKED; i++) {
+		struct tracked *t = &a->files[a->nfiles];
+		memset(t, 0, sizeof(*t));
+		t->pid = pids[i];
+		if (agent_file_of(pids[i], t->path, sizeof(t->path)) < 0)
+			continue;
+		if (track_start(t, err, errlen) == 0)
+			a->nfiles++;
+	}
+}
+
+static void stop(struct attach *a)
+{
+	uv_close((uv_handle_t *)&a->duration, NULL);
+	uv_close((uv_handle_t *)&a->alive, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+}
+
+static void on_duration(uv_timer_t *t)
+{
+	stop(t->data);
+}
+
+static void on_alive(uv_timer_t *t)
+{
+	struct attach *a = t->data;
+	if (kill(a->o->pid, 0) < 0 && errno == ESRCH) {
+		a->target_gone = true;
+		stop(a);
+	}
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	stop(h->data);
+}
+
+int attach_session(const struct attach_opts *o)
+{
+	struct attach a;
+	char err[512], dir[PATH_MAX], probe[PATH_MAX];
+	struct stat st;
+
+	memset(&a, 0, sizeof(a));
+	a.o = o;
+	snprintf(probe, sizeof(probe), "/proc/%d", o->pid);
+	if (o->pid <= 0 || stat(probe, &st) < 0) {
+		fprintf(stderr, "loopscope: no process %d\n", o->pid);
+		return 2;
+	}
+	int rc = agent_file_of(o->pid, probe, sizeof(probe));
+	if (rc == -EACCES || rc == -EPERM) {
+		fprintf(stderr, "loopscope: not allowed to look into process %d (run as its user or root)\n", o->pid);
+		return 2;
+	}
+	if (rc < 0) {
+		if (maps_have_agent(o->pid))
+			fprintf(stderr, "loopscope: process %d has the agent but it has recorded nothing yet (no event loop seen)\n",
+				o->pid);
+		else
+			fprintf(stderr, "loopscope: process %d runs without the agent; attaching to such a process needs the "
+					"eBPF probes, which are not built yet (start it with loopscope run, or with "
+					"LD_PRELOAD=.../libloopscope.so)\n",
+				o->pid);
+		return 2;
+	}
+	track_tree(&a, err, sizeof(err));
+	if (!a.nfiles) {
+		fprintf(stderr, "loopscope: %s\n", err);
+		return 2;
+	}
+	if (session_dir_create(o->out_dir, dir, sizeof(dir), err, sizeof(err)) < 0) {
+		fprintf(stderr, "loopscope: %s\n", err);
+		return 3;
+	}
+	a.start_ts = mono_now_ns();
+	a.start_real = real_now_ns();
+	a.loop = uv_default_loop();
+	uv_timer_init(a.loop, &a.duration);
+	uv_timer_init(a.loop, &a.alive);
+	uv_signal_init(a.loop, &a.sigint);
+	uv_signal_init(a.loop, &a.sigterm);
+	a.duration.data = a.alive.data = a.sigint.data = a.sigterm.data = &a;
+	if (o->duration_s > 0)
+		uv_timer_start(&a.duration, on_duration, (uint64_t)(o->duration_s * 1000.0), 0);
+	uv_timer_start(&a.alive, on_alive, ALIVE_CHECK_MS, ALIVE_CHECK_MS);
+	uv_signal_start(&a.sigint, on_signal, SIGINT);
+	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	if (!o->quiet)
+		fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent)%s\n", o->pid,
+			a.nfiles > 1 ? " and its children" : "", a.nfiles,
+			o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+	uv_run(a.loop, UV_RUN_DEFAULT);
+	uv_loop_close(a.loop);
+	if (a.target_gone && !o->quiet)
+		fprintf(stderr, "loopscope: process %d exited; the session ends there\n", o->pid);
+	/* Give the agents one interval to flush the window's last records. */
+	if (!a.target_gone)
+		usleep(150000);
+
+	for (size_t i = 0; i < a.nfiles; i++) {
+		if (write_window(&a, &a.files[i], dir) < 0)
+			fprintf(stderr, "loopscope: cannot copy %s: %s\n", a.files[i].path, strerror(errno));
+		cJSON_Delete(a.files[i].statics);
+		cJSON_Delete(a.files[i].base);
+	}
+	char pidstr[16];
+	snprintf(pidstr, sizeof(pidstr), "%d", o->pid);
+	char *command[] = {"attach", pidstr, NULL};
+	struct session_meta m = {"attach", command, o->pid, a.start_ts, mono_now_ns(), a.start_real, -1, 0, 0, NULL,
+				 "agent records of the window; probes not built yet"};
+	session_meta_write(dir, &m);
+
+	struct session s;
+	struct summary sum;
+	if (analyze_session(dir, &s, &sum, err, sizeof(err)) < 0) {
+		fprintf(stderr, "loopscope: %s\n", err);
+		return 3;
+	}
+	summary_write(&sum, &s, dir);
+	if (!o->quiet) {
+		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
+		fprintf(stderr, "\nsession: %s\n", dir);
+	}
+	summary_free(&sum);
+	session_free(&s);
+	return 0;
+}
