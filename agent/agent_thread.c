@@ -273,14 +273,21 @@ static void recycle_stale(void)
 			loop_slot_recycle(&agent_loops[i]);
 }
 
+/* New loops get their "loop" record at once, flushed: an exec (which runs no destructor) or a
+ * SIGKILL right after must not leave records of a loop that was never announced. */
 static void announce_new(void)
 {
+	bool any = false;
 	for (unsigned i = 0; i < LOOPS_MAX; i++) {
 		struct loop *l = &agent_loops[i];
 		int st = __atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE);
-		if ((st == SLOT_ACTIVE || st == SLOT_DEAD) && !l->agent.announced)
+		if ((st == SLOT_ACTIVE || st == SLOT_DEAD) && !l->agent.announced) {
 			announce_loop(l);
+			any = true;
+		}
 	}
+	if (any)
+		writer_flush();
 }
 
 static void write_runtime(uint64_t now)
@@ -302,9 +309,9 @@ static void *agent_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "loopscope");
 	recycle_stale();
+	watchdog_init(); /* first: the process record names the signal it took */
 	if (writer_open() < 0)
 		return NULL; /* nowhere to write: the hooks keep counting in memory, harmlessly */
-	watchdog_init();
 	pool_discover();
 	write_runtime(now);
 	agent.next_interval = now + agent_cfg.interval_ns;
@@ -337,6 +344,8 @@ static void *agent_main(void *arg)
 	rec_str(r, "reason", "exit");
 	rec_end(r);
 	writer_close();
+	if (agent_drops.write_bytes)
+		agent_debug("the disk refused %llu bytes of records", (unsigned long long)agent_drops.write_bytes);
 	return NULL;
 }
 

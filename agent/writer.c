@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/watchdog.h"
 
 #define SCRATCH_BYTES (512u << 10)
 #define QUEUE_BYTES (1u << 20)
@@ -334,7 +335,7 @@ static void write_process_record(void)
 	rec_u64(r, "block_ns", agent_cfg.block_ns);
 	rec_u64(r, "interval_ns", agent_cfg.interval_ns);
 	rec_u64(r, "delay_resolution_ns", agent_cfg.delay_resolution_ns);
-	rec_i64(r, "signal", agent_cfg.signo);
+	rec_i64(r, "signal", watchdog_signal());
 	rec_u64(r, "page_size", (uint64_t)sysconf(_SC_PAGESIZE));
 	rec_u64(r, "clock_ticks", (uint64_t)sysconf(_SC_CLK_TCK));
 	char perf_map[64];

@@ -68,3 +68,48 @@ print(f"  {name}: {v:.4g} >= {m:.4g}: {'ok' if ok else 'TOO LOW'}", file=sys.std
 sys.exit(0 if ok else 1)
 PY
 }
+
+# The summary of a session directory (loopscope doctor --json) into $T/summary.json; then
+# `sum EXPR` evaluates EXPR on it as `d` (Python), e.g. sum 'd["loops"][0]["elu"]'.
+summarize() {
+	"$LOOPSCOPE" doctor "$1" --json >"$T/summary.json" || fail "loopscope doctor $1 failed"
+}
+sum() { json "$T/summary.json" "$1"; }
+
+# The main loop of the root process in the summary, as a Python expression prefix.
+MAINLOOP='[l for l in d["loops"] if l["main"] and l["pid"] == d["pid"]][0]'
+
+# Every complete line of each agent record file in DIR parses as JSON, and the first is a process
+# record whose pid matches the file name; prints the number of records.
+records_valid() {
+	python3 - "$1" <<'PY' || exit 1
+import json, sys, glob, os, re
+n = 0
+files = glob.glob(os.path.join(sys.argv[1], "agent-*.jsonl"))
+if not files:
+    sys.exit("no agent record files in " + sys.argv[1])
+for f in files:
+    data = open(f, "rb").read().decode("utf-8")
+    lines = data.split("\n")
+    complete = lines[:-1]  # the last piece is empty, or an unfinished write
+    for i, line in enumerate(complete):
+        rec = json.loads(line)
+        n += 1
+        if i == 0:
+            pid = int(re.match(r"agent-(\d+)", os.path.basename(f)).group(1))
+            assert rec["type"] == "process" and rec["pid"] == pid, f"{f}: first record {rec['type']} pid {rec.get('pid')}"
+        elif rec["type"] == "process":
+            sys.exit(f"{f}:{i+1}: a second process record (another process wrote here)")
+print(n)
+PY
+}
+
+# count_records DIR/FILE TYPE: how many records of TYPE in the file(s).
+count_records() {
+	python3 -c 'import json,sys,glob
+n=0
+for f in glob.glob(sys.argv[1]):
+    for l in open(f):
+        if l.endswith("\n") and json.loads(l)["type"]==sys.argv[2]: n+=1
+print(n)' "$1" "$2"
+}
