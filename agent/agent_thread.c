@@ -3,6 +3,7 @@
  * file). Every tick it runs the watchdog and samples the thread pool; every interval it turns what
  * the hooks recorded into records and flushes them. Signals are blocked in it: the target's
  * signals go to the target's threads. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -195,6 +196,33 @@ static void write_loop_hists(struct loop *l)
 	agent_write_hist("gc_pause", l->id, &l->gc_pause);
 }
 
+/* Time the process's threads spent runnable but waiting for a CPU (sum over live threads of
+ * /proc/self/task/TID/schedstat's second field): what tells CPU contention from waiting on I/O. */
+static uint64_t run_delay_ns(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	uint64_t total = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[64], buf[128];
+		unsigned long long cpu, delay;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.16s/schedstat", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%llu %llu", &cpu, &delay) == 2)
+			total += delay;
+		fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
 static void write_proc(uint64_t now)
 {
 	struct rusage ru;
@@ -213,6 +241,7 @@ static void write_proc(uint64_t now)
 	rec_u64(r, "utime", (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u);
 	rec_u64(r, "stime", (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u);
 	rec_u64(r, "rss", resident * (uint64_t)sysconf(_SC_PAGESIZE));
+	rec_u64(r, "run_delay", run_delay_ns());
 	rec_end(r);
 }
 

@@ -338,6 +338,7 @@ static void write_process_record(void)
 	rec_i64(r, "signal", watchdog_signal());
 	rec_u64(r, "page_size", (uint64_t)sysconf(_SC_PAGESIZE));
 	rec_u64(r, "clock_ticks", (uint64_t)sysconf(_SC_CLK_TCK));
+	rec_u64(r, "cpus", (uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
 	char perf_map[64];
 	snprintf(perf_map, sizeof(perf_map), "/tmp/perf-%d.map", (int)getpid());
 	rec_str(r, "perf_map", perf_map);

@@ -34,7 +34,7 @@
 /* io-bound */
 #define IO_ELU_MAX 0.5
 #define IO_POOL_BUSY_MIN_SHARE 0.25 /* worker-seconds per second of run */
-#define IO_CPU_PER_WORKER_MAX 0.5   /* CPU seconds per busy worker-second */
+#define IO_CPU_RATIO_MAX 0.5        /* CPU used / CPU busy workers could use (at most the CPUs) */
 
 static struct finding *add(struct summary *sum, const char *kind, const char *severity)
 {
@@ -240,20 +240,22 @@ static void rule_io(struct summary *sum)
 	double cpu = sum->cpu_user_s + sum->cpu_sys_s;
 
 	if (!main || !p->present || sum->duration_s <= 0 || main->elu > IO_ELU_MAX ||
-	    p->busy_worker_s < IO_POOL_BUSY_MIN_SHARE * sum->duration_s || cpu > IO_CPU_PER_WORKER_MAX * p->busy_worker_s)
+	    p->busy_worker_s < IO_POOL_BUSY_MIN_SHARE * sum->duration_s || p->busy_cpu_ratio < 0 ||
+	    p->busy_cpu_ratio > IO_CPU_RATIO_MAX)
 		return;
 	struct finding *f = add(sum, "io-bound", "medium");
 	if (!f)
 		return;
 	say(f->summary, sizeof(f->summary),
-	    "Work waits on I/O: thread-pool workers were busy %.1f worker-seconds while the process used %.1f s "
-	    "of CPU, and the loop was mostly idle (ELU %.2f).",
-	    p->busy_worker_s, cpu, main->elu);
+	    "Work waits on I/O: thread-pool workers were busy %.1f worker-seconds but used or waited for only "
+	    "%.0f%% of the CPU they could have (process CPU %.1f s), and the loop was mostly idle (ELU %.2f).",
+	    p->busy_worker_s, p->busy_cpu_ratio * 100.0, cpu, main->elu);
 	snprintf(f->advice, sizeof(f->advice),
 		 "The time goes outside the process: disk, DNS (getaddrinfo) or a slow peer. Check those; if tasks "
 		 "queue, a larger UV_THREADPOOL_SIZE lets more I/O overlap.");
 	num(f, "busy_worker_s", p->busy_worker_s);
 	num(f, "cpu_s", cpu);
+	num(f, "busy_cpu_ratio", p->busy_cpu_ratio);
 	num(f, "elu", main->elu);
 }
 

@@ -196,6 +196,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		p->block_ns = u64(rec, "block_ns");
 		p->interval_ns = u64(rec, "interval_ns");
 		p->delay_resolution_ns = u64(rec, "delay_resolution_ns");
+		p->cpus = (unsigned)u64(rec, "cpus");
 		free(p->perf_map);
 		p->perf_map = xstrdup(str(rec, "perf_map"));
 		if (cJSON_IsArray(argv) && !p->argv) {
@@ -302,6 +303,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		ps->utime = u64(rec, "utime");
 		ps->stime = u64(rec, "stime");
 		ps->rss = u64(rec, "rss");
+		ps->run_delay = u64(rec, "run_delay");
 	} else if (!strcmp(type, "hist")) {
 		const char *name = str(rec, "name");
 		struct s_hist *h = NULL;

@@ -77,7 +77,7 @@ struct s_pool_interval {
 };
 
 struct s_proc_sample {
-	uint64_t ts, utime, stime, rss;
+	uint64_t ts, utime, stime, rss, run_delay;
 };
 
 struct s_maps {
@@ -94,6 +94,7 @@ struct s_process {
 	uint64_t start_ts, end_ts; /* first and last record */
 	uint64_t realtime_ns;      /* wall clock at start_ts */
 	uint64_t block_ns, interval_ns, delay_resolution_ns;
+	unsigned cpus;
 	char *perf_map;
 	bool ended; /* an "end" record: exited normally */
 	char *v8_version;

@@ -220,10 +220,37 @@ static void heap_figures(struct summary *sum, const struct session *s)
 	}
 }
 
+/* Over the intervals when workers were busy: CPU the process used or waited for, against the CPU
+ * the busy workers could have used. */
+static void pool_cpu(const struct s_process *p, double *cpu, double *could)
+{
+	size_t k = 1;
+	for (size_t i = 0; i < p->pool.len; i++) {
+		const struct s_pool_interval *pi = vec_at(&p->pool, i);
+		if (pi->busy_mean < 0.5)
+			continue;
+		/* proc and pool records of an interval carry the same timestamp */
+		while (k < p->procs.len && ((struct s_proc_sample *)vec_at(&p->procs, k))->ts < pi->ts)
+			k++;
+		if (k >= p->procs.len)
+			break;
+		const struct s_proc_sample *now = vec_at(&p->procs, k), *before = vec_at(&p->procs, k - 1);
+		if (now->ts != pi->ts)
+			continue;
+		double dt = (now->ts - before->ts) / NS_PER_S;
+		double cpus = p->cpus ? p->cpus : 1;
+		/* CPU used, plus time spent runnable waiting for a CPU: both mean "wanted the CPU" */
+		double waited = now->run_delay > before->run_delay ? (now->run_delay - before->run_delay) / NS_PER_S : 0;
+		*cpu += (now->utime + now->stime - before->utime - before->stime) / NS_PER_S + waited;
+		*could += dt * (pi->busy_mean < cpus ? pi->busy_mean : cpus);
+	}
+}
+
 static void pool_figures(struct summary *sum, const struct session *s)
 {
 	struct pool_summary *ps = &sum->pool;
 	struct hist wait, run;
+	double cpu = 0, could = 0;
 
 	memset(&wait, 0, sizeof(wait));
 	memset(&run, 0, sizeof(run));
@@ -247,11 +274,13 @@ static void pool_figures(struct summary *sum, const struct session *s)
 			ps->busy_worker_s += pi->busy_mean * (double)pi->dt / NS_PER_S;
 		}
 		ps->unobserved += last->unobserved;
+		pool_cpu(p, &cpu, &could);
 		if (p->pool_wait.present)
 			hist_add(&wait, &p->pool_wait.h);
 		if (p->pool_run.present)
 			hist_add(&run, &p->pool_run.h);
 	}
+	ps->busy_cpu_ratio = could > 0 ? (cpu < could ? cpu / could : 1.0) : -1;
 	ps->wait_known = wait.count > 0;
 	ps->run_known = run.count > 0;
 	ps->wait_ms = dist_from_hist(&wait);
@@ -427,6 +456,8 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 		cJSON_AddNumberToObject(o, "queue_depth_max", (double)p->queue_depth_max);
 		cJSON_AddNumberToObject(o, "saturated_s", r3(p->saturated_s));
 		cJSON_AddNumberToObject(o, "busy_worker_s", r3(p->busy_worker_s));
+		if (p->busy_cpu_ratio >= 0)
+			cJSON_AddNumberToObject(o, "busy_cpu_ratio", r3(p->busy_cpu_ratio));
 		if (p->wait_known)
 			cJSON_AddItemToObject(o, "wait_ms", dist_json(&p->wait_ms, false));
 		else

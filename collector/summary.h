@@ -59,6 +59,10 @@ struct pool_summary {
 	uint64_t queue_depth_max;
 	double saturated_s;
 	double busy_worker_s;
+	/* CPU the process used or waited for in the run queue while workers were busy, against what
+	 * those workers could have used (busy workers, at most the CPUs): near 1 CPU-bound, near 0
+	 * waiting for I/O. -1 unknown. */
+	double busy_cpu_ratio;
 	bool wait_known, run_known;
 	struct dist_ms wait_ms, run_ms;
 	uint64_t unobserved;
