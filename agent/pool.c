@@ -28,18 +28,19 @@ void pool_init(void)
 {
 }
 
+/* As libuv's init_threads(): an unsigned from atoi ("-1" is huge, so 1024), 0 becomes 1. */
 unsigned pool_size_from_env(void)
 {
 	const char *s = getenv("UV_THREADPOOL_SIZE");
-	long n = 4;
+	unsigned n = 4;
 	if (s) {
-		n = atoi(s);
-		if (n <= 0)
+		n = (unsigned)atoi(s);
+		if (n == 0)
 			n = 1;
 		if (n > 1024)
 			n = 1024;
 	}
-	return (unsigned)n;
+	return n;
 }
 
 struct pool_worker *pool_worker_self(void)

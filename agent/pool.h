@@ -56,7 +56,7 @@ extern struct pool_state pool;
 
 /* The calling worker thread's histograms (a slot taken on first use), or NULL when all are taken. */
 struct pool_worker *pool_worker_self(void);
-/* UV_THREADPOOL_SIZE as libuv 1.x reads it: unset 4, 0 means 1, at most 1024. */
+/* UV_THREADPOOL_SIZE as libuv 1.x reads it: unset 4, 0 means 1, at most 1024 ("-1" is 1024). */
 unsigned pool_size_from_env(void);
 
 /* pool_node.c */
