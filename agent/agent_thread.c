@@ -138,11 +138,13 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	struct loop_view v;
 
 	loop_read(l, &v);
-	uint64_t idle = loop_view_idle_at(&v, now);
+	uint64_t idle = loop_view_idle_at(&v, now), away = loop_view_away_at(&v, now);
 	uint64_t dt = now - l->agent.last_ts;
-	uint64_t d_idle = idle - l->agent.last_idle;
+	uint64_t d_idle = idle - l->agent.last_idle, d_away = away - l->agent.last_away;
 	if (d_idle > dt)
 		d_idle = dt;
+	if (d_away > dt - d_idle)
+		d_away = dt - d_idle;
 
 	hist_snapshot(&delay, &l->delay);
 	hist_snapshot(&busy, &l->busy);
@@ -160,8 +162,10 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	struct rec *r = rec_begin("interval", now);
 	rec_u64(r, "loop", l->id);
 	rec_u64(r, "dt", dt);
-	rec_u64(r, "busy", dt - d_idle);
+	rec_u64(r, "busy", dt - d_idle - d_away);
 	rec_u64(r, "idle", d_idle);
+	if (d_away)
+		rec_u64(r, "away", d_away);
 	rec_u64(r, "iterations", v.iterations - l->agent.last_iterations);
 	rec_u64(r, "polls", v.polls - l->agent.last_polls);
 	rec_u64(r, "delay_count", delay.count);
@@ -174,6 +178,7 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 
 	l->agent.last_ts = now;
 	l->agent.last_idle = idle;
+	l->agent.last_away = away;
 	l->agent.last_iterations = v.iterations;
 	l->agent.last_polls = v.polls;
 	drain_events(l);

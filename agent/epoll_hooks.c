@@ -37,6 +37,7 @@ static struct loop *before_poll(int epfd, int timeout_ms)
 		return NULL;
 	now = agent_now();
 	l = loop_lookup(epfd, now);
+	loop_suspend_nested(l, now, (uintptr_t)__builtin_frame_address(0));
 	if (!l)
 		return NULL;
 	if (l->v8_state >= 0 && v8_on_poll(l, now))

@@ -20,6 +20,8 @@ enum loop_state {
 	LOOP_BUSY = 0,      /* between polls, or in a zero-timeout poll */
 	LOOP_POLL_IDLE = 1, /* inside a poll with a non-zero timeout */
 	LOOP_POLL_ZERO = 2, /* inside a zero-timeout poll (busy time) */
+	LOOP_AWAY = 3,      /* its thread polls another loop nested in this one's last span (a
+			       temporary loop, e.g. libuv's for spawnSync, that ended): not busy, not idle */
 };
 
 enum slot_state {
@@ -64,11 +66,13 @@ struct loop {
 	uint64_t state_since;
 	uint64_t first_ts;
 	uint64_t idle_ns;    /* idle time up to state_since */
+	uint64_t away_ns;    /* time away (LOOP_AWAY) up to state_since */
 	uint64_t busy_start; /* start of the current (or last) busy span */
 	uint64_t iterations;
 	uint64_t polls;
 
 	/* Loop-thread only. */
+	uintptr_t poll_frame; /* stack address of its last poll call: deeper = nested in another loop */
 	uint64_t delay_next_due;
 	uint64_t last_return;
 	int last_timeout_zero;
@@ -94,7 +98,7 @@ struct loop {
 
 	/* Agent-thread only: state for interval figures and stacks. */
 	struct {
-		uint64_t last_ts, last_idle, last_iterations, last_polls;
+		uint64_t last_ts, last_idle, last_away, last_iterations, last_polls;
 		struct hist busy_prev, delay_prev;
 		uint64_t stack_block_start; /* block the last stack belongs to */
 		uint64_t last_stack_ts;
@@ -116,17 +120,21 @@ void loop_start(struct loop *l, uint64_t now);
 void loop_poll_enter(struct loop *l, uint64_t now, int timeout_ms);
 /* Return from a poll call that gave nfds (<0: error). */
 void loop_poll_return(struct loop *l, uint64_t now, int nfds);
+/* Its thread now polls another loop that this one's busy span had started: this one is away
+ * (its span is not a busy span, nor a block) until it polls again. */
+void loop_suspend(struct loop *l, uint64_t now);
 
 /* --- agent thread side --- */
 
 /* A consistent copy of the published fields. */
 struct loop_view {
 	int state;
-	uint64_t state_since, first_ts, idle_ns, busy_start, iterations, polls;
+	uint64_t state_since, first_ts, idle_ns, away_ns, busy_start, iterations, polls;
 };
 void loop_read(const struct loop *l, struct loop_view *v);
 /* Idle time up to `now`, counting a poll still under way. */
 uint64_t loop_view_idle_at(const struct loop_view *v, uint64_t now);
+uint64_t loop_view_away_at(const struct loop_view *v, uint64_t now);
 
 /* Single-producer rings. push returns false when full (the caller counts a drop). */
 bool loop_block_push(struct loop *l, uint64_t start, uint64_t dur);
@@ -139,6 +147,10 @@ bool loop_gc_pop(struct loop *l, struct gc_event *out);
 /* The loop for this thread and epoll fd, registering it once it has polled twice; NULL while it
  * is not (yet) a loop or when every slot is taken. */
 struct loop *loop_lookup(int epfd, uint64_t now);
+/* Before a poll from stack address `frame` (of loop l, or of an epoll fd that is no loop yet: l
+ * NULL): the thread's other loops that are busy but whose last poll was at the same depth or
+ * deeper are no longer on the call stack: they are away. */
+void loop_suspend_nested(struct loop *l, uint64_t now, uintptr_t frame);
 /* Fork: in the child, forget every loop (slots become STALE, this thread's cache is cleared). */
 void loop_registry_after_fork_child(void);
 /* Agent thread: final state for dead slots is written; zero them and make them FREE. */

@@ -47,6 +47,20 @@ void loop_registry_init(void)
 	exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
 }
 
+/* A fifth epoll fd on a thread whose four cached ones are all loops: the one that polled least
+ * recently (a temporary loop that ended, typically) is over. Its slot's records are finished by
+ * the agent thread; a later poll on that fd starts a new loop. */
+static unsigned evict_oldest(struct thread_polls *tp)
+{
+	unsigned oldest = 0;
+	for (unsigned k = 1; k < THREAD_CACHE; k++)
+		if (tp->loop[k]->last_return < tp->loop[oldest]->last_return)
+			oldest = k;
+	__atomic_store_n(&tp->loop[oldest]->slot_state, SLOT_DEAD, __ATOMIC_RELEASE);
+	tp->loop[oldest] = NULL;
+	return oldest;
+}
+
 static struct loop *take_slot(int epfd, uint64_t now)
 {
 	for (unsigned i = 0; i < LOOPS_MAX; i++) {
@@ -86,8 +100,9 @@ struct loop *loop_lookup(int epfd, uint64_t now)
 			}
 		}
 		if (i == THREAD_CACHE)
-			return NULL; /* four loops on one thread already: ignore a fifth */
+			i = evict_oldest(tp); /* four loops on this thread: the least recently polled ends */
 		tp->next_victim = (i + 1) % THREAD_CACHE;
+		tp->loop[i] = NULL;
 		tp->epfd[i] = epfd;
 		tp->count[i] = 0;
 	}
@@ -117,6 +132,21 @@ struct loop *loop_lookup(int epfd, uint64_t now)
 	}
 	agent_thread_ensure();
 	return l;
+}
+
+/* Timestamps cannot tell a finished inner loop (libuv's temporary loop for spawnSync, before or
+ * inside a callback) from an outer loop whose callback now runs this one: the call stack can. An
+ * outer loop polled from a shallower frame (a higher address: the stack grows down) and is still
+ * on the stack, busy running us; a loop that polled at our depth or deeper has returned. */
+void loop_suspend_nested(struct loop *l, uint64_t now, uintptr_t frame)
+{
+	if (l)
+		l->poll_frame = frame;
+	for (unsigned i = 0; i < THREAD_CACHE; i++) {
+		struct loop *other = tls_polls.loop[i];
+		if (other && other != l && other->state == LOOP_BUSY && other->poll_frame <= frame)
+			loop_suspend(other, now);
+	}
 }
 
 void loop_registry_after_fork_child(void)

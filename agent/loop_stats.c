@@ -60,19 +60,35 @@ static void delay_busy_end(struct loop *l, uint64_t now)
 	}
 }
 
+void loop_suspend(struct loop *l, uint64_t now)
+{
+	seq_begin(&l->seq);
+	STORE(l->state, LOOP_AWAY);
+	STORE(l->state_since, now);
+	seq_end(&l->seq);
+}
+
 void loop_poll_enter(struct loop *l, uint64_t now, int timeout_ms)
 {
 	uint64_t start = l->busy_start;
 	uint64_t span = now > start ? now - start : 0;
 	bool probe = l->last_timeout_zero && l->last_nfds == 0 && now - l->last_return < PROBE_POLL_GAP_NS;
+	bool away = l->state == LOOP_AWAY;
 
-	if (l->recorded_first_span) {
+	if (away) {
+		/* Back from away: the time away was no busy span, and the ideal timer restarts. */
+		seq_begin(&l->seq);
+		STORE(l->away_ns, l->away_ns + (now > l->state_since ? now - l->state_since : 0));
+		seq_end(&l->seq);
+		l->delay_next_due = now + agent_cfg.delay_resolution_ns;
+	} else if (l->recorded_first_span) {
 		hist_record(&l->busy, span);
 		if (span >= agent_cfg.block_ns && !loop_block_push(l, start, span))
 			agent_drop(&agent_drops.blocks);
 	}
 	l->recorded_first_span = true;
-	delay_busy_end(l, now);
+	if (!away)
+		delay_busy_end(l, now);
 
 	seq_begin(&l->seq);
 	STORE(l->state, timeout_ms != 0 ? LOOP_POLL_IDLE : LOOP_POLL_ZERO);
@@ -112,6 +128,7 @@ void loop_read(const struct loop *l, struct loop_view *v)
 		v->state_since = LOAD(l->state_since);
 		v->first_ts = LOAD(l->first_ts);
 		v->idle_ns = LOAD(l->idle_ns);
+		v->away_ns = LOAD(l->away_ns);
 		v->busy_start = LOAD(l->busy_start);
 		v->iterations = LOAD(l->iterations);
 		v->polls = LOAD(l->polls);
@@ -127,6 +144,14 @@ uint64_t loop_view_idle_at(const struct loop_view *v, uint64_t now)
 	if (v->state == LOOP_POLL_IDLE && now > v->state_since)
 		idle += now - v->state_since;
 	return idle;
+}
+
+uint64_t loop_view_away_at(const struct loop_view *v, uint64_t now)
+{
+	uint64_t away = v->away_ns;
+	if (v->state == LOOP_AWAY && now > v->state_since)
+		away += now - v->state_since;
+	return away;
 }
 
 /* Rings: the producer owns head, the consumer owns tail; capacities are powers of two. */

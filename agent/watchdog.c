@@ -1,8 +1,8 @@
 /* Blocked-loop stacks. The agent thread notices a loop busy for longer than the block threshold and
  * asks that thread for its stack with a real-time signal; the handler unwinds with libunwind (DWARF,
  * and through JIT code, which has no unwind info, by frame pointers) into a fixed buffer. A thread
- * asleep in a system call is not signalled (its sleep would end early with EINTR): its system call
- * and user pc are read from /proc instead. Raw addresses only; the collector names them. */
+ * asleep in a system call is not signalled (its sleep would end early with EINTR) — unless it sleeps
+ * in an epoll wait, which event loops retry — : its system call and user pc are read from /proc. Raw addresses only; the collector names them. */
 #include "agent/watchdog.h"
 
 #define UNW_LOCAL_ONLY
@@ -229,6 +229,26 @@ static void capture_running(struct loop *l, uint64_t block_start)
 	write_stack(l, block_start, cap.ts, 'R', -1, cap.ip, cap.n);
 }
 
+/* The system call a sleeping thread is in, or -1. */
+static long sleeping_syscall(pid_t tid)
+{
+	char path[64], buf[256];
+	long nr;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	if (read_proc(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%ld", &nr) != 1)
+		return -1;
+	return nr;
+}
+
+/* Asleep in an epoll wait: a poll nested in the blocked loop's callback (libuv's loop for
+ * spawnSync, say). Every epoll call passes our hook, and event loops retry a poll that returns
+ * EINTR, so a signal is safe there — and unwinding shows the code that started the nested loop. */
+static bool in_epoll_wait(pid_t tid)
+{
+	long nr = sleeping_syscall(tid);
+	return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == 441 /* epoll_pwait2 */;
+}
+
 void watchdog_tick(uint64_t now)
 {
 	for (unsigned i = 0; i < LOOPS_MAX; i++) {
@@ -251,7 +271,7 @@ void watchdog_tick(uint64_t now)
 		l->agent.stacks_this_block++;
 		l->agent.last_stack_ts = now;
 		char state = thread_state(l->tid);
-		if (state == 'R')
+		if (state == 'R' || (state && in_epoll_wait(l->tid)))
 			capture_running(l, v.busy_start);
 		else if (state)
 			capture_sleeping(l, v.busy_start, state);

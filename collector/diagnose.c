@@ -236,7 +236,7 @@ static void rule_memory(struct summary *sum)
 static void rule_io(struct summary *sum)
 {
 	const struct pool_summary *p = &sum->pool;
-	const struct loop_summary *main = sum->nloops ? &sum->loops[0] : NULL;
+	const struct loop_summary *main = summary_main_loop(sum);
 	double cpu = sum->cpu_user_s + sum->cpu_sys_s;
 
 	if (!main || !p->present || sum->duration_s <= 0 || main->elu > IO_ELU_MAX ||
@@ -276,9 +276,9 @@ void diagnose(struct summary *sum)
 		snprintf(f->summary, sizeof(f->summary), "No event loop was seen: the program never polled with epoll.");
 		return;
 	}
-	const struct loop_summary *ls = &sum->loops[0];
+	const struct loop_summary *ls = summary_main_loop(sum);
 	snprintf(f->summary, sizeof(f->summary),
-		 "No problem found: the busiest loop's utilization was %.2f, its delay p99 %.1f ms, with %llu blocks; "
+		 "No problem found: the main loop's utilization was %.2f, its delay p99 %.1f ms, with %llu blocks; "
 		 "GC and the thread pool kept up.",
 		 ls->elu, ls->delay_ms.p99, (unsigned long long)ls->blocks);
 	num(f, "elu", ls->elu);

@@ -127,8 +127,9 @@ static bool note_build_id(Elf_Data *data, unsigned char *id, size_t *len)
 	while (data && off < data->d_size &&
 	       (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
 		const char *base = data->d_buf;
-		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(base + name_off, "GNU", 4) == 0 &&
-		    nh.n_descsz > 0 && nh.n_descsz <= BUILD_ID_MAX) {
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp(base + name_off, "GNU", 4) == 0 && nh.n_descsz > 0 &&
+		    nh.n_descsz <= BUILD_ID_MAX) {
 			memcpy(id, base + desc_off, nh.n_descsz);
 			*len = nh.n_descsz;
 			return true;
@@ -149,14 +150,16 @@ static bool read_build_id(Elf *elf, unsigned char *id, size_t *len)
 			GElf_Phdr ph;
 			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
 				continue;
-			if (note_build_id(elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR), id,
-					  len))
+			if (note_build_id(
+				    elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
+				    id, len))
 				return true;
 		}
 	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE && note_build_id(elf_getdata(scn, NULL), id, len))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+		    note_build_id(elf_getdata(scn, NULL), id, len))
 			return true;
 	}
 	return false;
@@ -176,8 +179,10 @@ static int read_loads(struct elf_file *f, Elf *elf)
 		if (!p)
 			return -ENOMEM;
 		f->loads = p;
-		f->loads[f->nloads++] = (struct elf_load){
-			.offset = ph.p_offset, .vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .exec = ph.p_flags & PF_X};
+		f->loads[f->nloads++] = (struct elf_load){.offset = ph.p_offset,
+							  .vaddr = ph.p_vaddr,
+							  .filesz = ph.p_filesz,
+							  .exec = ph.p_flags & PF_X};
 	}
 	return 0;
 }
@@ -210,8 +215,8 @@ static int add_symbols(struct elf_file *f, Elf *elf, Elf_Scn *scn, const GElf_Sh
 		if (!gelf_getsym(data, (int)i, &s))
 			break;
 		unsigned type = GELF_ST_TYPE(s.st_info);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF || s.st_value == 0 ||
-		    s.st_name == 0 || s.st_name >= strs->d_size)
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF ||
+		    s.st_value == 0 || s.st_name == 0 || s.st_name >= strs->d_size)
 			continue;
 		const char *name = str + s.st_name;
 		if (!f->is_v8 && name[0] == '_' && names_v8(name))
@@ -226,19 +231,29 @@ static int add_symbols(struct elf_file *f, Elf *elf, Elf_Scn *scn, const GElf_Sh
 	return 0;
 }
 
-static int add_symbol_tables(struct elf_file *f, Elf *elf, bool symtab_only)
+/* .symtab, which holds every symbol of .dynsym too; .dynsym only when there is none (a stripped file).
+ * *has_symtab: there was a .symtab. */
+static int add_symbol_tables(struct elf_file *f, Elf *elf, bool symtab_only, bool *has_symtab)
 {
-	Elf_Scn *scn = NULL;
-	int err;
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	GElf_Shdr sh, symtab_sh, dynsym_sh;
 
 	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_SYMTAB || (!symtab_only && sh.sh_type == SHT_DYNSYM))
-			if ((err = add_symbols(f, elf, scn, &sh)) < 0)
-				return err;
+		if (sh.sh_type == SHT_SYMTAB && !symtab) {
+			symtab = scn;
+			symtab_sh = sh;
+		} else if (sh.sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dynsym_sh = sh;
+		}
 	}
+	*has_symtab = symtab != NULL;
+	if (symtab)
+		return add_symbols(f, elf, symtab, &symtab_sh);
+	if (dynsym && !symtab_only)
+		return add_symbols(f, elf, dynsym, &dynsym_sh);
 	return 0;
 }
 
@@ -357,13 +372,15 @@ static int add_debug_file(struct elf_cache *c, struct elf_file *f, const char *r
 			continue;
 		unsigned char id[BUILD_ID_MAX];
 		size_t len = 0;
-		if (!read_build_id(elf, id, &len) || len != f->build_id_len || memcmp(id, f->build_id, len) != 0) {
+		if (!read_build_id(elf, id, &len) || len != f->build_id_len ||
+		    memcmp(id, f->build_id, len) != 0) {
 			elf_end(elf);
 			continue;
 		}
+		bool has_symtab;
 		*debug = elf;
 		c->stats.debug_files++;
-		return add_symbol_tables(f, elf, true);
+		return add_symbol_tables(f, elf, true, &has_symtab);
 	}
 	return 0;
 }
@@ -384,8 +401,12 @@ static int cache_add_key(struct elf_cache *c, const struct stat *st, struct elf_
 	if (!p)
 		return -ENOMEM;
 	c->keys = p;
-	c->keys[c->nkeys++] = (struct file_key){
-		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim, .f = f, .err = err};
+	c->keys[c->nkeys++] = (struct file_key){.dev = st->st_dev,
+						.ino = st->st_ino,
+						.size = st->st_size,
+						.mtime = st->st_mtim,
+						.f = f,
+						.err = err};
 	return 0;
 }
 
@@ -408,14 +429,17 @@ static struct elf_file *cache_find_build_id(struct elf_cache *c, const unsigned 
 	return NULL;
 }
 
-/* Program headers and symbols of an opened ELF (and of its debug file, when root is given). */
+/* Program headers and symbols of an opened ELF; for a stripped one with root given, of its debug
+ * file too. */
 static int parse_elf(struct elf_cache *c, struct elf_file *f, Elf *elf, const char *root)
 {
 	Elf *debug = NULL;
+	bool has_symtab = false;
 	int err;
 
-	if ((err = read_loads(f, elf)) < 0 || (err = add_symbol_tables(f, elf, false)) < 0 ||
-	    (root && (err = add_debug_file(c, f, root, &debug)) < 0) || (err = finish_symbols(f)) < 0) {
+	if ((err = read_loads(f, elf)) < 0 || (err = add_symbol_tables(f, elf, false, &has_symtab)) < 0 ||
+	    (root && !has_symtab && (err = add_debug_file(c, f, root, &debug)) < 0) ||
+	    (err = finish_symbols(f)) < 0) {
 		if (debug)
 			elf_end(debug);
 		return err;
@@ -549,7 +573,8 @@ int elf_file_vaddr(const struct elf_file *f, uint64_t file_off, bool exec, uint6
 
 	for (size_t i = 0; i < f->nloads; i++) {
 		const struct elf_load *l = &f->loads[i];
-		if (file_off >= l->offset && file_off - l->offset < l->filesz && (!best || (l->exec == exec && best->exec != exec)))
+		if (file_off >= l->offset && file_off - l->offset < l->filesz &&
+		    (!best || (l->exec == exec && best->exec != exec)))
 			best = l;
 	}
 	/* The page-aligned head of a segment is mapped with it. */
@@ -569,7 +594,8 @@ static const char *display_name(struct elf_sym *s)
 	if (!s->display) {
 		char *d = NULL;
 		int status = -1;
-		if (s->name[0] == '_' && s->name[1] == 'Z' && strnlen(s->name, DEMANGLE_MAX_LEN) < DEMANGLE_MAX_LEN)
+		if (s->name[0] == '_' && s->name[1] == 'Z' &&
+		    strnlen(s->name, DEMANGLE_MAX_LEN) < DEMANGLE_MAX_LEN)
 			d = __cxa_demangle(s->name, NULL, NULL, &status);
 		if (d && status == 0) {
 			s->display = d;

@@ -67,6 +67,11 @@ static int module_index(struct kallsyms *k, const char *s, size_t n, uint32_t *i
 	return 0;
 }
 
+static bool is_module_name(const char *s, size_t n)
+{
+	return n >= 3 && s[0] == '[' && s[n - 1] == ']';
+}
+
 /* One line; 1 when it is a text symbol (kept), 0 when not, -EINVAL malformed. *nonzero: it had an address. */
 static int parse_line(struct kallsyms *k, const char *p, const char *end, bool *nonzero)
 {
@@ -87,7 +92,7 @@ static int parse_line(struct kallsyms *k, const char *p, const char *end, bool *
 		p++;
 	const char *mod = p;
 	size_t mod_len = (size_t)(end - p);
-	if (mod_len && (mod[0] != '[' || mod[mod_len - 1] != ']' || mod_len < 3))
+	if (mod_len && !is_module_name(mod, mod_len))
 		return -EINVAL;
 	*nonzero = addr != 0;
 	if (type != 't' && type != 'T' && type != 'w' && type != 'W')

@@ -198,6 +198,11 @@ static struct span package_of(struct span script)
 	return pkg;
 }
 
+static bool is_js(enum frame_kind k)
+{
+	return k == FRAME_JS_APP || k == FRAME_JS_DEP || k == FRAME_JS_NODE;
+}
+
 static bool starts_with(struct span s, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -230,13 +235,16 @@ static int describe_js(struct jit_desc *d, const char *key, size_t key_len, cons
 	d->kind = FRAME_JS_APP;
 	if (starts_with(script, "node:") || starts_with(script, "internal/")) {
 		d->kind = FRAME_JS_NODE;
-	} else if ((pkg = package_of(script)).p || (script.n && memmem(script.p, script.n, "node_modules/", 13))) {
+	} else if ((pkg = package_of(script)).p ||
+		   (script.n && memmem(script.p, script.n, "node_modules/", 13))) {
 		d->kind = FRAME_JS_DEP;
 	}
 
 	static const char anon[] = "(anonymous)", ev[] = "[eval]", jit[] = "[jit]";
 	struct span name = fn.n ? fn : (struct span){anon, sizeof(anon) - 1};
-	struct span module = script.n ? script : eval ? (struct span){ev, sizeof(ev) - 1} : (struct span){jit, sizeof(jit) - 1};
+	struct span module = script;
+	if (!script.n)
+		module = eval ? (struct span){ev, sizeof(ev) - 1} : (struct span){jit, sizeof(jit) - 1};
 	size_t loc_len = eval ? sizeof(ev) - 1 + suffix.n : loc.n;
 	char *w = malloc(key_len + name.n + module.n + loc_len + pkg.n + 5);
 	if (!w)
@@ -386,7 +394,8 @@ static int parse_line(struct perf_map *m, const char *line, size_t len)
 	if (!grown)
 		return -ENOMEM;
 	m->entries = grown;
-	m->entries[m->nentries++] = (struct jit_entry){.start = start, .end = start + size, .desc = desc, .tier = tier};
+	m->entries[m->nentries++] =
+		(struct jit_entry){.start = start, .end = start + size, .desc = desc, .tier = tier};
 	m->dirty = true;
 	return 0;
 }
@@ -441,12 +450,14 @@ int perf_map_load(struct perf_map *m, const char *path, uid_t owner)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
-	if (fstat(fd, &st) < 0 || st.st_dev != lst.st_dev || st.st_ino != lst.st_ino || !owned_ok(&st, owner)) {
+	if (fstat(fd, &st) < 0 || st.st_dev != lst.st_dev || st.st_ino != lst.st_ino ||
+	    !owned_ok(&st, owner)) {
 		close(fd);
 		return -EPERM; /* swapped between lstat and open */
 	}
 	if (m->have_file && (st.st_dev != m->dev || st.st_ino != m->ino || st.st_size < m->offset)) {
-		m->nentries = 0; /* another file, or rewritten: start over (descriptions stay: frames point at them) */
+		/* Another file, or rewritten: start over. Descriptions stay (frames point at them). */
+		m->nentries = 0;
 		m->offset = 0;
 		m->discarding = false;
 		m->dirty = true;
@@ -617,7 +628,7 @@ int perf_map_find(struct perf_map *m, uint64_t addr, struct jit_symbol *out)
 		.location = d->location,
 		.package = d->package,
 		.start = e->start,
-		.tier = d->kind == FRAME_JS_APP || d->kind == FRAME_JS_DEP || d->kind == FRAME_JS_NODE ? e->tier : 0,
+		.tier = is_js(d->kind) ? e->tier : 0,
 		.kind = d->kind,
 	};
 	return 0;

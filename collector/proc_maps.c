@@ -26,10 +26,9 @@ static bool expect(const char **p, const char *end, char c)
 }
 
 /* One line (without its newline) into m; false when it is not a mapping. */
-static bool parse_line(const char *p, const char *end, struct proc_map *m, const char **path, size_t *path_len)
+static bool parse_line(const char *p, const char *end, struct proc_map *m, const char **path,
+		       size_t *path_len)
 {
-	uint64_t major, minor;
-
 	memset(m, 0, sizeof(*m));
 	if (!sym_parse_hex(&p, end, &m->start) || !expect(&p, end, '-') || !sym_parse_hex(&p, end, &m->end) ||
 	    !expect(&p, end, ' ') || m->start >= m->end)
@@ -40,8 +39,9 @@ static bool parse_line(const char *p, const char *end, struct proc_map *m, const
 	m->exec = p[2] == 'x';
 	p += 4;
 	if (!expect(&p, end, ' ') || !sym_parse_hex(&p, end, &m->pgoff) || !expect(&p, end, ' ') ||
-	    !sym_parse_hex(&p, end, &major) || !expect(&p, end, ':') || !sym_parse_hex(&p, end, &minor) ||
-	    !expect(&p, end, ' ') || !sym_parse_dec(&p, end, &m->inode))
+	    !sym_parse_hex(&p, end, &m->dev_major) || !expect(&p, end, ':') ||
+	    !sym_parse_hex(&p, end, &m->dev_minor) || !expect(&p, end, ' ') ||
+	    !sym_parse_dec(&p, end, &m->inode))
 		return false;
 	if (p < end && *p != ' ' && *p != '\t')
 		return false;

@@ -10,7 +10,8 @@
 struct elf_file;
 
 struct proc_map {
-	uint64_t start, end, pgoff, inode;
+	uint64_t start, end, pgoff;
+	uint64_t dev_major, dev_minor, inode; /* the mapped file, as the kernel names it */
 	char *path; /* NULL when anonymous; "[heap]", "[vdso]", ...; or a file (" (deleted)" taken off) */
 	bool exec, deleted;
 	/* The symbolizer's, filled on first use: the module's symbols, or why there are none. */

@@ -318,6 +318,14 @@ static void process_figures(struct summary *sum, const struct session *s)
 	}
 }
 
+const struct loop_summary *summary_main_loop(const struct summary *sum)
+{
+	for (unsigned i = 0; i < sum->nloops; i++)
+		if (sum->loops[i].main && sum->loops[i].pid == sum->pid)
+			return &sum->loops[i];
+	return sum->nloops ? &sum->loops[0] : NULL;
+}
+
 void summary_compute(struct summary *sum, const struct session *s)
 {
 	const struct s_process *root = session_root((struct session *)s);
@@ -337,6 +345,14 @@ void summary_compute(struct summary *sum, const struct session *s)
 		for (size_t k = 0; k < p->loops.len; k++)
 			loop_figures(&sum->loops[n++], p, vec_at(&p->loops, k));
 	}
+	/* A main thread can have several loops (libuv's temporary one for spawnSync): the main loop is
+	 * the one observed longest. */
+	for (unsigned i = 0; i < sum->nloops; i++)
+		for (unsigned k = 0; k < sum->nloops; k++)
+			if (i != k && sum->loops[i].main && sum->loops[k].main && sum->loops[k].pid == sum->loops[i].pid &&
+			    (sum->loops[k].seconds > sum->loops[i].seconds ||
+			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
+				sum->loops[i].main = false;
 	qsort(sum->loops, sum->nloops, sizeof(*sum->loops), by_busiest);
 	gc_figures(sum, s);
 	heap_figures(sum, s);

@@ -95,6 +95,9 @@ struct summary {
 	unsigned nfindings;
 };
 
+/* The loop that stands for the program: the root process's main loop, else the busiest; NULL
+ * when there is no loop. */
+const struct loop_summary *summary_main_loop(const struct summary *sum);
 /* Compute everything but the top frames and the diagnosis. */
 void summary_compute(struct summary *sum, const struct session *s);
 void summary_free(struct summary *sum);

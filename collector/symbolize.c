@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collector/elf_symbols.h"
@@ -144,22 +145,34 @@ fail:
 	return NULL;
 }
 
-/* The module's symbols, loaded on first use. */
+/* The file at path is the one mapped: same device and inode as the maps line says. */
+static bool is_mapped_file(const struct proc_map *m, const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_ino == m->inode && major(st.st_dev) == m->dev_major &&
+	       minor(st.st_dev) == m->dev_minor;
+}
+
+/* The module's symbols, loaded on first use: the path under root; failing that, the path as it is
+ * when it names the very file mapped (the kernel shows a chroot's files by their full path). */
 static int resolve_module(struct proc_syms *p, struct proc_map *m)
 {
-	if (m->elf_err == 1) {
-		if (!m->path || m->path[0] != '/' || m->deleted)
-			m->elf_err = -ENOENT; /* a deleted file's namesake on disk may be another build */
-		else
-			m->elf_err = elf_cache_get(p->s->elf, p->root, m->path, &m->elf);
-	}
+	if (m->elf_err != 1)
+		return m->elf_err;
+	if (!m->path || m->path[0] != '/' || m->deleted)
+		return m->elf_err = -ENOENT; /* a deleted file's namesake on disk may be another build */
+	m->elf_err = elf_cache_get(p->s->elf, p->root, m->path, &m->elf);
+	if (m->elf_err < 0 && *p->root && is_mapped_file(m, m->path))
+		m->elf_err = elf_cache_get(p->s->elf, "", m->path, &m->elf);
 	return m->elf_err;
 }
 
-static bool same_file(const char *a, const char *b)
+/* Another root than ours (a container)? When /proc/PID/root cannot be read, ours is the best guess. */
+static bool other_root(const char *proc_root)
 {
 	struct stat x, y;
-	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+	return stat(proc_root, &x) == 0 && stat("/", &y) == 0 &&
+	       (x.st_dev != y.st_dev || x.st_ino != y.st_ino);
 }
 
 struct proc_syms *proc_syms_from_pid(struct symbolizer *s, int pid)
@@ -175,21 +188,23 @@ struct proc_syms *proc_syms_from_pid(struct symbolizer *s, int pid)
 		return NULL;
 	}
 	/* Through /proc/PID/root only for another mount namespace: that path dies with the process. */
-	bool foreign = !same_file(root, "/");
+	bool foreign = other_root(root);
 	struct proc_syms *p = proc_syms_from_maps(s, pid, text, foreign ? root : "");
 	free(text);
 	if (!p)
 		return NULL;
+	/* What must be read while the process lives: its deleted files, and every file of a container.
+	 * /proc/PID/map_files opens exactly the file mapped (given CAP_SYS_ADMIN). */
 	for (size_t i = 0; i < p->nmaps; i++) {
 		struct proc_map *m = &p->maps[i];
-		if (!m->exec || !m->path || m->path[0] != '/')
+		if (!m->exec || !m->path || m->path[0] != '/' || !(m->deleted || foreign))
 			continue;
-		if (m->deleted) {
-			char mf[96];
-			snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)m->start,
-				 (unsigned long long)m->end);
-			m->elf_err = elf_cache_get(s->elf, "", mf, &m->elf);
-		} else if (foreign) {
+		char mf[96];
+		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)m->start,
+			 (unsigned long long)m->end);
+		m->elf_err = elf_cache_get(s->elf, "", mf, &m->elf);
+		if (m->elf_err < 0 && !m->deleted) {
+			m->elf_err = 1;
 			resolve_module(p, m);
 		}
 	}
@@ -265,7 +280,7 @@ static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 			}
 		}
 	}
-	/* V8 names the builtins embedded in its binary in the perf map too: a stripped node still resolves. */
+	/* V8 names the builtins embedded in its binary in the perf map too: a stripped node resolves. */
 	if (jit_lookup(p, a, out)) {
 		if (out->kind == FRAME_V8)
 			out->module = m->path;

@@ -3,7 +3,8 @@
  * through the process's perf map, the kernel through /proc/kallsyms.
  *
  * Not thread-safe: one thread uses a symbolizer and its proc_syms (lookups fill caches). Strings
- * in a struct frame live as long as the proc_syms it came from (kernel frames: the symbolizer). */
+ * in a struct frame live as long as the proc_syms it came from and its symbolizer (kernel frames:
+ * until the symbolizer is freed or kernel_syms_load replaces its symbols). */
 #ifndef LOOPSCOPE_COLLECTOR_SYMBOLIZE_H
 #define LOOPSCOPE_COLLECTOR_SYMBOLIZE_H
 
@@ -22,14 +23,15 @@ void symbolizer_free(struct symbolizer *s);
 struct proc_syms;
 
 /* From the text of /proc/PID/maps as recorded (the agent's "maps" record). root: prefix for paths
- * ("" or NULL normally; "/proc/PID/root" to read a containerized process's files). Malformed lines
- * are skipped and counted; NULL (errno EINVAL) when no line is a mapping, or ENOMEM. */
+ * ("" or NULL normally; "/proc/PID/root" to read a containerized process's files; a path not found
+ * there is used as it is when its device and inode are the mapped file's). Files are read when first
+ * needed. Malformed lines are skipped and counted; NULL (errno EINVAL) when no line is a mapping. */
 struct proc_syms *proc_syms_from_maps(struct symbolizer *s, int pid, const char *maps_text, const char *root);
 
-/* Snapshot /proc/PID/maps now (done early, so a target that exits mid-run still resolves). When the
- * process lives in another mount namespace its files are read through /proc/PID/root, and its
- * executable mappings are loaded at once (that path dies with the process); deleted files are
- * loaded at once through /proc/PID/map_files. NULL with errno on failure. */
+/* Snapshot /proc/PID/maps now (done early, so a target that exits mid-run still resolves). The
+ * executable files of a process with another root (a container), and deleted ones, are read at
+ * once, through /proc/PID/map_files (exactly the file mapped; needs CAP_SYS_ADMIN) or else
+ * /proc/PID/root: both die with the process. NULL with errno on failure. */
 struct proc_syms *proc_syms_from_pid(struct symbolizer *s, int pid);
 
 /* Load a perf map (lines "START SIZE name", hex, appended as code is made; later lines win where
@@ -43,7 +45,8 @@ int proc_syms_load_perf_map(struct proc_syms *p, const char *path, uid_t owner);
 void proc_syms_free(struct proc_syms *p);
 
 enum frame_kind {
-	FRAME_UNKNOWN = 0, /* in no known module ([unknown], unnamed [jit]), or a perf-map name not V8's */
+	FRAME_UNKNOWN = 0, /* in no known module ([unknown], unnamed [jit]), or a perf-map name not V8's;
+	                      an unnamed address in a module keeps the module's kind (V8 or native) */
 	FRAME_JS_APP,      /* JavaScript of the application (and WebAssembly) */
 	FRAME_JS_DEP,      /* JavaScript under node_modules/ (package recorded) */
 	FRAME_JS_NODE,     /* node's own JavaScript (node:internal/..., node:...) */
@@ -58,12 +61,13 @@ struct frame {
 	                         prefix ("(anonymous)" when empty); NULL when unresolved */
 	const char *module;   /* module path as the process saw it; for JS the script ("/app/server.js",
 	                         "node:internal/timers", "[eval]" for eval and new Function); "[kernel]" or
-	                         "[module]" for the kernel, "[jit]", "[vdso]", "[unknown]" */
+	                         "[module]" for the kernel, "[jit]" (V8's own code: the file holding it when
+	                         there is one), "[vdso]", "[anon]", "[heap]"..., "[unknown]" */
 	uint64_t offset;      /* the named address relative to the module (ELF vaddr: for a non-PIE executable
 	                         the address itself), to the JIT entry start, or to the kernel symbol; for
 	                         [jit], [unknown] and other pseudo modules without a name: the address */
 	const char *location; /* "script:line:col" for JS frames (when the perf map gives it), else NULL */
-	const char *package;  /* node_modules package name for FRAME_JS_DEP (scoped: "@scope/name"), else NULL */
+	const char *package;  /* node_modules package for FRAME_JS_DEP (scoped: "@scope/name"), else NULL */
 	char tier;            /* V8 tier: '~' interpreted, '^' baseline (sparkplug), '+' maglev, '*' turbofan;
 	                         0 when not JS */
 	enum frame_kind kind;
@@ -101,7 +105,7 @@ struct symbolizer_stats {
 	uint64_t elf_opened;       /* ELF files parsed (main files; debug files counted apart) */
 	uint64_t elf_cache_hits;   /* module requests served from the cache (same file or same build-id) */
 	uint64_t elf_failed;       /* module files that could not be read as ELF */
-	uint64_t elf_debug_files;  /* separate debug files (/usr/lib/debug/.build-id/) whose .symtab was used */
+	uint64_t elf_debug_files;  /* separate debug files (/usr/lib/debug/.build-id/...) also read */
 	uint64_t elf_symbols;      /* function symbols held, all files */
 	uint64_t kernel_symbols;
 	uint64_t perf_map_entries; /* perf-map lines loaded, all processes */

@@ -130,6 +130,27 @@ static void test_idle_in_progress_and_ring_full(void **state)
 	assert_false(loop_block_push(&l, 0, 1));
 }
 
+/* A temporary loop (libuv's for spawnSync) that polled, then was left: once suspended it is away —
+ * no busy span, no block, no busy time — and if it polls again, the time away still is none of those.
+ * Expected: 1 s away, idle 10 ms, busy max 1 ms, no block. */
+static void test_away_is_neither_busy_nor_idle(void **state)
+{
+	(void)state;
+	uint64_t t = 100 * MS;
+	loop_start(&l, t);
+	t = iterate(t, 0, 10, 0, 1); /* the registering poll: its span is not recorded */
+	t = iterate(t, 1 * MS, 10, 10 * MS, 1);
+	loop_suspend(&l, t);
+	t += 1000 * MS;
+	t = iterate(t, 0, 0, 0, 0);
+	struct loop_view v;
+	loop_read(&l, &v);
+	assert_int_equal(loop_view_away_at(&v, t), 1000 * MS);
+	assert_int_equal(loop_view_idle_at(&v, t), 10 * MS);
+	assert_int_equal(l.busy.max, 1 * MS);
+	assert_int_equal(l.block_idx.head, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +159,7 @@ int main(void)
 		cmocka_unit_test_setup(test_block_recorded, setup),
 		cmocka_unit_test_setup(test_probe_poll_not_an_iteration, setup),
 		cmocka_unit_test_setup(test_idle_in_progress_and_ring_full, setup),
+		cmocka_unit_test_setup(test_away_is_neither_busy_nor_idle, setup),
 	};
 	return cmocka_run_group_tests_name("loop_stats", tests, NULL, NULL);
 }
