@@ -24,9 +24,10 @@ measure() {
 	echo "${rps:-0}"
 }
 
-plain() { node "$NODE_WORKLOADS/server.js" "$1"; }
-agent() { LOOPSCOPE_DIR="$T/agent-$1" LD_PRELOAD="$AGENT" node "$NODE_WORKLOADS/server.js" "$1"; }
-full() { "$LOOPSCOPE" run -q -o "$T/run-$1" -- node "$NODE_WORKLOADS/server.js" "$1"; }
+# exec: the background subshell becomes the server itself, so $! is the server's pid.
+plain() { exec node "$NODE_WORKLOADS/server.js" "$1"; }
+agent() { LOOPSCOPE_DIR="$T/agent-$1" LD_PRELOAD="$AGENT" exec node "$NODE_WORKLOADS/server.js" "$1"; }
+full() { exec "$LOOPSCOPE" run -q -o "$T/run-$1" -- node "$NODE_WORKLOADS/server.js" "$1"; }
 
 echo "machine: $(nproc) CPUs, $(uname -r), node $(node --version); wrk -t1 -c$CONNS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
 printf '%-6s %12s %12s %12s %8s %8s\n' round "plain r/s" "agent r/s" "run r/s" "B/A" "C/A"
