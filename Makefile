@@ -136,7 +136,7 @@ $(BUILD)/workloads/%: tests/workloads/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
-		$$(pkg-config --cflags libuv) -o $@ $< -Wl,--as-needed $$(pkg-config --libs libuv) -lpthread -lm
+		$$(pkg-config --cflags libuv) -rdynamic -o $@ $< -Wl,--as-needed $$(pkg-config --libs libuv) -lpthread -lm
 
 workloads: $(WORKLOADS)
 

@@ -274,6 +274,24 @@ static void write_drops_if_changed(uint64_t now, bool force)
 	rec_end(r);
 }
 
+/* The "v8" record: once when V8 is found, and once more if heap figures get refused (a layout
+ * that fails its check is only found out at the first read). */
+static void write_runtime(uint64_t now)
+{
+	static const char *written_refusal;
+	static bool written;
+	const char *version = v8_version();
+	if (!version || (written && v8_heap_refusal() == written_refusal))
+		return;
+	written = true;
+	written_refusal = v8_heap_refusal();
+	struct rec *r = rec_begin("v8", now);
+	rec_str(r, "version", version);
+	if (v8_heap_refusal())
+		rec_str(r, "heap_refused", v8_heap_refusal());
+	rec_end(r);
+}
+
 /* Everything for the interval ending now; final: the process is ending. */
 static void write_interval(uint64_t now, bool final)
 {
@@ -295,6 +313,7 @@ static void write_interval(uint64_t now, bool final)
 		}
 	}
 	pool_write_interval(now, hists);
+	write_runtime(now);
 	write_proc(now);
 	write_drops_if_changed(now, final);
 	writer_flush();
@@ -322,18 +341,6 @@ static void announce_new(void)
 	}
 	if (any)
 		writer_flush();
-}
-
-static void write_runtime(uint64_t now)
-{
-	const char *version = v8_version();
-	if (!version)
-		return;
-	struct rec *r = rec_begin("v8", now);
-	rec_str(r, "version", version);
-	if (v8_heap_refusal())
-		rec_str(r, "heap_refused", v8_heap_refusal());
-	rec_end(r);
 }
 
 static void *agent_main(void *arg)
@@ -373,7 +380,6 @@ static void *agent_main(void *arg)
 	now = agent_now();
 	announce_new();
 	write_interval(now, true);
-	write_runtime(now);
 	struct rec *r = rec_begin("end", now);
 	rec_str(r, "reason", "exit");
 	rec_end(r);

@@ -13,7 +13,7 @@ NODE_WORKLOADS="tests/workloads/node"
 T=$(mktemp -d "${TMPDIR:-/tmp}/loopscope-test.XXXXXX")
 _pids=""
 _cleanup() {
-	for p in $_pids; do kill -9 "$p" 2>/dev/null; done
+	for p in $_pids; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap _cleanup EXIT
