@@ -4,6 +4,7 @@
 #   make check      build and run every test (unit tests under ASan+UBSan, integration tests)
 #   make demo       profile the bundled demo server under load and write a report
 #   make bench      overhead and speed benchmarks (results: docs/performance.md)
+#   make lint       cppcheck over the C sources
 #   make install PREFIX=/usr/local
 #   make clean
 #
@@ -54,7 +55,7 @@ LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
 
 .SECONDARY:
-.PHONY: all deps check unit integration demo bench install clean workloads help
+.PHONY: all deps check unit integration demo bench install clean workloads help lint
 .DEFAULT_GOAL := all
 
 all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
@@ -155,6 +156,11 @@ demo: all workloads
 
 bench: all workloads
 	$(V)BUILD=$(BUILD) tests/bench/run.sh
+
+lint: | deps
+	$(V)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 -D_GNU_SOURCE \
+		-I. -I$(BUILD)/bpf --include=mk/cppcheck.h --suppress=missingIncludeSystem --inline-suppr \
+		agent collector cli reports
 
 # ---- install, clean -------------------------------------------------------------------------
 install: $(LOOPSCOPE) $(AGENT_SO)

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "agent/drops.h"
+
 #define AGENT_VERSION "0.1.0"
 #define AGENT_FORMAT_VERSION 1
 
@@ -54,21 +56,12 @@ bool agent_thread_running(void);
 struct hist;
 void agent_write_hist(const char *name, uint32_t loop_id, const struct hist *live);
 
-/* Counters of what the agent had to drop; written with relaxed atomics from any thread. */
-struct agent_drops {
-	uint64_t loops;       /* loops beyond LOOPS_MAX */
-	uint64_t blocks;      /* block ring full */
-	uint64_t gc_events;   /* GC ring full */
-	uint64_t pool_tasks;  /* task table full: task not timed */
-	uint64_t stacks;      /* stack not captured in time */
-	uint64_t records;     /* record larger than the format buffer */
-	uint64_t write_bytes; /* bytes the disk refused (ENOSPC, EIO ...) */
-};
-extern struct agent_drops agent_drops;
+/* Counters of what the agent had to drop (agent/drops.h), by kind; relaxed atomics, any thread. */
+extern uint64_t agent_drops[DROP_KINDS];
 
-static inline void agent_drop(uint64_t *counter)
+static inline void agent_drop(enum agent_drop_kind kind)
 {
-	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&agent_drops[kind], 1, __ATOMIC_RELAXED);
 }
 
 #endif

@@ -31,7 +31,7 @@ static struct {
 	pthread_t thread;
 	uint64_t intervals;
 	uint64_t next_interval;
-	struct agent_drops drops_written;
+	uint64_t drops_written[DROP_KINDS];
 } agent;
 
 static struct hist scratch_hist;
@@ -252,25 +252,17 @@ static void write_proc(uint64_t now)
 
 static void write_drops_if_changed(uint64_t now, bool force)
 {
-	struct agent_drops d;
-	d.loops = __atomic_load_n(&agent_drops.loops, __ATOMIC_RELAXED);
-	d.blocks = __atomic_load_n(&agent_drops.blocks, __ATOMIC_RELAXED);
-	d.gc_events = __atomic_load_n(&agent_drops.gc_events, __ATOMIC_RELAXED);
-	d.pool_tasks = __atomic_load_n(&agent_drops.pool_tasks, __ATOMIC_RELAXED);
-	d.stacks = __atomic_load_n(&agent_drops.stacks, __ATOMIC_RELAXED);
-	d.records = __atomic_load_n(&agent_drops.records, __ATOMIC_RELAXED);
-	d.write_bytes = __atomic_load_n(&agent_drops.write_bytes, __ATOMIC_RELAXED);
-	if (!force && memcmp(&d, &agent.drops_written, sizeof(d)) == 0)
+	static const char *const names[DROP_KINDS] = AGENT_DROP_NAMES;
+	uint64_t d[DROP_KINDS];
+
+	for (int k = 0; k < DROP_KINDS; k++)
+		d[k] = __atomic_load_n(&agent_drops[k], __ATOMIC_RELAXED);
+	if (!force && memcmp(d, agent.drops_written, sizeof(d)) == 0)
 		return;
-	agent.drops_written = d;
+	memcpy(agent.drops_written, d, sizeof(d));
 	struct rec *r = rec_begin("drops", now);
-	rec_u64(r, "loops", d.loops);
-	rec_u64(r, "blocks", d.blocks);
-	rec_u64(r, "gc_events", d.gc_events);
-	rec_u64(r, "pool_tasks", d.pool_tasks);
-	rec_u64(r, "stacks", d.stacks);
-	rec_u64(r, "records", d.records);
-	rec_u64(r, "write_bytes", d.write_bytes);
+	for (int k = 0; k < DROP_KINDS; k++)
+		rec_u64(r, names[k], d[k]);
 	rec_end(r);
 }
 
@@ -384,8 +376,8 @@ static void *agent_main(void *arg)
 	rec_str(r, "reason", "exit");
 	rec_end(r);
 	writer_close();
-	if (agent_drops.write_bytes)
-		agent_debug("the disk refused %llu bytes of records", (unsigned long long)agent_drops.write_bytes);
+	if (agent_drops[DROP_WRITE_BYTES])
+		agent_debug("the disk refused %llu bytes of records", (unsigned long long)agent_drops[DROP_WRITE_BYTES]);
 	return NULL;
 }
 
@@ -418,8 +410,8 @@ static void after_fork_child(void)
 	 * its own first loop. Nothing here touches the parent's file. */
 	__atomic_store_n(&agent.started, 0, __ATOMIC_RELEASE);
 	agent.intervals = 0;
-	memset(&agent.drops_written, 0, sizeof(agent.drops_written));
-	memset(&agent_drops, 0, sizeof(agent_drops));
+	memset(agent.drops_written, 0, sizeof(agent.drops_written));
+	memset(agent_drops, 0, sizeof(agent_drops));
 	writer_after_fork_child();
 	watchdog_after_fork_child();
 	loop_registry_after_fork_child();

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 struct agent_config agent_cfg;
-struct agent_drops agent_drops;
+uint64_t agent_drops[DROP_KINDS];
 
 static uint64_t env_num(const char *name, uint64_t def, uint64_t min, uint64_t max)
 {

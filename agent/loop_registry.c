@@ -121,7 +121,7 @@ struct loop *loop_lookup(int epfd, uint64_t now)
 	struct loop *l = take_slot(epfd, now);
 	if (!l) {
 		if (tp->count[i] == REGISTER_AFTER_POLLS)
-			agent_drop(&agent_drops.loops);
+			agent_drop(DROP_LOOPS);
 		agent_thread_ensure(); /* it recycles stale slots */
 		return NULL;
 	}

@@ -84,7 +84,7 @@ void loop_poll_enter(struct loop *l, uint64_t now, int timeout_ms)
 	} else if (l->recorded_first_span) {
 		hist_record(&l->busy, span);
 		if (span >= agent_cfg.block_ns && !loop_block_push(l, start, span))
-			agent_drop(&agent_drops.blocks);
+			agent_drop(DROP_BLOCKS);
 	}
 	l->recorded_first_span = true;
 	if (!away)

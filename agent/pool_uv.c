@@ -57,7 +57,7 @@ static struct task *task_insert(struct uv__work *w, uint64_t now)
 			return t;
 		}
 	}
-	agent_drop(&agent_drops.pool_tasks);
+	agent_drop(DROP_POOL_TASKS);
 	return NULL;
 }
 

@@ -125,7 +125,7 @@ static void gc_epilogue(void *isolate, int type, int flags, void *data)
 	struct gc_event e = {start, agent_now() - start, (uint32_t)type, (uint32_t)flags};
 	hist_record(&l->gc_pause, e.dur);
 	if (!loop_gc_push(l, &e))
-		agent_drop(&agent_drops.gc_events);
+		agent_drop(DROP_GC_EVENTS);
 }
 
 /* The isolate this thread registered callbacks for: a thread polling two epoll fds is two loops

@@ -221,7 +221,7 @@ static void capture_running(struct loop *l, uint64_t block_start)
 	uint64_t deadline = agent_now() + CAPTURE_WAIT_NS;
 	while (__atomic_load_n(&cap.done, __ATOMIC_ACQUIRE) != req) {
 		if (agent_now() > deadline) {
-			agent_drop(&agent_drops.stacks);
+			agent_drop(DROP_STACKS);
 			return;
 		}
 		nanosleep(&pause, NULL);

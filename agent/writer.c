@@ -216,7 +216,7 @@ static void write_all(const char *p, size_t n)
 			continue;
 		if (k <= 0) {
 			/* Full disk, I/O error: drop the rest and count it. The next flush tries again. */
-			__atomic_fetch_add(&agent_drops.write_bytes, n, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&agent_drops[DROP_WRITE_BYTES], n, __ATOMIC_RELAXED);
 			return;
 		}
 		p += k;
@@ -235,7 +235,7 @@ void rec_end(struct rec *r)
 {
 	put(r, "}\n", 2);
 	if (r->overflow) {
-		agent_drop(&agent_drops.records);
+		agent_drop(DROP_RECORDS);
 		return;
 	}
 	if (w.fd < 0)

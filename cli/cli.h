@@ -5,6 +5,7 @@
 #define LOOPSCOPE_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define LOOPSCOPE_VERSION "0.1.0"
 
@@ -18,6 +19,11 @@ int cmd_check(int argc, char **argv);
 
 /* "loopscope: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The end of every subcommand's getopt switch: for -h the usage on stdout and EXIT_OK, for an
+ * unknown option the usage on stderr and EXIT_USAGE. */
+int cli_usage_status(int opt, void (*usage)(FILE *out));
+/* A number from min to max for option `opt`; -1 with a one-line error otherwise. */
+int cli_number(const char *opt, const char *s, double min, double max, double *out);
 /* Colour on a terminal, unless NO_COLOR is set. */
 bool cli_color(int fd);
 

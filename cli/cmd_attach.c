@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "collector/attach.h"
@@ -32,7 +33,6 @@ int cmd_attach(int argc, char **argv)
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
 	struct attach_opts o = {0};
-	char *end;
 	int c;
 
 	optind = 1;
@@ -42,30 +42,24 @@ int cmd_attach(int argc, char **argv)
 			o.out_dir = optarg;
 			break;
 		case 'd':
-			o.duration_s = strtod(optarg, &end);
-			if (*end || o.duration_s <= 0) {
-				cli_error("--duration wants a positive number of seconds, not '%s'", optarg);
+			if (cli_number("--duration", optarg, 0.001, 1e7, &o.duration_s) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_usage_status(c, usage);
 		}
 	}
 	if (optind != argc - 1) {
 		cli_error("attach needs one PID (loopscope attach --help)");
 		return EXIT_USAGE;
 	}
-	long pid = strtol(argv[optind], &end, 10);
-	if (*end || pid <= 0 || pid > 4194304) {
-		cli_error("'%s' is not a process id", argv[optind]);
+	const char *arg = argv[optind];
+	long pid = strspn(arg, "0123456789") == strlen(arg) && strlen(arg) < 9 ? strtol(arg, NULL, 10) : 0;
+	if (pid <= 0) {
+		cli_error("'%s' is not a process id", arg);
 		return EXIT_USAGE;
 	}
 	o.pid = (int)pid;

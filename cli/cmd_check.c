@@ -60,12 +60,8 @@ int cmd_check(int argc, char **argv)
 			}
 			n++;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_usage_status(c, usage);
 		}
 	}
 	if (!base || !cur || optind != argc) {

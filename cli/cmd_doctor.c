@@ -32,12 +32,8 @@ int cmd_doctor(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_usage_status(c, usage);
 		}
 	}
 	if (optind != argc - 1) {

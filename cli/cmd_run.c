@@ -36,18 +36,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int parse_number(const char *opt, const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (!*s || *end || v < min || v > max) {
-		cli_error("%s wants a number from %g to %g, not '%s'", opt, min, max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_NONODE };
@@ -69,7 +57,7 @@ int cmd_run(int argc, char **argv)
 			o.out_dir = optarg;
 			break;
 		case O_DURATION:
-			if (parse_number("--duration", optarg, 0.001, 1e7, &v) < 0)
+			if (cli_number("--duration", optarg, 0.001, 1e7, &v) < 0)
 				return EXIT_USAGE;
 			o.duration_s = v;
 			break;
@@ -77,12 +65,12 @@ int cmd_run(int argc, char **argv)
 			o.load = optarg;
 			break;
 		case O_BLOCK:
-			if (parse_number("--block-ms", optarg, 1, 3600000, &v) < 0)
+			if (cli_number("--block-ms", optarg, 1, 3600000, &v) < 0)
 				return EXIT_USAGE;
 			o.block_ms = (unsigned)v;
 			break;
 		case O_HZ:
-			if (parse_number("--hz", optarg, 1, 10000, &v) < 0)
+			if (cli_number("--hz", optarg, 1, 10000, &v) < 0)
 				return EXIT_USAGE;
 			o.hz = (unsigned)v;
 			break;
@@ -95,12 +83,8 @@ int cmd_run(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_usage_status(c, usage);
 		}
 	}
 	if (optind >= argc) {

@@ -29,6 +29,24 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_usage_status(int opt, void (*usage)(FILE *out))
+{
+	usage(opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+}
+
+int cli_number(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!*s || *end || !(v >= min && v <= max)) {
+		cli_error("%s wants a number from %g to %g, not '%s'", opt, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 bool cli_color(int fd)
 {
 	const char *nc = getenv("NO_COLOR");

@@ -319,9 +319,8 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		if (h)
 			return read_hist(rec, h);
 	} else if (!strcmp(type, "drops")) {
-		static const char *const names[7] = {"loops", "blocks", "gc_events", "pool_tasks",
-						     "stacks", "records", "write_bytes"};
-		for (int i = 0; i < 7; i++)
+		static const char *const names[DROP_KINDS] = AGENT_DROP_NAMES;
+		for (int i = 0; i < DROP_KINDS; i++)
 			p->drops[i] = u64(rec, names[i]);
 	} else if (!strcmp(type, "loop_end")) {
 		if ((l = loop_of(p, rec)))

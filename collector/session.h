@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/drops.h"
 #include "agent/histogram.h"
 
 #define SESSION_VERSION 1
@@ -106,7 +107,7 @@ struct s_process {
 	struct s_hist pool_wait, pool_run;
 	struct vec procs; /* struct s_proc_sample */
 	struct vec maps;  /* struct s_maps */
-	uint64_t drops[7]; /* loops, blocks, gc_events, pool_tasks, stacks, records, write_bytes */
+	uint64_t drops[DROP_KINDS]; /* agent/drops.h */
 	size_t bad_lines; /* corrupt lines other than an unfinished last one */
 };
 

@@ -313,7 +313,7 @@ static void process_figures(struct summary *sum, const struct session *s)
 		}
 		free(x);
 		free(y);
-		for (int d = 0; d < 7; d++)
+		for (int d = 0; d < DROP_KINDS; d++)
 			sum->drops[d] += p->drops[d];
 	}
 }
@@ -493,9 +493,8 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 	cJSON_AddNumberToObject(j, "rss_growth_mb_per_min", r3(sum->rss_growth_mb_per_min));
 
 	o = cJSON_AddObjectToObject(j, "drops");
-	static const char *const drop_names[7] = {"loops", "blocks", "gc_events", "pool_tasks",
-						  "stacks", "records", "write_bytes"};
-	for (int d = 0; d < 7; d++)
+	static const char *const drop_names[DROP_KINDS] = AGENT_DROP_NAMES;
+	for (int d = 0; d < DROP_KINDS; d++)
 		cJSON_AddNumberToObject(o, drop_names[d], (double)sum->drops[d]);
 
 	arr = cJSON_AddArrayToObject(j, "diagnosis");

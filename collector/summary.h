@@ -90,7 +90,7 @@ struct summary {
 	double cpu_user_s, cpu_sys_s;
 	uint64_t cpu_samples;
 	double rss_max_mb, rss_growth_mb_per_min, rss_growth_r2;
-	uint64_t drops[7];
+	uint64_t drops[DROP_KINDS];
 	struct finding findings[MAX_FINDINGS];
 	unsigned nfindings;
 };
