@@ -43,7 +43,7 @@ int cmd_doctor(int argc, char **argv)
 	struct session s;
 	struct summary sum;
 	char err[512];
-	if (analyze_session(argv[optind], &s, &sum, err, sizeof(err)) < 0) {
+	if (analyze_session(argv[optind], &s, &sum, NULL, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return EXIT_USAGE;
 	}

@@ -8,7 +8,13 @@
 #include "collector/session.h"
 #include "collector/summary.h"
 
-/* 0, or -errno with a one-line reason in err. On success the caller frees both. */
-int analyze_session(const char *dir, struct session *s, struct summary *sum, char *err, size_t errlen);
+struct folded;
+
+/* 0, or -errno with a one-line reason in err. On success the caller frees both. With `blocked`
+ * not NULL, the blocked-loop profile too (the caller frees it with folded_free). */
+int analyze_session(const char *dir, struct session *s, struct summary *sum, struct folded *blocked, char *err,
+		    size_t errlen);
+/* Write DIR/blocked.folded from the profile, when it holds anything. 0 or -errno. */
+int analyze_write_blocked(const char *dir, const struct folded *blocked);
 
 #endif

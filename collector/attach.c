@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "collector/analyze.h"
+#include "collector/blocked.h"
 #include "collector/proctree.h"
 #include "collector/session_dir.h"
 
@@ -359,10 +360,13 @@ int attach_session(const struct attach_opts *o)
 
 	struct session s;
 	struct summary sum;
-	if (analyze_session(dir, &s, &sum, err, sizeof(err)) < 0) {
+	struct folded blocked = {0};
+	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
 		fprintf(stderr, "loopscope: %s\n", err);
 		return 3;
 	}
+	analyze_write_blocked(dir, &blocked);
+	folded_free(&blocked);
 	summary_write(&sum, &s, dir);
 	if (!o->quiet) {
 		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));

@@ -1,9 +1,12 @@
-/* Blocked-loop stacks named: for each loop, every watchdog stack is symbolized and the frame to
- * blame is picked — the innermost frame of the application (its JavaScript, then its dependencies'
- * JavaScript, then native code outside the runtime and the system libraries), else the innermost
- * named frame — and the most frequent one across the loop's stacks is its top frame. */
+/* Blocked-loop stacks named. Every watchdog stack of a loop is symbolized once: its frames give a
+ * line of the blocked-loop profile (root first), and the frame to blame — the innermost frame of
+ * the application (its JavaScript, then its dependencies' JavaScript, then native code outside the
+ * runtime and the system libraries), else the innermost named frame. The most frequent frame to
+ * blame across a loop's stacks is its top frame. */
 #include "collector/blocked.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,89 @@
 #include "collector/symbolize.h"
 
 #define MAX_FRAMES 256
+#define FRAME_TEXT 512
+
+/* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
+
+static uint64_t hash_text(const char *s)
+{
+	uint64_t h = UINT64_C(1469598103934665603);
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
+	return h;
+}
+
+static void index_rebuild(struct folded *f)
+{
+	size_t cap = f->cap * 2;
+	free(f->slots);
+	f->slots = calloc(cap, sizeof(size_t));
+	if (!f->slots)
+		abort();
+	for (size_t i = 0; i < f->n; i++) {
+		size_t h = hash_text(f->stacks[i]) & (cap - 1);
+		while (f->slots[h])
+			h = (h + 1) & (cap - 1);
+		f->slots[h] = i + 1;
+	}
+}
+
+void folded_add(struct folded *f, const char *stack, uint64_t count)
+{
+	size_t mask = f->cap * 2 - 1, h = 0;
+	if (f->cap) {
+		h = hash_text(stack) & mask;
+		for (size_t i; (i = f->slots[h]); h = (h + 1) & mask)
+			if (!strcmp(f->stacks[i - 1], stack)) {
+				f->counts[i - 1] += count;
+				return;
+			}
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->stacks = realloc(f->stacks, f->cap * sizeof(*f->stacks));
+		f->counts = realloc(f->counts, f->cap * sizeof(*f->counts));
+		if (!f->stacks || !f->counts)
+			abort();
+		index_rebuild(f);
+		mask = f->cap * 2 - 1;
+		h = hash_text(stack) & mask;
+		while (f->slots[h])
+			h = (h + 1) & mask;
+	}
+	f->stacks[f->n] = strdup(stack);
+	if (!f->stacks[f->n])
+		abort();
+	f->counts[f->n++] = count;
+	f->slots[h] = f->n;
+}
+
+int folded_write(const struct folded *f, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		fprintf(out, "%s %llu\n", f->stacks[i], (unsigned long long)f->counts[i]);
+	return fclose(out) == 0 ? 0 : -errno;
+}
+
+void folded_free(struct folded *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->stacks[i]);
+	free(f->stacks);
+	free(f->counts);
+	free(f->slots);
+	memset(f, 0, sizeof(*f));
+}
+
+/* --- naming stacks --- */
 
 /* Native code of the system (libc, the loader, the vDSO) is never the thing to blame. */
 static bool system_module(const char *module)
@@ -84,54 +170,68 @@ static struct proc_syms *process_syms(struct symbolizer *sym, const struct sessi
 	return ps;
 }
 
-/* The frame to blame in one stack, formatted; false when nothing in it could be named. */
-static bool blame(struct proc_syms *ps, const struct s_stack *st, char *name, size_t len, char *loc, size_t loclen)
+/* One stack: its folded line (root first, after `root`) into line, and the frame to blame (name
+ * and location) into name/loc; false when nothing in it could be named. */
+static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const char *root, char *line, size_t linelen,
+		       char (*texts)[FRAME_TEXT], char *name, size_t namelen, char *loc, size_t loclen)
 {
+	unsigned n = st->nframes < MAX_FRAMES ? st->nframes : MAX_FRAMES;
 	int best = 0;
-	for (unsigned i = 0; i < st->nframes && i < MAX_FRAMES; i++) {
+
+	for (unsigned i = 0; i < n; i++) {
 		struct frame f;
 		int rc = proc_syms_lookup(ps, st->frames[i], i > 0, &f);
+		frame_format(&f, texts[i], sizeof(texts[i]));
 		int rank = blame_rank(&f, rc);
 		if (rank && (!best || rank < best)) {
 			best = rank;
-			frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, len);
-			/* JS frames carry "name location": keep the name alone, the location apart. */
-			if (f.location) {
-				char *sp = strstr(name, f.location);
-				if (sp && sp > name)
-					sp[-1] = 0;
+			frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
+			if (f.location) { /* JS frames read "name location": keep the name alone */
+				char *at = strstr(name, f.location);
+				if (at && at > name)
+					at[-1] = 0;
 				snprintf(loc, loclen, "%s", f.location);
 			} else {
 				const char *base = f.module ? strrchr(f.module, '/') : NULL;
 				snprintf(loc, loclen, "%s", base ? base + 1 : f.module ? f.module : "");
 			}
-			if (rank == 1)
-				break; /* the innermost application frame: nothing ranks higher */
 		}
 	}
+	size_t used = (size_t)snprintf(line, linelen, "%s", root);
+	for (unsigned i = n; i-- > 0 && used < linelen;)
+		used += (size_t)snprintf(line + used, linelen - used, ";%s", texts[i]);
 	return best != 0;
 }
 
-void blocked_top_frames(struct summary *sum, const struct session *s)
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out)
 {
 	struct symbolizer *sym = NULL;
+	size_t linelen = MAX_FRAMES * (FRAME_TEXT + 1) + 64;
+	char *line = malloc(linelen);
+	char (*texts)[FRAME_TEXT] = malloc(MAX_FRAMES * sizeof(*texts));
 
+	if (!line || !texts)
+		abort();
 	for (unsigned i = 0; i < sum->nloops; i++) {
 		struct loop_summary *ls = &sum->loops[i];
 		const struct s_loop *l = ls->loop;
 		if (!l->stacks.len)
 			continue;
 		if (!sym && !(sym = symbolizer_new()))
-			return;
+			break;
 		struct proc_syms *ps = process_syms(sym, s, ls->proc);
 		if (!ps)
 			continue;
 		struct tally *t = NULL;
 		size_t n = 0;
+		const char *root = l->name[0] ? l->name : "[loop]";
 		for (size_t k = 0; k < l->stacks.len; k++) {
 			char name[256], loc[256] = "";
-			if (blame(ps, vec_at(&l->stacks, k), name, sizeof(name), loc, sizeof(loc)))
+			if (name_stack(ps, vec_at(&l->stacks, k), root, line, linelen, texts, name, sizeof(name), loc,
+				       sizeof(loc)))
 				count_name(&t, &n, name, loc);
+			if (out)
+				folded_add(out, line, 1);
 		}
 		size_t top = 0;
 		for (size_t k = 1; k < n; k++)
@@ -145,6 +245,8 @@ void blocked_top_frames(struct summary *sum, const struct session *s)
 		free(t);
 		proc_syms_free(ps);
 	}
+	free(line);
+	free(texts);
 	if (sym)
 		symbolizer_free(sym);
 }

@@ -1,12 +1,29 @@
-/* What blocked the loop: the agent's watchdog stacks (and, once probes ran, the samples that fell
- * inside blocks), symbolized, and the frame most often on top of them per loop. */
+/* What blocked the loop: stacks seen inside blocks — CPU samples of loop threads that fell inside a
+ * block when the probes ran, else the agent's watchdog stacks — symbolized, as a folded profile
+ * (blocked.folded), and the frame most often to blame per loop (the diagnosis's top frame). */
 #ifndef LOOPSCOPE_COLLECTOR_BLOCKED_H
 #define LOOPSCOPE_COLLECTOR_BLOCKED_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "collector/session.h"
 #include "collector/summary.h"
 
-/* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks. */
-void blocked_top_frames(struct summary *sum, const struct session *s);
+/* A folded profile: distinct stacks (root first, frames joined by ';') and their counts. */
+struct folded {
+	char **stacks;
+	uint64_t *counts;
+	size_t n, cap;
+	size_t *slots; /* hash index: 1 + position in stacks, 0 empty; 2 * cap of them */
+};
+void folded_add(struct folded *f, const char *stack, uint64_t count);
+/* Write "stack count" lines to path (0600). 0 or -errno. */
+int folded_write(const struct folded *f, const char *path);
+void folded_free(struct folded *f);
+
+/* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks, and,
+ * when out is not NULL, the blocked-loop profile. */
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out);
 
 #endif

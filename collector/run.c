@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "collector/analyze.h"
+#include "collector/blocked.h"
 #include "collector/proctree.h"
 #include "collector/session_dir.h"
 
@@ -438,12 +439,15 @@ static int finish(struct run *r)
 				 r->o->no_bpf ? "probes off (--no-bpf)" : "probes not built yet: agent data only"};
 	session_meta_write(r->dir, &m);
 	clear_progress(r);
-	if (analyze_session(r->dir, &s, &sum, err, sizeof(err)) < 0) {
+	struct folded blocked = {0};
+	if (analyze_session(r->dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
 		fprintf(stderr, "loopscope: no session written: %s\n", err);
 		fprintf(stderr, "loopscope: (the agent records a process once it polls an event loop: did the command run one?)\n");
 		return status ? status : EXIT_FAILURE;
 	}
 	collect_perf_maps(r, &s);
+	analyze_write_blocked(r->dir, &blocked);
+	folded_free(&blocked);
 	int rc = summary_write(&sum, &s, r->dir);
 	if (rc < 0)
 		fprintf(stderr, "loopscope: cannot write %s/summary.json: %s\n", r->dir, strerror(-rc));

@@ -188,6 +188,8 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	}
 	if (!strcmp(type, "process")) {
 		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rec, "cmdline"), *a;
+		const char *source = str(rec, "source");
+		p->from_probe = source && !strcmp(source, "probe");
 		p->pid = (int)u64(rec, "pid");
 		p->ppid = (int)u64(rec, "ppid");
 		free(p->exe);
@@ -439,6 +441,63 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether a file name is a record file: agent-PID[.N].jsonl or probe-PID.jsonl. */
+static bool record_file_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 12 || strcmp(name + n - 6, ".jsonl"))
+		return false;
+	return !strncmp(name, "agent-", 6) || !strncmp(name, "probe-", 6);
+}
+
+/* A process seen by both the agent and the probes is the agent's; the probes fill only what the
+ * agent did not record: GC pauses (a process whose V8 callbacks were not reachable) and the pool. */
+static void merge_sources(struct session *s)
+{
+	for (size_t i = 0; i < s->procs.len; i++) {
+		struct s_process *probe = vec_at(&s->procs, i), *agent = NULL;
+		if (!probe->from_probe)
+			continue;
+		for (size_t k = 0; k < s->procs.len && !agent; k++) {
+			struct s_process *a = vec_at(&s->procs, k);
+			if (!a->from_probe && a->pid == probe->pid)
+				agent = a;
+		}
+		if (!agent)
+			continue;
+		size_t agent_gcs = 0;
+		for (size_t k = 0; k < agent->loops.len; k++)
+			agent_gcs += ((struct s_loop *)vec_at(&agent->loops, k))->gcs.len;
+		for (size_t k = 0; k < probe->loops.len && !agent_gcs; k++) {
+			struct s_loop *pl = vec_at(&probe->loops, k), *al = NULL;
+			for (size_t j = 0; j < agent->loops.len && !al; j++) {
+				struct s_loop *l = vec_at(&agent->loops, j);
+				if (l->tid == pl->tid)
+					al = l;
+			}
+			if (al && pl->gcs.len) { /* hand the probe's GC events to the agent's loop */
+				struct vec tmp = al->gcs;
+				al->gcs = pl->gcs;
+				pl->gcs = tmp;
+				al->gc_h = pl->gc_h;
+			}
+		}
+		if (!agent->pool.len && probe->pool.len) {
+			struct vec tmp = agent->pool;
+			agent->pool = probe->pool;
+			probe->pool = tmp;
+			memcpy(agent->pool_impl, probe->pool_impl, sizeof(agent->pool_impl));
+			agent->pool_size = probe->pool_size;
+			agent->pool_wait = probe->pool_wait;
+			agent->pool_run = probe->pool_run;
+		}
+		process_free(probe);
+		memmove(probe, probe + 1, (s->procs.len - i - 1) * sizeof(*probe));
+		s->procs.len--;
+		i--;
+	}
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct s_process *x = a, *y = b;
@@ -469,8 +528,7 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 		return rc;
 	}
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (strncmp(e->d_name, "agent-", 6) || n < 12 || strcmp(e->d_name + n - 6, ".jsonl"))
+		if (!record_file_name(e->d_name))
 			continue;
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -491,8 +549,9 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 		}
 	}
 	closedir(d);
+	merge_sources(s);
 	if (!s->procs.len) {
-		errf(err, errlen, "%s: no agent records (agent-PID.jsonl) in this directory", dir);
+		errf(err, errlen, "%s: no records (agent-PID.jsonl or probe-PID.jsonl) in this directory", dir);
 		return -ENOENT;
 	}
 	qsort(s->procs.data, s->procs.len, sizeof(struct s_process), by_start);

@@ -88,6 +88,7 @@ struct s_maps {
 
 struct s_process {
 	char *file; /* path of its record file */
+	bool from_probe; /* probe-PID.jsonl: written by the collector from the eBPF probes */
 	int pid, ppid;
 	char *exe;
 	char **argv;
