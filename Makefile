@@ -5,6 +5,7 @@
 #   make demo       profile the bundled demo server under load and write a report
 #   make bench      overhead and speed benchmarks (results: docs/performance.md)
 #   make lint       cppcheck over the C sources
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   make install PREFIX=/usr/local
 #   make clean
 #
@@ -55,7 +56,7 @@ LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
 
 .SECONDARY:
-.PHONY: all deps check unit integration demo bench install clean workloads help lint
+.PHONY: all deps check unit integration demo bench install clean workloads help lint fuzz
 .DEFAULT_GOAL := all
 
 all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
@@ -161,6 +162,20 @@ lint: | deps
 	$(V)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 -D_GNU_SOURCE \
 		-I. -I$(BUILD)/bpf --include=mk/cppcheck.h --suppress=missingIncludeSystem --inline-suppr \
 		agent collector cli reports
+
+# libFuzzer targets (clang): the parsers of files other processes write.
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
+$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/session.c agent/histogram.c | deps
+	@mkdir -p $(@D)
+	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
+$(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/perf_map.c collector/proc_maps.c \
+		collector/symbolize.c collector/elf_symbols.c collector/kallsyms.c | deps
+	@mkdir -p $(@D)
+	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lelf -lstdc++ -o $@
+fuzz: $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_perf_map
+	$(V)for f in $^; do mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f) && \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -1 || exit 1; done
 
 # ---- install, clean -------------------------------------------------------------------------
 install: $(LOOPSCOPE) $(AGENT_SO)

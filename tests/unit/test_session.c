@@ -1,0 +1,149 @@
+/* The session reader on written fixtures: a complete agent file reads into loops, blocks, GC and
+ * histograms; an unfinished last line is ignored; a corrupt line in the middle is an error naming
+ * file and line; a file from a newer format version is refused; a missing directory is an error. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/session.h"
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/loopscope-unit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+#define PROCESS "{\"type\":\"process\",\"ts\":1000,\"version\":1,\"pid\":42,\"ppid\":1,\"exe\":\"/usr/bin/node\",\"cmdline\":[\"node\",\"x.js\"],\"interval_ns\":100000000}\n"
+#define LOOP "{\"type\":\"loop\",\"ts\":1000,\"loop\":1,\"tid\":42,\"epfd\":3,\"name\":\"node\",\"main\":true}\n"
+#define INTERVAL "{\"type\":\"interval\",\"ts\":100001000,\"loop\":1,\"dt\":100000000,\"busy\":40000000,\"idle\":60000000,\"iterations\":7,\"polls\":7}\n"
+#define BLOCK "{\"type\":\"block\",\"ts\":60001000,\"loop\":1,\"start\":1000,\"dur\":60000000}\n"
+#define GC "{\"type\":\"gc\",\"ts\":70000000,\"loop\":1,\"start\":69000000,\"dur\":1000000,\"kind\":\"scavenge\"}\n"
+#define HIST "{\"type\":\"hist\",\"ts\":100001000,\"name\":\"delay\",\"loop\":1,\"count\":3,\"sum\":30,\"max\":20,\"buckets\":[[0,1],[10,1],[20,1]]}\n"
+
+/* Expected: one process, one loop with ELU 0.4, one block of 60 ms, one GC, a delay histogram of 3. */
+static void test_reads_records(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	write_file("agent-42.jsonl", PROCESS LOOP INTERVAL BLOCK GC HIST);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(s.procs.len, 1);
+	struct s_process *p = vec_at(&s.procs, 0);
+	assert_int_equal(p->pid, 42);
+	assert_string_equal(p->argv[1], "x.js");
+	struct s_loop *l = process_loop(p, 1);
+	assert_non_null(l);
+	assert_int_equal(l->busy, 40000000);
+	assert_int_equal(l->idle, 60000000);
+	assert_int_equal(l->blocks.len, 1);
+	assert_int_equal(l->gcs.len, 1);
+	assert_true(l->delay_h.present);
+	assert_int_equal(l->delay_h.h.count, 3);
+	session_free(&s);
+}
+
+/* A process killed mid-write leaves an unfinished last line: the complete ones read. */
+static void test_unfinished_last_line(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	write_file("agent-42.jsonl", PROCESS LOOP INTERVAL "{\"type\":\"interval\",\"ts\":2000");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(process_loop(vec_at(&s.procs, 0), 1)->intervals.len, 1);
+	session_free(&s);
+}
+
+/* A corrupt line in the middle: an error naming the file and the line. */
+static void test_corrupt_line(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	write_file("agent-42.jsonl", PROCESS LOOP "{\"type\":\"interval\",\"ts\":5,#garbage\n" INTERVAL);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "agent-42.jsonl:3"));
+	session_free(&s);
+}
+
+/* Buckets out of range, wrong types: refused, no crash. */
+static void test_bad_histogram(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	write_file("agent-42.jsonl", PROCESS LOOP
+		   "{\"type\":\"hist\",\"ts\":1,\"name\":\"delay\",\"loop\":1,\"buckets\":[[999999,1]]}\n");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
+	session_free(&s);
+}
+
+/* A newer format version is refused with the reason; a first line that is not a process record too. */
+static void test_version_and_header(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	write_file("agent-42.jsonl", "{\"type\":\"process\",\"ts\":1,\"version\":99,\"pid\":42}\n");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "newer"));
+	session_free(&s);
+	write_file("agent-42.jsonl", LOOP PROCESS);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "not a loopscope record file"));
+	session_free(&s);
+}
+
+/* No directory, or no records in it. */
+static void test_missing(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	assert_true(session_load(&s, "/nonexistent/loopscope", err, sizeof(err)) < 0);
+	session_free(&s);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -ENOENT);
+	session_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reads_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_last_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_histogram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_and_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}
