@@ -41,3 +41,15 @@ const { spawn } = require("child_process");
 const c = spawn(process.execPath, ["-e", "setTimeout(() => {}, 500)"], { stdio: "inherit" });
 setTimeout(() => {}, 300); c.on("exit", () => {});'
 within "processes with records" "$(ls "$T"/kids/agent-*.jsonl | wc -l)" 2 0 || fail "children"
+
+# On a terminal, a progress line every second: elapsed, processes, loops, blocks, the main loop's
+# ELU (node blocking 40 ms every 100 ms: ELU 0.40 ± 0.08). Not on a pipe.
+if command -v script >/dev/null; then
+	script -qec "$LOOPSCOPE run -o $T/tty --block-ms 30 -- node $NODE_WORKLOADS/block-interval.js --seconds 3" /dev/null >"$T/tty.out" 2>&1
+	line=$(grep -ao 'loopscope [0-9]*s [^[:cntrl:]]*ELU [0-9.]*' "$T/tty.out" | tail -1)
+	[ -n "$line" ] || fail "no progress line on a terminal: $(head -c 300 "$T/tty.out")"
+	note "progress: $line"
+	within "ELU shown in the progress line" "${line##* }" 0.40 0.08 || fail "progress ELU"
+	"$LOOPSCOPE" run -o "$T/pipe2" -- node -e 'setTimeout(()=>{},1200)' 2>"$T/pipe.err" | cat
+	! grep -q 'ELU' "$T/pipe.err" || fail "a progress line on a pipe"
+fi
