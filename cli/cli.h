@@ -24,6 +24,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_status(int opt, void (*usage)(FILE *out));
 /* A number from min to max for option `opt`; -1 with a one-line error otherwise. */
 int cli_number(const char *opt, const char *s, double min, double max, double *out);
+/* After run or attach: write DIR/report.html and say where; a failure is reported, never fatal
+ * (the session stays). */
+void cli_session_report(const char *dir, bool quiet);
 /* Colour on a terminal, unless NO_COLOR is set. */
 bool cli_color(int fd);
 

@@ -17,6 +17,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "  -o, --output DIR   session directory (default ./loopscope-DATE-TIME)\n"
 	      "      --duration S   length of the window\n"
+	      "      --no-report    do not write report.html\n"
 	      "  -q, --quiet        no messages on stderr but errors\n"
 	      "  -h, --help         this text\n"
 	      "\n"
@@ -29,10 +30,13 @@ int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {{"output", required_argument, 0, 'o'},
 					     {"duration", required_argument, 0, 'd'},
+					     {"no-report", no_argument, 0, 'R'},
 					     {"quiet", no_argument, 0, 'q'},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
 	struct attach_opts o = {0};
+	bool report = true;
+	char dir[4096];
 	int c;
 
 	optind = 1;
@@ -47,6 +51,9 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case 'q':
 			o.quiet = true;
+			break;
+		case 'R':
+			report = false;
 			break;
 		default:
 			return cli_usage_status(c, usage);
@@ -63,5 +70,8 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.pid = (int)pid;
-	return attach_session(&o);
+	int status = attach_session(&o, dir, sizeof(dir));
+	if (report)
+		cli_session_report(dir, o.quiet);
+	return status;
 }

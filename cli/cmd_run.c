@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -12,7 +13,8 @@ static void usage(FILE *out)
 	fputs("usage: loopscope run [OPTIONS] -- CMD [ARGS...]\n"
 	      "\n"
 	      "Runs CMD with the loopscope agent preloaded, records its event loops, thread pool, GC and\n"
-	      "blocked-loop stacks, and writes a session directory with summary.json and a diagnosis.\n"
+	      "blocked-loop stacks, and writes a session directory with summary.json, a diagnosis and\n"
+	      "report.html.\n"
 	      "CMD keeps the terminal; Ctrl-C stops it gracefully and the session is still written.\n"
 	      "\n"
 	      "  -o, --output DIR      session directory (default ./loopscope-DATE-TIME; must be new or empty)\n"
@@ -25,6 +27,7 @@ static void usage(FILE *out)
 	      "      --no-bpf          agent only: no eBPF probes\n"
 	      "      --no-node-flags   do not turn on V8's --perf-basic-prof --interpreted-frames-native-stack\n"
 	      "                        in node processes (JavaScript frames are then unnamed)\n"
+	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
 	      "  -q, --quiet           no progress line and no diagnosis on stderr\n"
 	      "  -h, --help            this text\n"
 	      "\n"
@@ -38,15 +41,18 @@ static void usage(FILE *out)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_NONODE };
+	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_NONODE, O_NOREPORT };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
 		{"hz", required_argument, 0, O_HZ},     {"no-bpf", no_argument, 0, O_NOBPF},
-		{"no-node-flags", no_argument, 0, O_NONODE}, {"quiet", no_argument, 0, 'q'},
+		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
+		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
 	struct run_opts o = {.hz = 99};
+	bool report = true;
+	char dir[4096];
 	double v;
 	int c;
 
@@ -80,6 +86,9 @@ int cmd_run(int argc, char **argv)
 		case O_NONODE:
 			o.no_node_flags = true;
 			break;
+		case O_NOREPORT:
+			report = false;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -92,5 +101,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.argv = argv + optind;
-	return run_session(&o);
+	int status = run_session(&o, dir, sizeof(dir));
+	if (report)
+		cli_session_report(dir, o.quiet);
+	return status;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "reports/report.h"
 
 static const struct {
 	const char *name;
@@ -14,7 +15,7 @@ static const struct {
 } commands[] = {
 	{"run", cmd_run, "run     [-o DIR] [--block-ms N] [--duration S] [--load 'CMD'] [--no-bpf] -- CMD [ARGS...]"},
 	{"attach", cmd_attach, "attach  PID [-o DIR] [--duration S]"},
-	{"report", cmd_report, "report  DIR [-o FILE.html] [--format folded|speedscope|cpuprofile]"},
+	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile] [--profile cpu|blocked|offcpu]"},
 	{"doctor", cmd_doctor, "doctor  DIR [--json]"},
 	{"check", cmd_check, "check   --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]"},
 };
@@ -45,6 +46,17 @@ int cli_number(const char *opt, const char *s, double min, double max, double *o
 	}
 	*out = v;
 	return 0;
+}
+
+void cli_session_report(const char *dir, bool quiet)
+{
+	char err[512];
+	if (!dir[0])
+		return;
+	if (report_write(dir, NULL, err, sizeof(err)) < 0)
+		cli_error("no report: %s", err);
+	else if (!quiet)
+		fprintf(stderr, "report:  %s/report.html\n", dir);
 }
 
 bool cli_color(int fd)

@@ -282,7 +282,7 @@ static void on_signal(uv_signal_t *h, int sig)
 	stop(h->data);
 }
 
-int attach_session(const struct attach_opts *o)
+int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 {
 	struct attach a;
 	char err[512], dir[PATH_MAX], probe[PATH_MAX];
@@ -290,6 +290,7 @@ int attach_session(const struct attach_opts *o)
 
 	memset(&a, 0, sizeof(a));
 	a.o = o;
+	snprintf(dir_out, dirlen, "%s", "");
 	snprintf(probe, sizeof(probe), "/proc/%d", o->pid);
 	if (o->pid <= 0 || stat(probe, &st) < 0) {
 		fprintf(stderr, "loopscope: no process %d\n", o->pid);
@@ -368,6 +369,7 @@ int attach_session(const struct attach_opts *o)
 	analyze_write_blocked(dir, &blocked);
 	folded_free(&blocked);
 	summary_write(&sum, &s, dir);
+	snprintf(dir_out, dirlen, "%s", dir);
 	if (!o->quiet) {
 		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
 		fprintf(stderr, "\nsession: %s\n", dir);

@@ -3,6 +3,7 @@
 #define LOOPSCOPE_COLLECTOR_ATTACH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct attach_opts {
 	int pid;
@@ -11,7 +12,8 @@ struct attach_opts {
 	bool quiet;
 };
 
-/* Returns the exit status: 0, 2 (no such process, no agent), 3 (could not write the session). */
-int attach_session(const struct attach_opts *o);
+/* Returns the exit status: 0, 2 (no such process, no agent), 3 (could not write the session). The
+ * session directory's path goes to dir (empty when none was written). */
+int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen);
 
 #endif

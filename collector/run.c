@@ -427,7 +427,7 @@ static int exit_status(const struct run *r)
 	return 0;
 }
 
-static int finish(struct run *r)
+static int finish(struct run *r, bool *written)
 {
 	struct session s;
 	struct summary sum;
@@ -445,6 +445,7 @@ static int finish(struct run *r)
 		fprintf(stderr, "loopscope: (the agent records a process once it polls an event loop: did the command run one?)\n");
 		return status ? status : EXIT_FAILURE;
 	}
+	*written = true;
 	collect_perf_maps(r, &s);
 	analyze_write_blocked(r->dir, &blocked);
 	folded_free(&blocked);
@@ -461,9 +462,10 @@ static int finish(struct run *r)
 	return status;
 }
 
-int run_session(const struct run_opts *o)
+int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 {
 	struct run r;
+	bool written = false;
 	char err[512];
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[3];
@@ -536,7 +538,8 @@ int run_session(const struct run_opts *o)
 	while (r.load_running)
 		uv_run(r.loop, UV_RUN_ONCE);
 
-	int status = finish(&r);
+	int status = finish(&r, &written);
+	snprintf(dir, dirlen, "%s", written ? r.dir : "");
 	for (size_t i = 0; i < r.nfiles; i++) {
 		free(r.files[i].path);
 		process_free(&r.files[i].proc);

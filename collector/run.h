@@ -18,8 +18,9 @@ struct run_opts {
 	char **argv;          /* the command, NULL-terminated */
 };
 
-/* Runs the session; returns the exit status loopscope should exit with (docs/cli.md). */
-int run_session(const struct run_opts *o);
+/* Runs the session; returns the exit status loopscope should exit with (docs/cli.md). The session
+ * directory's path goes to dir (empty when none was written). */
+int run_session(const struct run_opts *o, char *dir, size_t dirlen);
 
 /* The agent library beside this executable (../lib/libloopscope.so), or $LOOPSCOPE_AGENT.
  * 0 or -errno; path filled on success. */

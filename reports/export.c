@@ -1,0 +1,290 @@
+/* loopscope report --format folded|speedscope|cpuprofile: the profile asked for (or the first
+ * recorded of cpu, blocked, off-CPU), from its folded file, from the CPU samples themselves when
+ * the format keeps time order, or from the agent's watchdog stacks for an agent-only session. */
+#include "reports/report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/analyze.h"
+#include "collector/blocked.h"
+#include "reports/export.h"
+
+size_t export_split_location(const char *loc, long *line, long *col)
+{
+	size_t len = strlen(loc), end = len;
+	long nums[2] = {0, 0};
+	int k = 0;
+	*line = *col = 0;
+	while (k < 2 && end > 0) {
+		size_t i = end;
+		while (i > 0 && loc[i - 1] >= '0' && loc[i - 1] <= '9')
+			i--;
+		if (i == end || i == 0 || loc[i - 1] != ':')
+			break;
+		nums[k++] = strtol(loc + i, NULL, 10);
+		end = i - 1;
+	}
+	if (k == 2) {
+		*line = nums[1];
+		*col = nums[0];
+	} else if (k == 1) {
+		*line = nums[0];
+	}
+	return end;
+}
+
+size_t export_path(const struct calltree *t, uint32_t v, uint32_t *buf, size_t max)
+{
+	size_t n = 0;
+	for (int32_t u = (int32_t)v; u > 0; u = t->parent[u])
+		n++;
+	if (n > max)
+		n = max;
+	size_t i = n;
+	for (int32_t u = (int32_t)v; u > 0 && i > 0; u = t->parent[u])
+		buf[--i] = (uint32_t)t->frame[u];
+	return n;
+}
+
+void folded_write_tree(FILE *out, const struct frametab *ft, const struct calltree *t)
+{
+	uint32_t *path = malloc(4096 * sizeof(*path));
+	if (!path)
+		abort();
+	for (uint32_t v = 1; v < t->n; v++) {
+		if (!t->self[v])
+			continue;
+		size_t n = export_path(t, v, path, 4096);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(';', out);
+			fwrite(ft->v[path[i]].text, 1, ft->v[path[i]].len, out);
+		}
+		fprintf(out, " %llu\n", (unsigned long long)t->self[v]);
+	}
+	free(path);
+}
+
+int sampled_load(struct sampled *sp, const char *dir, char *err, size_t errlen)
+{
+	struct lines stacks;
+	struct stack_reader r;
+	char path[PATH_MAX];
+	int rc;
+
+	memset(sp, 0, sizeof(*sp));
+	if ((rc = samples_open(&sp->samples, dir, err, errlen)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
+	if ((rc = lines_read(&stacks, path)) < 0) {
+		/* Samples without their stacks: as if there were none (cpu.folded may still be there). */
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		samples_close(&sp->samples);
+		return -ENOENT;
+	}
+	frametab_init(&sp->frames);
+	calltree_init(&sp->tree);
+	uint32_t *leaf = malloc((stacks.n + 1) * sizeof(*leaf));
+	if (!leaf)
+		abort();
+	stack_reader_init(&r, &sp->frames, &sp->tree);
+	for (size_t i = 0; i < stacks.n; i++)
+		leaf[i] = stack_reader_add(&r, stacks.line[i], stacks.len[i], 0);
+	stack_reader_free(&r);
+	for (size_t i = 0; i < sp->samples.n; i++) {
+		struct sample s;
+		samples_get(&sp->samples, i, &s);
+		if (s.stack < stacks.n)
+			sp->tree.self[leaf[s.stack]]++;
+	}
+	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
+	frametab_describe(&sp->frames, path);
+	frametab_guess(&sp->frames);
+	uint32_t *rank = frametab_ranks(&sp->frames);
+	int32_t *remap;
+	calltree_finish(&sp->tree, rank, &remap);
+	free(rank);
+	sp->nstacks = stacks.n;
+	sp->node_of_stack = malloc((stacks.n + 1) * sizeof(*sp->node_of_stack));
+	if (!sp->node_of_stack)
+		abort();
+	for (size_t i = 0; i < stacks.n; i++)
+		sp->node_of_stack[i] = remap[leaf[i]];
+	free(remap);
+	free(leaf);
+	lines_free(&stacks);
+	return 0;
+}
+
+void sampled_free(struct sampled *sp)
+{
+	frametab_free(&sp->frames);
+	calltree_free(&sp->tree);
+	free(sp->node_of_stack);
+	samples_close(&sp->samples);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* The sampling rate recorded in session.json ("options": {"hz": N}), else 99. */
+static double session_hz(const char *dir)
+{
+	char path[PATH_MAX], buf[65536];
+	double hz = 99;
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return hz;
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	cJSON *j = cJSON_Parse(buf);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "hz");
+	if (cJSON_IsNumber(v) && v->valuedouble > 0)
+		hz = v->valuedouble;
+	cJSON_Delete(j);
+	return hz;
+}
+
+static int profile_index(const char *name)
+{
+	for (int k = 0; k < PROFILE_KEYS; k++)
+		if (!strcmp(name, profile_keys[k]))
+			return k;
+	return -1;
+}
+
+static int copy_file(const char *path, FILE *out)
+{
+	FILE *in = fopen(path, "re");
+	char buf[65536];
+	size_t n;
+	if (!in)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	return ferror(out) ? -EIO : 0;
+}
+
+static int export_sampled(const char *dir, enum report_format format, FILE *out, char *err, size_t errlen)
+{
+	struct sampled sp;
+	int rc = sampled_load(&sp, dir, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (format == REPORT_SPEEDSCOPE)
+		speedscope_write_sampled(out, &sp, "All CPU");
+	else
+		cpuprofile_write_sampled(out, &sp);
+	sampled_free(&sp);
+	return 0;
+}
+
+int report_export(const char *dir, enum report_format format, const char *profile, FILE *out, char *note,
+		  size_t notelen, char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmp[256];
+	struct session s;
+	struct summary sum;
+	struct folded blocked = {0};
+	struct profile_set ps;
+	int key = profile ? profile_index(profile) : -1, rc;
+
+	if (note && notelen)
+		note[0] = 0;
+	if (format == REPORT_HTML) {
+		snprintf(err, errlen, "report_export: html is not an export (report_write writes it)");
+		return -EINVAL;
+	}
+	if (profile && key < 0) {
+		snprintf(err, errlen, "unknown profile '%s' (cpu, blocked or offcpu)", profile);
+		return -EINVAL;
+	}
+	if (access(dir, R_OK | X_OK) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return rc;
+	}
+	/* The folded file as it is, when there is one. */
+	if (format == REPORT_FOLDED) {
+		for (int k = key < 0 ? 0 : key; k < PROFILE_KEYS; k++) {
+			snprintf(path, sizeof(path), "%s/%s.folded", dir, profile_keys[k]);
+			if (access(path, R_OK) == 0) {
+				if (key < 0 && note)
+					snprintf(note, notelen, "the %s profile (%s.folded)", profile_keys[k], profile_keys[k]);
+				return copy_file(path, out);
+			}
+			/* A profile asked for, or CPU samples without cpu.folded: read below. */
+			snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
+			if (key >= 0 || (k == PROFILE_CPU && access(path, R_OK) == 0))
+				break;
+		}
+	}
+	/* CPU samples in time order, for the formats that keep it. */
+	if ((key == PROFILE_CPU || key < 0) && format != REPORT_FOLDED) {
+		rc = export_sampled(dir, format, out, err, errlen);
+		if (rc != -ENOENT) {
+			if (rc == 0 && key < 0 && note)
+				snprintf(note, notelen, "the cpu profile (cpu-samples.bin, every sample at its time)");
+			return rc;
+		}
+	}
+	/* Otherwise the profiles as the report reads them (the watchdog's stacks when there is no
+	 * blocked.folded: those need the session analyzed). */
+	snprintf(path, sizeof(path), "%s/blocked.folded", dir);
+	bool need_blocked = (key < 0 || key == PROFILE_BLOCKED) && access(path, R_OK) < 0;
+	memset(&sum, 0, sizeof(sum));
+	if (need_blocked && analyze_session(dir, &s, &sum, &blocked, tmp, sizeof(tmp)) == 0) {
+		summary_free(&sum);
+		session_free(&s);
+	}
+	rc = profiles_load(&ps, dir, &blocked, err, errlen);
+	folded_free(&blocked);
+	if (rc == 0) {
+		if (key < 0)
+			for (int k = 0; k < PROFILE_KEYS && key < 0; k++)
+				if (ps.p[k].present)
+					key = k;
+		if (key < 0) {
+			snprintf(err, errlen, "%s holds no stack profile (no cpu.folded, blocked.folded, offcpu.folded, "
+					      "cpu-samples.bin, nor stacks from the agent's watchdog)",
+				 dir);
+			rc = -ENOENT;
+		} else if (!ps.p[key].present) {
+			snprintf(err, errlen, "the %s profile is not in this session: %s", profile_keys[key], ps.p[key].absent);
+			rc = -ENOENT;
+		} else {
+			const struct profile *p = &ps.p[key];
+			/* Blocked-loop stacks are CPU samples when the probes ran, else the watchdog's (every
+			 * LOOPSCOPE_STACK_MS, 10 ms by default). */
+			double period_us = key == PROFILE_BLOCKED && !ps.p[PROFILE_CPU].present ? 10000.0 : 1e6 / session_hz(dir);
+			if (note)
+				snprintf(note, notelen, "the %s profile (from %s)", profile_keys[key], p->source);
+			if (format == REPORT_FOLDED) {
+				folded_write_tree(out, &ps.frames, &p->tree);
+			} else if (format == REPORT_SPEEDSCOPE) {
+				speedscope_write_tree(out, &ps.frames, p, profile_titles[key]);
+			} else {
+				char msg[256];
+				if (p->ns)
+					snprintf(msg, sizeof(msg), "synthesized: one sample per distinct stack of %s, as long as "
+								   "its time off CPU",
+						 p->source);
+				else
+					snprintf(msg, sizeof(msg), "synthesized: %s has counts, not times; samples are "
+								   "spaced evenly, %.0f us apart",
+						 p->source, period_us);
+				cpuprofile_write_tree(out, &ps.frames, p, period_us, msg);
+				if (note)
+					snprintf(note + strlen(note), notelen - strlen(note), "; samples %s", msg);
+			}
+		}
+	}
+	profiles_free(&ps);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* The frames of a report's profiles, each distinct frame text once (the folded files' frame syntax,
+ * docs/session-format.md), with what it is: function name, kind, location, module, package, V8 tier
+ * — from frames.jsonl when the session has it, else guessed from the text. Shared by every profile
+ * of a report, as the flamegraph viewer's "frames" table is. */
+#ifndef LOOPSCOPE_REPORTS_FRAMETAB_H
+#define LOOPSCOPE_REPORTS_FRAMETAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum ft_kind { FT_APP, FT_DEP, FT_NODE, FT_V8, FT_NATIVE, FT_KERNEL, FT_UNKNOWN, FT_KINDS };
+extern const char *const frametab_kind_names[FT_KINDS]; /* "app", "dep", ... as frames.jsonl spells them */
+
+struct ft_entry {
+	const char *text; /* as in the folded files (NUL-terminated) */
+	const char *name; /* the function: for JavaScript without location and tier; kernel without _[k] */
+	const char *location, *module, *package; /* "" when unknown */
+	uint32_t len;     /* of text */
+	uint32_t hash;
+	uint8_t kind;     /* enum ft_kind */
+	char tier;        /* '~' '^' '+' '*', or 0 */
+	bool described;   /* from frames.jsonl */
+	bool root;        /* seen as the first frame of a stack (the thread's name) */
+};
+
+struct ft_block;
+struct frametab {
+	struct ft_entry *v;
+	uint32_t n, cap;
+	uint32_t *slots; /* 1 + index, 0 empty */
+	uint32_t nslots;
+	struct ft_block *blocks; /* string storage that never moves */
+};
+
+void frametab_init(struct frametab *t);
+void frametab_free(struct frametab *t);
+/* The index of the frame TEXT (LEN bytes), added when new. */
+uint32_t frametab_intern(struct frametab *t, const char *text, size_t len);
+/* The index of TEXT, or -1. */
+int64_t frametab_find(const struct frametab *t, const char *text, size_t len);
+/* Describe the frames from a frames.jsonl file (lines about frames not in the table are skipped;
+ * malformed lines too). Returns frames described, or -errno when the file cannot be read. */
+long frametab_describe(struct frametab *t, const char *path);
+/* Fill name, kind, location, tier... of every frame not described, from its text. */
+void frametab_guess(struct frametab *t);
+/* Split one frame text into its parts (the guess for one frame); strings point into storage the
+ * table owns. Exposed for tests. */
+void frametab_guess_one(struct frametab *t, struct ft_entry *e);
+/* The rank of each frame in the order siblings are sorted in (name, then tier, then index): an
+ * array of t->n (caller frees). */
+uint32_t *frametab_ranks(const struct frametab *t);
+/* A copy of S (LEN bytes) that lives as long as the table. */
+const char *frametab_strdup(struct frametab *t, const char *s, size_t len);
+
+#endif

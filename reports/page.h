@@ -1,0 +1,50 @@
+/* The report page, written in parts (page.c: the document, its head, header and session details;
+ * page_findings.c: the diagnosis; page_charts.c: timelines and histograms; page_flame.c: the
+ * flamegraph and its data). Every string from the session goes through escape.h. */
+#ifndef LOOPSCOPE_REPORTS_PAGE_H
+#define LOOPSCOPE_REPORTS_PAGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "collector/session.h"
+#include "collector/summary.h"
+#include "reports/charts.h"
+#include "reports/profiles.h"
+
+struct cJSON;
+
+struct page {
+	const char *dir;
+	const struct session *s;
+	const struct summary *sum;
+	const struct profile_set *ps;
+	const struct report_charts *charts;
+	const struct cJSON *meta; /* session.json, or NULL */
+};
+
+/* The whole page. */
+void page_write(FILE *out, const struct page *pg);
+
+void page_findings(FILE *out, const struct page *pg);
+void page_figures(FILE *out, const struct page *pg);
+void page_timelines(FILE *out, const struct page *pg);
+void page_histograms(FILE *out, const struct page *pg);
+void page_flame(FILE *out, const struct page *pg);
+/* The data the page's script reads (per-interval numbers for the hover readout, the summary). */
+void page_data(FILE *out, const struct page *pg);
+/* The flamegraph viewer's data, in its <script type="application/json"> element. */
+void page_flame_data(FILE *out, const struct page *pg);
+
+/* Numbers as the page shows them, into buf: "1207 ms", "1.21 s", "40.1%", "49.6 MB", "1,234". */
+const char *page_ms(char *buf, size_t len, double ms);
+const char *page_count(char *buf, size_t len, double v);
+const char *page_duration(char *buf, size_t len, double seconds); /* "850 ms", "6.26 s", "3 min 05 s" */
+const char *page_num(char *buf, size_t len, double v, const char *unit);
+/* The chart a finding kind points to ("delay"...), and a title for the kind. */
+const char *page_kind_chart(const char *kind);
+const char *page_kind_title(const char *kind);
+/* How a chart is called in a sentence: "delay", "thread-pool"... */
+const char *page_chart_name(const char *id);
+
+#endif

@@ -1,0 +1,139 @@
+/* The report of a session: analyze it (summary, diagnosis, blocked stacks), read its profiles, draw
+ * its charts, write the page into a temporary file beside the target and rename it into place. */
+#include "reports/report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/analyze.h"
+#include "collector/blocked.h"
+#include "reports/charts.h"
+#include "reports/gnuplot.h"
+#include "reports/page.h"
+#include "reports/profiles.h"
+
+static cJSON *read_meta(const char *dir)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	if (!(f = fopen(path, "re")))
+		return NULL;
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			text = realloc(text, cap);
+			if (!text)
+				abort();
+		}
+		size_t got = fread(text + len, 1, cap - len - 1, f);
+		if (!got)
+			break;
+		len += got;
+	}
+	fclose(f);
+	text[len] = 0;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
+}
+
+/* Write the page to a temporary file in OUT_PATH's directory, then rename it over OUT_PATH. */
+static int write_page(const struct page *pg, const char *out_path, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(out_path, '/');
+	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.report.XXXXXX", (int)(slash - out_path), out_path)
+		      : snprintf(tmp, sizeof(tmp), ".report.XXXXXX");
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", out_path);
+		return -ENAMETOOLONG;
+	}
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(e));
+		return -e;
+	}
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(e));
+		return -e;
+	}
+	char *buf = malloc(1 << 16);
+	if (buf)
+		setvbuf(out, buf, _IOFBF, 1 << 16);
+	page_write(out, pg);
+	int rc = ferror(out) ? -EIO : 0;
+	if (fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	free(buf);
+	if (rc == 0 && rename(tmp, out_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(-rc));
+	}
+	return rc;
+}
+
+int report_write(const char *dir, const char *out_path, char *err, size_t errlen)
+{
+	struct session s;
+	struct summary sum;
+	struct folded blocked = {0};
+	struct profile_set ps;
+	struct report_charts charts;
+	char path[PATH_MAX];
+	int rc;
+
+	/* Fail before any work when the charts cannot be drawn. */
+	if ((rc = gnuplot_available(err, errlen)) < 0)
+		return rc;
+	if (!out_path) {
+		snprintf(path, sizeof(path), "%s/report.html", dir);
+		out_path = path;
+	}
+	memset(&sum, 0, sizeof(sum));
+	if ((rc = analyze_session(dir, &s, &sum, &blocked, err, errlen)) < 0)
+		return rc;
+	rc = profiles_load(&ps, dir, &blocked, err, errlen);
+	folded_free(&blocked);
+	if (rc == 0) {
+		rc = charts_draw(&charts, &s, &sum, err, errlen);
+		if (rc == 0) {
+			cJSON *meta = read_meta(dir);
+			struct page pg = {.dir = dir, .s = &s, .sum = &sum, .ps = &ps, .charts = &charts, .meta = meta};
+			rc = write_page(&pg, out_path, err, errlen);
+			cJSON_Delete(meta);
+		}
+		charts_free(&charts);
+	}
+	profiles_free(&ps);
+	summary_free(&sum);
+	session_free(&s);
+	return rc;
+}
+
+int report_format_parse(const char *name, enum report_format *out)
+{
+	static const char *const names[] = {"html", "folded", "speedscope", "cpuprofile"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(name, names[i])) {
+			*out = (enum report_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}

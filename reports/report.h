@@ -1,0 +1,27 @@
+/* loopscope's reports of a session directory: the HTML page (one self-contained file) and the
+ * exports of its stack profiles (folded, speedscope, Chrome DevTools .cpuprofile). What the
+ * `report` command and the end of `run` call. */
+#ifndef LOOPSCOPE_REPORTS_REPORT_H
+#define LOOPSCOPE_REPORTS_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Write the report of session DIR to OUT_PATH (NULL: DIR/report.html), atomically (a temporary
+ * file renamed over it), mode 0600. 0, or -errno with a one-line reason in err: a missing or
+ * corrupt session, no gnuplot (the message names the package, gnuplot-nox), an unwritable path. */
+int report_write(const char *dir, const char *out_path, char *err, size_t errlen);
+
+enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPROFILE };
+
+/* "html", "folded", "speedscope", "cpuprofile" -> 0 and *out; -EINVAL otherwise. */
+int report_format_parse(const char *name, enum report_format *out);
+
+/* Export one profile of DIR to OUT. PROFILE: "cpu", "blocked", "offcpu", or NULL for the first
+ * recorded of those. When NOTE is not NULL it gets a line to tell the user (which profile was
+ * chosen, samples synthesized...), or "". 0, or -errno with a reason in err (-ENOENT: the profile
+ * was not recorded). */
+int report_export(const char *dir, enum report_format format, const char *profile, FILE *out, char *note,
+		  size_t notelen, char *err, size_t errlen);
+
+#endif

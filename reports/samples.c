@@ -1,0 +1,124 @@
+/* Reading the CPU sampler's files: cpu-samples.bin mapped and decoded record by record (24-byte
+ * little-endian records after a 16-byte header), cpu-stacks.txt read whole and split into lines. */
+#include "reports/samples.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+int samples_open(struct samples *s, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SAMPLES_HEADER) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a sample file (too short)", path);
+		return -EINVAL;
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	s->map = map;
+	s->size = (size_t)st.st_size;
+	s->hz = le32(s->map + 8);
+	s->record_size = le32(s->map + 12);
+	if (memcmp(s->map, SAMPLES_MAGIC, 8) || s->record_size < SAMPLES_RECORD) {
+		snprintf(err, errlen, "%s: not a sample file (magic or record size)", path);
+		samples_close(s);
+		return -EINVAL;
+	}
+	s->n = (s->size - SAMPLES_HEADER) / s->record_size;
+	return 0;
+}
+
+void samples_close(struct samples *s)
+{
+	if (s->map)
+		munmap((void *)s->map, s->size);
+	memset(s, 0, sizeof(*s));
+}
+
+void samples_get(const struct samples *s, size_t i, struct sample *out)
+{
+	const unsigned char *p = s->map + SAMPLES_HEADER + i * s->record_size;
+	out->ts = le64(p);
+	out->pid = le32(p + 8);
+	out->tid = le32(p + 12);
+	out->stack = le32(p + 16);
+	out->flags = le32(p + 20);
+}
+
+int lines_read(struct lines *l, const char *path)
+{
+	struct stat st;
+	size_t cap = 0;
+
+	memset(l, 0, sizeof(*l));
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	l->buf = malloc((size_t)st.st_size + 1);
+	if (!l->buf)
+		abort();
+	while (l->size < (size_t)st.st_size) {
+		ssize_t got = read(fd, l->buf + l->size, (size_t)st.st_size - l->size);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		l->size += (size_t)got;
+	}
+	close(fd);
+	l->buf[l->size] = 0;
+	for (char *p = l->buf, *end = l->buf + l->size; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (l->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			l->line = realloc(l->line, cap * sizeof(*l->line));
+			l->len = realloc(l->len, cap * sizeof(*l->len));
+			if (!l->line || !l->len)
+				abort();
+		}
+		l->line[l->n] = p;
+		l->len[l->n++] = len && p[len - 1] == '\r' ? len - 1 : len;
+		p += len + 1;
+	}
+	return 0;
+}
+
+void lines_free(struct lines *l)
+{
+	free(l->buf);
+	free(l->line);
+	free(l->len);
+	memset(l, 0, sizeof(*l));
+}
