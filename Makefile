@@ -23,7 +23,7 @@ PKGS      := libbpf libelf libuv libcjson libunwind
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $(WARN) -MMD -MP
-INCLUDES   = -I. -I$(BUILD)/bpf
+INCLUDES   = -I. -Iprobes -I$(BUILD)/bpf
 SANITIZE  := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 # pkg-config runs only once the packages are there (mk/deps.sh runs first).

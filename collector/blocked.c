@@ -44,7 +44,7 @@ static void index_rebuild(struct folded *f)
 	}
 }
 
-void folded_add(struct folded *f, const char *stack, uint64_t count)
+size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 {
 	size_t mask = f->cap * 2 - 1, h = 0;
 	if (f->cap) {
@@ -52,7 +52,7 @@ void folded_add(struct folded *f, const char *stack, uint64_t count)
 		for (size_t i; (i = f->slots[h]); h = (h + 1) & mask)
 			if (!strcmp(f->stacks[i - 1], stack)) {
 				f->counts[i - 1] += count;
-				return;
+				return i - 1;
 			}
 	}
 	if (f->n == f->cap) {
@@ -72,6 +72,7 @@ void folded_add(struct folded *f, const char *stack, uint64_t count)
 		abort();
 	f->counts[f->n++] = count;
 	f->slots[h] = f->n;
+	return f->n - 1;
 }
 
 int folded_write(const struct folded *f, const char *path)

@@ -17,7 +17,8 @@ struct folded {
 	size_t n, cap;
 	size_t *slots; /* hash index: 1 + position in stacks, 0 empty; 2 * cap of them */
 };
-void folded_add(struct folded *f, const char *stack, uint64_t count);
+/* Add count to stack (inserting it); its index in f->stacks. */
+size_t folded_add(struct folded *f, const char *stack, uint64_t count);
 /* Write "stack count" lines to path (0600). 0 or -errno. */
 int folded_write(const struct folded *f, const char *path);
 void folded_free(struct folded *f);

@@ -19,6 +19,8 @@
 #include <uv.h>
 
 #include "collector/analyze.h"
+#include "collector/probe_cpu.h"
+#include "collector/symbolize.h"
 #include "collector/blocked.h"
 #include "collector/proctree.h"
 #include "collector/session_dir.h"
@@ -62,6 +64,11 @@ struct run {
 	bool progress_shown;
 	struct progress_file *files;
 	size_t nfiles;
+	/* eBPF probes (none with --no-bpf, or when the kernel refuses) */
+	struct symbolizer *sym;
+	struct cpu_probe *cpu;
+	uv_poll_t cpu_poll;
+	char probe_note[512];
 };
 
 int run_find_agent(char *path, size_t len)
@@ -357,6 +364,55 @@ static void on_progress(uv_timer_t *t)
 	r->progress_shown = true;
 }
 
+static void on_cpu_events(uv_poll_t *h, int status, int events)
+{
+	struct run *r = h->data;
+	(void)status;
+	(void)events;
+	cpu_probe_poll(r->cpu);
+}
+
+/* The probes start before the target so nothing of it is missed; they watch it once spawned. */
+static void start_probes(struct run *r)
+{
+	char err[256];
+	if (r->o->no_bpf) {
+		snprintf(r->probe_note, sizeof(r->probe_note), "probes off (--no-bpf): agent data only");
+		return;
+	}
+	r->sym = symbolizer_new();
+	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = true};
+	if (!r->sym || cpu_probe_start(&r->cpu, &po, r->sym, err, sizeof(err)) < 0) {
+		r->cpu = NULL;
+		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", err);
+		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
+		return;
+	}
+	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz, off-CPU", r->o->hz);
+}
+
+static void watch_target(struct run *r)
+{
+	if (!r->cpu)
+		return;
+	cpu_probe_add_pid(r->cpu, r->target_pid);
+	uv_poll_init(r->loop, &r->cpu_poll, cpu_probe_fd(r->cpu));
+	r->cpu_poll.data = r;
+	uv_poll_start(&r->cpu_poll, UV_READABLE, on_cpu_events);
+}
+
+static void finish_probes(struct run *r)
+{
+	char err[256];
+	if (r->cpu && cpu_probe_finish(r->cpu, r->dir, err, sizeof(err)) < 0)
+		fprintf(stderr, "loopscope: %s\n", err);
+	cpu_probe_free(r->cpu);
+	r->cpu = NULL;
+	if (r->sym)
+		symbolizer_free(r->sym);
+	r->sym = NULL;
+}
+
 static void on_target_exit(uv_process_t *p, int64_t status, int sig)
 {
 	struct run *r = p->data;
@@ -371,6 +427,8 @@ static void on_target_exit(uv_process_t *p, int64_t status, int sig)
 	close_if_active((uv_handle_t *)&r->stop_timer);
 	close_if_active((uv_handle_t *)&r->port_timer);
 	close_if_active((uv_handle_t *)&r->progress_timer);
+	if (r->cpu)
+		close_if_active((uv_handle_t *)&r->cpu_poll);
 	for (size_t i = 0; i < NSIG_FWD; i++)
 		close_if_active((uv_handle_t *)&r->signals[i]);
 }
@@ -435,10 +493,10 @@ static int finish(struct run *r, bool *written)
 	int status = exit_status(r);
 
 	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real, status,
-				 r->o->block_ms ? r->o->block_ms : 50, r->o->hz, r->o->load,
-				 r->o->no_bpf ? "probes off (--no-bpf)" : "probes not built yet: agent data only"};
+				 r->o->block_ms ? r->o->block_ms : 50, r->o->hz, r->o->load, r->probe_note};
 	session_meta_write(r->dir, &m);
 	clear_progress(r);
+	finish_probes(r);
 	struct folded blocked = {0};
 	if (analyze_session(r->dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
 		fprintf(stderr, "loopscope: no session written: %s\n", err);
@@ -484,6 +542,7 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 		return 3;
 	}
 	r.env = target_env(&r);
+	start_probes(&r);
 	r.start_ts = mono_now_ns();
 	r.start_real = real_now_ns();
 
@@ -501,11 +560,13 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 	r.target.data = &r;
 	if ((rc = uv_spawn(r.loop, &r.target, &opt)) < 0) {
 		fprintf(stderr, "loopscope: cannot run '%s': %s\n", o->argv[0], uv_strerror(rc));
+		finish_probes(&r);
 		rmdir(r.dir);
 		return rc == UV_ENOENT ? 127 : 126;
 	}
 	r.target_running = true;
 	r.target_pid = r.target.pid;
+	watch_target(&r);
 	struct session_meta m = {"run", o->argv, r.target_pid, r.start_ts, 0, r.start_real, -1,
 				 o->block_ms ? o->block_ms : 50, o->hz, o->load, NULL};
 	session_meta_write(r.dir, &m);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* CPU sampler: runs on a software-clock perf event on each CPU; for threads of the target process
  * tree it counts (pid, tid, user stack, kernel stack) and streams a timestamped event per sample.
- * The process tree is followed in the kernel: a fork of a traced process is traced too. */
+ * The process tree is followed in the kernel (a fork of a traced process is traced too); forks,
+ * execs and exits are streamed so user space re-reads a process's mappings when its image changes. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -12,7 +13,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. trace_all: sample every process (system-wide profile). */
 const volatile bool trace_all = false;
-const volatile bool stream_events = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -40,10 +40,9 @@ struct {
 	__uint(max_entries, PROFILE_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Counters the loader reads: [0] samples, [1] events dropped (ring full), [2] counts map full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, PROFILE_STATS);
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
@@ -55,6 +54,23 @@ static __always_inline void stat_add(__u32 i)
 		*v += 1;
 }
 
+static __always_inline void emit(__u32 type, __u32 pid, __u32 tid, __s32 ustack, __s32 kstack)
+{
+	struct profile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(PROFILE_STAT_LOST_EVENTS);
+		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->pid = pid;
+	e->tid = tid;
+	e->user_stack_id = ustack;
+	e->kern_stack_id = kstack;
+	e->cpu = bpf_get_smp_processor_id();
+	e->type = type;
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("perf_event")
 int profile_sample(struct bpf_perf_event_data *ctx)
 {
@@ -64,7 +80,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	__u64 one = 1, *count;
 
 	if (!pid)
-		return 0; /* idle task */
+		return 0; /* the idle task */
 	if (!trace_all && !bpf_map_lookup_elem(&targets, &pid))
 		return 0;
 
@@ -72,30 +88,19 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	key.tid = tid;
 	key.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	key.kern_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	/* -EFAULT (14): no user stack at all (a kernel thread); anything else is a lost stack */
+	if (key.user_stack_id < 0 && key.user_stack_id != -14)
+		stat_add(PROFILE_STAT_LOST_STACKS);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
-	stat_add(0);
+	stat_add(PROFILE_STAT_SAMPLES);
 
 	count = bpf_map_lookup_elem(&counts, &key);
 	if (count)
 		__sync_fetch_and_add(count, 1);
 	else if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST))
-		stat_add(2);
+		stat_add(PROFILE_STAT_COUNTS_FULL);
 
-	if (stream_events) {
-		struct profile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (!e) {
-			stat_add(1);
-			return 0;
-		}
-		e->ts = bpf_ktime_get_ns();
-		e->pid = pid;
-		e->tid = tid;
-		e->user_stack_id = key.user_stack_id;
-		e->kern_stack_id = key.kern_stack_id;
-		e->cpu = bpf_get_smp_processor_id();
-		e->pad = 0;
-		bpf_ringbuf_submit(e, 0);
-	}
+	emit(PROFILE_SAMPLE, pid, tid, key.user_stack_id, key.kern_stack_id);
 	return 0;
 }
 
@@ -106,7 +111,29 @@ int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child
 	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
-	if (ppid != cpid && bpf_map_lookup_elem(&targets, &ppid))
-		bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+	if (ppid == cpid || !bpf_map_lookup_elem(&targets, &ppid))
+		return 0;
+	bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+	emit(PROFILE_FORK, cpid, ppid, -1, -1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(profile_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+
+	if (bpf_map_lookup_elem(&targets, &pid))
+		emit(PROFILE_EXEC, pid, pid, -1, -1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(profile_exit, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+
+	if (pid == tid && bpf_map_lookup_elem(&targets, &pid))
+		emit(PROFILE_EXIT, pid, tid, -1, -1);
 	return 0;
 }

@@ -1,0 +1,46 @@
+/* The CPU sampler and off-CPU probe (probes/profile.bpf.c, probes/offcpu.bpf.c) from user space:
+ * load and attach, follow the target tree, read the sample stream, and at the end name every
+ * distinct stack once and write the session's CPU files (docs/session-format.md). */
+#ifndef LOOPSCOPE_COLLECTOR_PROBE_CPU_H
+#define LOOPSCOPE_COLLECTOR_PROBE_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct symbolizer;
+struct cpu_probe;
+
+struct cpu_probe_opts {
+	unsigned hz;  /* samples per second per CPU */
+	bool offcpu;  /* also off-CPU time */
+};
+
+/* Load and attach. sym names the stacks and must live until cpu_probe_free. -errno with a one-line
+ * reason that names the fix (root, BTF...). */
+int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
+		    size_t errlen);
+/* Trace this process and its future children; its mappings are read now. */
+int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid);
+/* Readable when events wait (the ring buffer's epoll fd), for a libuv poll handle. */
+int cpu_probe_fd(struct cpu_probe *p);
+/* Read what waits, without blocking: samples, and the tree's forks, execs and exits (a new image's
+ * mappings are read at once, so a process that exits later still names its stacks). */
+int cpu_probe_poll(struct cpu_probe *p);
+/* Stop sampling, drain, name the stacks, write into dir: cpu-stacks.txt, cpu-samples.bin, cpu.folded,
+ * offcpu.folded (when on) and their frames into frames.jsonl. 0 or -errno (reason in err). */
+int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t errlen);
+
+struct cpu_probe_stats {
+	uint64_t samples;      /* taken in the kernel */
+	uint64_t streamed;     /* read from the stream */
+	uint64_t lost_events;  /* the stream was full */
+	uint64_t lost_stacks;  /* a stack the stack map could not hold */
+	uint64_t counts_full;  /* the aggregation map was full */
+	uint64_t processes;    /* images whose mappings were read */
+};
+void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out);
+void cpu_probe_free(struct cpu_probe *p);
+
+#endif

@@ -1,0 +1,29 @@
+/* Shared between offcpu.bpf.c and the collector: off-CPU time of the target's threads, by stack,
+ * summed in the kernel from sched_switch. */
+#ifndef LOOPSCOPE_PROBES_OFFCPU_H
+#define LOOPSCOPE_PROBES_OFFCPU_H
+
+#define OFFCPU_STACK_DEPTH 127
+#define OFFCPU_MAX_STACKS 32768
+#define OFFCPU_MAX_THREADS 16384
+#define OFFCPU_MAX_PIDS 4096
+#define OFFCPU_COMM_LEN 16
+
+/* One cell of the aggregation: time (ns) a thread spent off CPU after switching out with a stack. */
+struct offcpu_key {
+	__u32 pid;
+	__u32 tid;
+	__s32 user_stack_id;
+	__s32 kern_stack_id;
+	char comm[OFFCPU_COMM_LEN];
+};
+
+/* Where a thread switched out: kept until it runs again. */
+struct offcpu_start {
+	__u64 ts;
+	__s32 user_stack_id;
+	__s32 kern_stack_id;
+	char comm[OFFCPU_COMM_LEN];
+};
+
+#endif
