@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector/frames.h"
 #include "collector/symbolize.h"
 
 #define MAX_FRAMES 256
@@ -174,7 +175,8 @@ static struct proc_syms *process_syms(struct symbolizer *sym, const struct sessi
 /* One stack: its folded line (root first, after `root`) into line, and the frame to blame (name
  * and location) into name/loc; false when nothing in it could be named. */
 static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const char *root, char *line, size_t linelen,
-		       char (*texts)[FRAME_TEXT], char *name, size_t namelen, char *loc, size_t loclen)
+		       char (*texts)[FRAME_TEXT], struct frame_table *ft, char *name, size_t namelen, char *loc,
+		       size_t loclen)
 {
 	unsigned n = st->nframes < MAX_FRAMES ? st->nframes : MAX_FRAMES;
 	int best = 0;
@@ -183,6 +185,8 @@ static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const cha
 		struct frame f;
 		int rc = proc_syms_lookup(ps, st->frames[i], i > 0, &f);
 		frame_format(&f, texts[i], sizeof(texts[i]));
+		if (ft)
+			frame_table_add(ft, texts[i], &f);
 		int rank = blame_rank(&f, rc);
 		if (rank && (!best || rank < best)) {
 			best = rank;
@@ -204,19 +208,240 @@ static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const cha
 	return best != 0;
 }
 
+static void agent_stacks(struct summary *sum, const struct session *s, struct folded *out, const bool *done);
+
+/* --- from CPU samples (probes) --- */
+
+struct cpu_samples {
+	char **stacks; /* cpu-stacks.txt */
+	size_t nstacks;
+	unsigned char *raw; /* cpu-samples.bin, records after the header */
+	size_t nsamples;
+};
+
+static void samples_free(struct cpu_samples *cs)
+{
+	for (size_t i = 0; i < cs->nstacks; i++)
+		free(cs->stacks[i]);
+	free(cs->stacks);
+	free(cs->raw);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* cpu-stacks.txt and cpu-samples.bin of the session; false when it has none (or they are damaged). */
+static bool samples_load(const char *dir, struct cpu_samples *cs)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0, ncap = 0;
+	ssize_t len;
+	FILE *f;
+
+	memset(cs, 0, sizeof(*cs));
+	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = 0;
+		if (cs->nstacks == ncap) {
+			ncap = ncap ? ncap * 2 : 1024;
+			cs->stacks = realloc(cs->stacks, ncap * sizeof(char *));
+			if (!cs->stacks)
+				abort();
+		}
+		cs->stacks[cs->nstacks++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
+	struct stat st;
+	char head[16];
+	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, 16, f) != 16 ||
+	    memcmp(head, "LSSAMPL1", 8) || *(uint32_t *)(head + 12) != 24) {
+		if (f)
+			fclose(f);
+		samples_free(cs);
+		return false;
+	}
+	cs->nsamples = (size_t)(st.st_size - 16) / 24;
+	cs->raw = malloc(cs->nsamples * 24 + 1);
+	if (!cs->raw)
+		abort();
+	cs->nsamples = fread(cs->raw, 24, cs->nsamples, f);
+	fclose(f);
+	return true;
+}
+
+static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint32_t *pid, uint32_t *tid,
+		      uint32_t *stack)
+{
+	const unsigned char *r = cs->raw + i * 24;
+	memcpy(ts, r, 8);
+	memcpy(pid, r + 8, 4);
+	memcpy(tid, r + 12, 4);
+	memcpy(stack, r + 16, 4);
+}
+
+static int blame_rank_info(const struct frame_info *fi)
+{
+	if (!fi || !fi->name)
+		return 0;
+	if (!strcmp(fi->kind, "app"))
+		return 1;
+	if (!strcmp(fi->kind, "dep"))
+		return 2;
+	if (!strcmp(fi->kind, "native"))
+		return system_module(fi->module) ? 5 : 3;
+	if (!strcmp(fi->kind, "node"))
+		return 4;
+	return 6;
+}
+
+static bool is_gc_frame(const char *text)
+{
+	return strstr(text, "v8::internal::Heap::") || strstr(text, "v8::internal::Scavenger") ||
+	       strstr(text, "v8::internal::MarkCompactCollector") || strstr(text, "v8::internal::MinorMarkCompact");
+}
+
+/* One sample's stack: the frame to blame, and the class of what it ran (gc, js, runtime, native,
+ * kernel) from its innermost frame, GC wherever a GC frame is on the stack. */
+static void classify(const char *stack, const struct frame_table *ft, const char **blame, int *klass)
+{
+	char buf[FRAME_TEXT * 4];
+	const char *end = stack + strlen(stack);
+	int best = 0;
+	bool leaf = true;
+
+	*blame = NULL;
+	*klass = 3;
+	while (end > stack) {
+		const char *start = end;
+		while (start > stack && start[-1] != ';')
+			start--;
+		size_t n = (size_t)(end - start) < sizeof(buf) - 1 ? (size_t)(end - start) : sizeof(buf) - 1;
+		memcpy(buf, start, n);
+		buf[n] = 0;
+		const struct frame_info *fi = frame_table_get(ft, buf);
+		if (leaf && fi) {
+			*klass = !strcmp(fi->kind, "kernel") ? 4 : !strcmp(fi->kind, "native") ? 3
+			       : !strcmp(fi->kind, "v8") ? 2 : !strcmp(fi->kind, "unknown") ? 3 : 1;
+			if (*klass != 4)
+				leaf = false;
+		}
+		if (is_gc_frame(buf))
+			*klass = 0;
+		int rank = blame_rank_info(fi);
+		if (rank && (!best || rank < best)) {
+			best = rank;
+			*blame = fi->text;
+		}
+		end = start > stack ? start - 1 : stack;
+		if (start == stack)
+			break;
+	}
+}
+
+/* The blocked profile and top frame of one loop from the samples inside its blocks; false when
+ * no sample fell inside one (then the agent's stacks serve). */
+static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, const struct frame_table *ft,
+			 struct folded *out)
+{
+	const struct s_loop *l = ls->loop;
+	uint64_t by_class[5] = {0}, n = 0;
+	struct tally *t = NULL;
+	size_t nt = 0;
+
+	for (size_t i = 0; i < cs->nsamples; i++) {
+		uint64_t ts;
+		uint32_t pid, tid, stack;
+		sample_at(cs, i, &ts, &pid, &tid, &stack);
+		if ((int)tid != ls->tid || (int)pid != ls->pid || stack >= cs->nstacks)
+			continue;
+		bool inside = false;
+		for (size_t b = 0; b < l->blocks.len && !inside; b++) {
+			const struct s_block *blk = vec_at(&l->blocks, b);
+			inside = ts >= blk->start && ts < blk->start + blk->dur;
+		}
+		if (!inside)
+			continue;
+		const char *blame;
+		int klass;
+		classify(cs->stacks[stack], ft, &blame, &klass);
+		by_class[klass]++;
+		n++;
+		if (blame) {
+			const struct frame_info *fi = frame_table_get(ft, blame);
+			count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
+		}
+		if (out)
+			folded_add(out, cs->stacks[stack], 1);
+	}
+	if (!n) {
+		free(t);
+		return false;
+	}
+	ls->blocked_samples = n;
+	ls->blocked_share_gc = (double)by_class[0] / (double)n;
+	ls->blocked_share_js = (double)by_class[1] / (double)n;
+	ls->blocked_share_runtime = (double)by_class[2] / (double)n;
+	ls->blocked_share_native = (double)by_class[3] / (double)n;
+	ls->blocked_share_kernel = (double)by_class[4] / (double)n;
+	size_t top = 0;
+	for (size_t k = 1; k < nt; k++)
+		if (t[k].count > t[top].count)
+			top = k;
+	if (nt) {
+		snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
+		const char *loc = t[top].location, *base = strrchr(loc, '/');
+		snprintf(ls->top_location, sizeof(ls->top_location), "%s", strchr(loc, ':') || !base ? loc : base + 1);
+		ls->top_frame_stacks = t[top].count;
+		ls->stacks = (unsigned)n;
+	}
+	free(t);
+	return true;
+}
+
 void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out)
+{
+	struct cpu_samples cs;
+	bool have_samples = samples_load(s->dir, &cs);
+	struct frame_table *ft = NULL;
+	bool *done = calloc(sum->nloops + 1, sizeof(bool));
+
+	if (!done)
+		abort();
+	if (have_samples) {
+		ft = frame_table_new();
+		frame_table_load(ft, s->dir);
+		for (unsigned i = 0; i < sum->nloops; i++)
+			if (sum->loops[i].loop->blocks.len)
+				done[i] = from_samples(&sum->loops[i], &cs, ft, out);
+		frame_table_free(ft);
+		samples_free(&cs);
+	}
+	agent_stacks(sum, s, out, done);
+	free(done);
+}
+
+/* The agent's watchdog stacks, for loops the samples did not cover. */
+static void agent_stacks(struct summary *sum, const struct session *s, struct folded *out, const bool *done)
 {
 	struct symbolizer *sym = NULL;
 	size_t linelen = MAX_FRAMES * (FRAME_TEXT + 1) + 64;
 	char *line = malloc(linelen);
 	char (*texts)[FRAME_TEXT] = malloc(MAX_FRAMES * sizeof(*texts));
+	struct frame_table *ft = NULL;
 
 	if (!line || !texts)
 		abort();
+	if (out) { /* the profile's frames go to frames.jsonl beside it */
+		ft = frame_table_new();
+		frame_table_load(ft, s->dir);
+	}
 	for (unsigned i = 0; i < sum->nloops; i++) {
 		struct loop_summary *ls = &sum->loops[i];
 		const struct s_loop *l = ls->loop;
-		if (!l->stacks.len)
+		if (!l->stacks.len || done[i])
 			continue;
 		if (!sym && !(sym = symbolizer_new()))
 			break;
@@ -228,7 +453,7 @@ void blocked_analyze(struct summary *sum, const struct session *s, struct folded
 		const char *root = l->name[0] ? l->name : "[loop]";
 		for (size_t k = 0; k < l->stacks.len; k++) {
 			char name[256], loc[256] = "";
-			if (name_stack(ps, vec_at(&l->stacks, k), root, line, linelen, texts, name, sizeof(name), loc,
+			if (name_stack(ps, vec_at(&l->stacks, k), root, line, linelen, texts, ft, name, sizeof(name), loc,
 				       sizeof(loc)))
 				count_name(&t, &n, name, loc);
 			if (out)
@@ -248,6 +473,9 @@ void blocked_analyze(struct summary *sum, const struct session *s, struct folded
 	}
 	free(line);
 	free(texts);
+	if (ft && frame_table_count(ft))
+		frame_table_write(ft, s->dir);
+	frame_table_free(ft);
 	if (sym)
 		symbolizer_free(sym);
 }

@@ -24,7 +24,8 @@ int folded_write(const struct folded *f, const char *path);
 void folded_free(struct folded *f);
 
 /* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks, and,
- * when out is not NULL, the blocked-loop profile. */
+ * when out is not NULL, the blocked-loop profile (and its frames into the session's frames.jsonl).
+ * CPU samples inside blocks serve when the probes ran; the agent's watchdog stacks otherwise. */
 void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out);
 
 #endif

@@ -112,6 +112,13 @@ static void rule_blocked(struct summary *sum)
 			 "Find the blocking code in the blocked-loop profile (run with the probes, or a lower "
 			 "--block-ms for more stacks), then split it or move it off the loop.");
 	}
+	if (worst->blocked_samples)
+		say(f->summary, sizeof(f->summary),
+		    " Of %llu CPU samples inside the blocks, %.0f%% ran JavaScript, %.0f%% garbage collection, %.0f%% the "
+		    "runtime, %.0f%% native code, %.0f%% the kernel.",
+		    (unsigned long long)worst->blocked_samples, worst->blocked_share_js * 100, worst->blocked_share_gc * 100,
+		    worst->blocked_share_runtime * 100, worst->blocked_share_native * 100,
+		    worst->blocked_share_kernel * 100);
 	if (affected > 1)
 		say(f->summary, sizeof(f->summary), " %u loops were blocked.", affected);
 	cJSON_AddNumberToObject(f->evidence, "pid", worst->pid);
@@ -124,6 +131,11 @@ static void rule_blocked(struct summary *sum)
 	num(f, "loops_affected", affected);
 	num(f, "stacks", worst->stacks);
 	num(f, "top_frame_stacks", worst->top_frame_stacks);
+	if (worst->blocked_samples) {
+		num(f, "blocked_samples", (double)worst->blocked_samples);
+		num(f, "blocked_share_js", worst->blocked_share_js);
+		num(f, "blocked_share_gc", worst->blocked_share_gc);
+	}
 }
 
 static void rule_pool(struct summary *sum)

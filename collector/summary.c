@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,11 @@ void summary_compute(struct summary *sum, const struct session *s)
 			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
 				sum->loops[i].main = false;
 	qsort(sum->loops, sum->nloops, sizeof(*sum->loops), by_busiest);
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/cpu-samples.bin", s->dir);
+	if (stat(path, &st) == 0 && st.st_size >= 16)
+		sum->cpu_samples = (uint64_t)(st.st_size - 16) / 24;
 	gc_figures(sum, s);
 	heap_figures(sum, s);
 	pool_figures(sum, s);
@@ -430,6 +436,15 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 			cJSON_AddNumberToObject(o, "top_frame_stacks", ls->top_frame_stacks);
 		}
 		cJSON_AddNumberToObject(o, "stacks", ls->stacks);
+		if (ls->blocked_samples) {
+			cJSON *b = cJSON_AddObjectToObject(o, "blocked_profile");
+			cJSON_AddNumberToObject(b, "samples", (double)ls->blocked_samples);
+			cJSON_AddNumberToObject(b, "gc", r3(ls->blocked_share_gc));
+			cJSON_AddNumberToObject(b, "js", r3(ls->blocked_share_js));
+			cJSON_AddNumberToObject(b, "runtime", r3(ls->blocked_share_runtime));
+			cJSON_AddNumberToObject(b, "native", r3(ls->blocked_share_native));
+			cJSON_AddNumberToObject(b, "kernel", r3(ls->blocked_share_kernel));
+		}
 		cJSON_AddItemToArray(arr, o);
 	}
 

@@ -31,6 +31,9 @@ struct loop_summary {
 	char top_frame[256];
 	char top_location[256];
 	unsigned top_frame_stacks, stacks;
+	/* CPU samples of this loop's thread inside its blocks (probes), and where they were. */
+	uint64_t blocked_samples;
+	double blocked_share_gc, blocked_share_js, blocked_share_runtime, blocked_share_native, blocked_share_kernel;
 };
 
 #define GC_KINDS 5

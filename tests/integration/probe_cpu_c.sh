@@ -1,0 +1,24 @@
+# eBPF CPU sampler on a C program spending 90 % of its time in one function: epoll-loop blocking
+# 90 ms every 100 ms in epoll_blocking_work, 3 s under loopscope run (99 Hz).
+# Expected: at least 85 % of its samples in cpu.folded have epoll_blocking_work as the innermost
+# frame of the program (frames it calls in the kernel, libc or the vDSO do not count against it);
+# the samples file holds the same samples in time order.
+. tests/lib.sh
+
+"$LOOPSCOPE" run -q --no-report -o "$T/s" -- "$WORKLOADS/epoll-loop" --block-ms 90 --period-ms 100 --seconds 3 >/dev/null ||
+	fail "run failed"
+grep -q 'no eBPF probes' "$T/s/session.json" && skip "the kernel refused eBPF: $(json "$T/s/session.json" 'd["notes"]')"
+[ -s "$T/s/cpu.folded" ] || fail "no cpu.folded"
+share=$(python3 tests/tools/folded.py leaf-share "$T/s" cpu.folded epoll-loop epoll_blocking_work)
+at_least "share of samples in epoll_blocking_work" "$share" 0.85 || fail "sampler misses the hot function"
+python3 - "$T/s" <<'PY' || fail "cpu-samples.bin is not in time order or disagrees with cpu.folded"
+import struct, sys
+d = sys.argv[1]
+data = open(d + "/cpu-samples.bin", "rb").read()
+assert data[:8] == b"LSSAMPL1", "magic"
+ts = [struct.unpack_from("<Q", data, 16 + i)[0] for i in range(0, len(data) - 16, 24)]
+assert ts == sorted(ts) or sum(a > b for a, b in zip(ts, ts[1:])) < len(ts) // 50, "order"
+folded = sum(int(l.rsplit(" ", 1)[1]) for l in open(d + "/cpu.folded"))
+assert abs(len(ts) - folded) <= max(3, folded // 20), (len(ts), folded)
+print(f"  {len(ts)} samples streamed, {folded} counted", file=sys.stderr)
+PY
