@@ -52,7 +52,7 @@ ex "$T/hostile" cpuprofile "$T/hostile.cpuprofile"
 # A real agent-only session: the blocked profile is the one there is (without node: a copy of the
 # synthetic one holding only a blocked.folded).
 if command -v node >/dev/null; then
-	"$LOOPSCOPE" run -q -o "$T/real" --block-ms 30 -- node "$NODE_WORKLOADS/block-interval.js" --seconds 1 >/dev/null ||
+	"$LOOPSCOPE" run -q --no-bpf -o "$T/real" --block-ms 30 -- node "$NODE_WORKLOADS/block-interval.js" --seconds 1 >/dev/null ||
 		fail "loopscope run failed"
 else
 	note "node is not installed: the agent-only session is synthetic"
