@@ -32,11 +32,10 @@ pc_libs   = $(shell pkg-config --libs libbpf libelf libuv libcjson 2>/dev/null)
 
 # ---- sources --------------------------------------------------------------------------------
 AGENT_SRCS     := $(wildcard agent/*.c)
-# Pure agent pieces (no interposers) that the collector and unit tests share.
-AGENT_SHARED   := agent/histogram.c
+# Pure agent pieces (no interposers) that the collector and unit tests share: the histogram layout,
+# and the loop model with its settings (the probes compute the agent's figures with them).
+AGENT_SHARED   := agent/histogram.c agent/loop_stats.c agent/config.c
 CORE_SRCS      := $(wildcard collector/*.c) $(wildcard reports/*.c) $(AGENT_SHARED)
-# Agent pieces that are pure functions of their inputs: unit-tested, not part of the command.
-AGENT_TESTED   := agent/loop_stats.c agent/config.c
 CLI_SRCS       := $(wildcard cli/*.c)
 BPF_SRCS       := $(wildcard probes/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/test_*.c)
@@ -46,7 +45,7 @@ REPORT_ASSETS  := $(wildcard reports/assets/*)
 AGENT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
 CORE_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 CLI_OBJS     := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
-ASAN_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o) $(AGENT_TESTED:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/embedded.o
+ASAN_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/embedded.o
 BPF_OBJS     := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS    := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)

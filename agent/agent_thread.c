@@ -134,61 +134,34 @@ static void drain_events(struct loop *l)
 /* One loop's figures for the interval that ends now. */
 static void loop_interval(struct loop *l, uint64_t now, bool final)
 {
-	static struct hist delay, busy;
-	struct loop_view v;
+	static struct hist scratch[2];
+	struct loop_interval iv;
 
-	loop_read(l, &v);
-	uint64_t idle = loop_view_idle_at(&v, now), away = loop_view_away_at(&v, now);
-	uint64_t dt = now - l->agent.last_ts;
-	uint64_t d_idle = idle - l->agent.last_idle, d_away = away - l->agent.last_away;
-	if (d_idle > dt)
-		d_idle = dt;
-	if (d_away > dt - d_idle)
-		d_away = dt - d_idle;
-
-	hist_snapshot(&delay, &l->delay);
-	hist_snapshot(&busy, &l->busy);
-	struct hist delay_now = delay, busy_now = busy;
-	hist_subtract(&delay, &l->agent.delay_prev);
-	hist_subtract(&busy, &l->agent.busy_prev);
-	l->agent.delay_prev = delay_now;
-	l->agent.busy_prev = busy_now;
-
-	/* A busy span still under way counts toward the interval's longest span. */
-	uint64_t busy_max = busy.max;
-	if (v.state == LOOP_BUSY && now - v.busy_start > busy_max)
-		busy_max = now - v.busy_start;
-
+	loop_interval_take(l, now, scratch, &iv);
 	struct rec *r = rec_begin("interval", now);
 	rec_u64(r, "loop", l->id);
-	rec_u64(r, "dt", dt);
-	rec_u64(r, "busy", dt - d_idle - d_away);
-	rec_u64(r, "idle", d_idle);
-	if (d_away)
-		rec_u64(r, "away", d_away);
-	rec_u64(r, "iterations", v.iterations - l->agent.last_iterations);
-	rec_u64(r, "polls", v.polls - l->agent.last_polls);
-	rec_u64(r, "delay_count", delay.count);
-	rec_u64(r, "delay_p50", hist_percentile(&delay, 50));
-	rec_u64(r, "delay_p99", hist_percentile(&delay, 99));
-	rec_u64(r, "delay_max", delay.max);
-	rec_u64(r, "busy_p99", hist_percentile(&busy, 99));
-	rec_u64(r, "busy_max", busy_max);
+	rec_u64(r, "dt", iv.dt);
+	rec_u64(r, "busy", iv.busy);
+	rec_u64(r, "idle", iv.idle);
+	if (iv.away)
+		rec_u64(r, "away", iv.away);
+	rec_u64(r, "iterations", iv.iterations);
+	rec_u64(r, "polls", iv.polls);
+	rec_u64(r, "delay_count", iv.delay_count);
+	rec_u64(r, "delay_p50", iv.delay_p50);
+	rec_u64(r, "delay_p99", iv.delay_p99);
+	rec_u64(r, "delay_max", iv.delay_max);
+	rec_u64(r, "busy_p99", iv.busy_p99);
+	rec_u64(r, "busy_max", iv.busy_max);
 	rec_end(r);
-
-	l->agent.last_ts = now;
-	l->agent.last_idle = idle;
-	l->agent.last_away = away;
-	l->agent.last_iterations = v.iterations;
-	l->agent.last_polls = v.polls;
 	drain_events(l);
 
-	if (final && v.state == LOOP_BUSY && now - v.busy_start >= agent_cfg.block_ns) {
+	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) {
 		/* A block still under way when the process ends. */
 		struct rec *b = rec_begin("block", now);
 		rec_u64(b, "loop", l->id);
-		rec_u64(b, "start", v.busy_start);
-		rec_u64(b, "dur", now - v.busy_start);
+		rec_u64(b, "start", iv.busy_start);
+		rec_u64(b, "dur", now - iv.busy_start);
 		rec_bool(b, "open", true);
 		rec_end(b);
 	}

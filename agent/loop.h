@@ -136,6 +136,17 @@ void loop_read(const struct loop *l, struct loop_view *v);
 uint64_t loop_view_idle_at(const struct loop_view *v, uint64_t now);
 uint64_t loop_view_away_at(const struct loop_view *v, uint64_t now);
 
+/* One loop's figures for the interval that ends at `now` (docs/metrics.md: the "interval" record). */
+struct loop_interval {
+	uint64_t dt, busy, idle, away, iterations, polls;
+	uint64_t delay_count, delay_p50, delay_p99, delay_max, busy_p99, busy_max;
+	bool busy_now;        /* busy at `now` (not in a poll, not away) */
+	uint64_t busy_start;  /* then: since when (a block still under way when it is long) */
+};
+/* Computes them and moves the loop's interval state (l->agent) to `now`: once per interval, by the
+ * loop's one reader. scratch: two histograms of the caller's (too big for a stack). */
+void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], struct loop_interval *out);
+
 /* Single-producer rings. push returns false when full (the caller counts a drop). */
 bool loop_block_push(struct loop *l, uint64_t start, uint64_t dur);
 bool loop_block_pop(struct loop *l, struct loop_block *out);

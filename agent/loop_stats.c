@@ -154,6 +154,58 @@ uint64_t loop_view_away_at(const struct loop_view *v, uint64_t now)
 	return away;
 }
 
+/* The live histogram's values recorded since *prev, into diff; *prev becomes the live one. */
+static void hist_take_interval(const struct hist *live, struct hist *prev, struct hist *now, struct hist *diff)
+{
+	hist_snapshot(now, live);
+	*diff = *now;
+	hist_subtract(diff, prev);
+	*prev = *now;
+}
+
+void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], struct loop_interval *out)
+{
+	struct hist *diff = &scratch[1];
+	struct loop_view v;
+
+	loop_read(l, &v);
+	uint64_t idle = loop_view_idle_at(&v, now), away = loop_view_away_at(&v, now);
+	uint64_t dt = now - l->agent.last_ts;
+	uint64_t d_idle = idle - l->agent.last_idle, d_away = away - l->agent.last_away;
+	if (d_idle > dt)
+		d_idle = dt;
+	if (d_away > dt - d_idle)
+		d_away = dt - d_idle;
+
+	out->dt = dt;
+	out->busy = dt - d_idle - d_away;
+	out->idle = d_idle;
+	out->away = d_away;
+	out->iterations = v.iterations - l->agent.last_iterations;
+	out->polls = v.polls - l->agent.last_polls;
+
+	hist_take_interval(&l->delay, &l->agent.delay_prev, &scratch[0], diff);
+	out->delay_count = diff->count;
+	out->delay_p50 = hist_percentile(diff, 50);
+	out->delay_p99 = hist_percentile(diff, 99);
+	out->delay_max = diff->max;
+
+	hist_take_interval(&l->busy, &l->agent.busy_prev, &scratch[0], diff);
+	out->busy_p99 = hist_percentile(diff, 99);
+	/* A busy span still under way counts toward the interval's longest span. */
+	out->busy_now = v.state == LOOP_BUSY;
+	out->busy_start = v.busy_start;
+	out->busy_max = diff->max;
+	if (out->busy_now && now - v.busy_start > out->busy_max)
+		out->busy_max = now - v.busy_start;
+
+	l->agent.last_ts = now;
+	l->agent.last_idle = idle;
+	l->agent.last_away = away;
+	l->agent.last_iterations = v.iterations;
+	l->agent.last_polls = v.polls;
+}
+
 /* Rings: the producer owns head, the consumer owns tail; capacities are powers of two. */
 #define RING_PUSH(idx, arr, cap, item)                                                       \
 	do {                                                                                 \

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/perf_event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -74,7 +76,29 @@ struct cpu_probe {
 	struct frame_table *frames;
 	char *text, *frame_buf;
 	uint64_t last_refresh;
+	/* /proc/kallsyms copied into memory while the target runs (the kernel takes tens of ms to
+	 * format it): the end of the run then reads the copy. */
+	pthread_t kallsyms_thread;
+	bool kallsyms_started;
+	int kallsyms_fd;
+	bool warmed;
 };
+
+static void *copy_kallsyms(void *arg)
+{
+	struct cpu_probe *p = arg;
+	char buf[1 << 16];
+	int in = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (in < 0)
+		return NULL;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(p->kallsyms_fd, buf, (size_t)n) != n)
+			break;
+	close(in);
+	return NULL;
+}
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -259,6 +283,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 	if (!p->o.hz)
 		p->o.hz = 99;
 	p->sym = sym;
+	p->kallsyms_fd = -1;
 	p->frames = frame_table_new();
 	p->text = malloc(STACK_TEXT);
 	p->frame_buf = malloc(4096);
@@ -292,6 +317,9 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 			goto fail;
 		}
 	}
+	p->kallsyms_fd = memfd_create("kallsyms", MFD_CLOEXEC);
+	if (p->kallsyms_fd >= 0 && pthread_create(&p->kallsyms_thread, NULL, copy_kallsyms, p) == 0)
+		p->kallsyms_started = true;
 	*out = p;
 	return 0;
 fail:
@@ -334,6 +362,25 @@ static void refresh_images(struct cpu_probe *p)
 	}
 }
 
+/* Name the newest sample's user stack of each process once, early: the ELF files on it (node's
+ * 100 MB binary, libc) are parsed and cached while the target runs, not after. */
+static void warm_symbols(struct cpu_probe *p)
+{
+	__u64 ips[PROFILE_STACK_DEPTH];
+	int fd = bpf_map__fd(p->prof->maps.stacks);
+	struct frame f;
+
+	for (size_t i = p->nsamples; i-- > 0 && i + 4096 > p->nsamples;) {
+		const struct sample *s = &p->samples[i];
+		struct image *img = image_at(p, (pid_t)s->pid, s->ts);
+		if (!img || !img->ps || s->ustack < 0 || bpf_map_lookup_elem(fd, &s->ustack, ips) < 0)
+			continue;
+		for (int k = 0; k < PROFILE_STACK_DEPTH && ips[k]; k++)
+			proc_syms_lookup(img->ps, ips[k], k > 0, &f);
+	}
+	p->warmed = true;
+}
+
 int cpu_probe_poll(struct cpu_probe *p)
 {
 	struct timespec ts;
@@ -342,8 +389,11 @@ int cpu_probe_poll(struct cpu_probe *p)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	if (now - p->last_refresh >= REFRESH_NS) {
+		bool first = p->last_refresh == 0;
 		p->last_refresh = now;
 		refresh_images(p);
+		if (!first && !p->warmed)
+			warm_symbols(p);
 	}
 	return n < 0 && n != -EINTR ? n : 0;
 }
@@ -508,6 +558,13 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	p->nperf = 0;
 	ring_buffer__consume(p->rb);
 	refresh_images(p);
+	if (p->kallsyms_started) {
+		char copy[64];
+		pthread_join(p->kallsyms_thread, NULL);
+		p->kallsyms_started = false;
+		snprintf(copy, sizeof(copy), "/proc/self/fd/%d", p->kallsyms_fd);
+		kernel_syms_load(p->sym, copy);
+	}
 	frame_table_load(p->frames, dir);
 	for (size_t i = 0; i < p->nimages; i++)
 		load_perf_map(p, &p->images[i], dir);
@@ -582,6 +639,10 @@ void cpu_probe_free(struct cpu_probe *p)
 {
 	if (!p)
 		return;
+	if (p->kallsyms_started)
+		pthread_join(p->kallsyms_thread, NULL);
+	if (p->kallsyms_fd >= 0)
+		close(p->kallsyms_fd);
 	for (int i = 0; i < p->nperf; i++)
 		bpf_link__destroy(p->perf_links[i]);
 	free(p->perf_links);

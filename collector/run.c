@@ -404,8 +404,16 @@ static void watch_target(struct run *r)
 static void finish_probes(struct run *r)
 {
 	char err[256];
+	uint64_t t0 = mono_now_ns();
 	if (r->cpu && cpu_probe_finish(r->cpu, r->dir, err, sizeof(err)) < 0)
 		fprintf(stderr, "loopscope: %s\n", err);
+	if (r->cpu && getenv("LOOPSCOPE_DEBUG")) {
+		struct cpu_probe_stats st;
+		cpu_probe_get_stats(r->cpu, &st);
+		fprintf(stderr, "loopscope: probes: %llu samples (%llu streamed, %llu lost) named, folded and written in %.1f ms\n",
+			(unsigned long long)st.samples, (unsigned long long)st.streamed, (unsigned long long)st.lost_events,
+			(mono_now_ns() - t0) / 1e6);
+	}
 	cpu_probe_free(r->cpu);
 	r->cpu = NULL;
 	if (r->sym)
