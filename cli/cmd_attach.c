@@ -9,20 +9,26 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: loopscope attach PID [-o DIR] [--duration S]\n"
+	fputs("usage: loopscope attach PID [-o DIR] [--duration S] [--hz N] [--block-ms N] [--no-bpf]\n"
 	      "\n"
 	      "Records a window of a running process (and its children) into a new session: until Ctrl-C,\n"
-	      "the process's exit, or S seconds. Today the process must run with the agent\n"
-	      "(started by loopscope run, or with LD_PRELOAD=.../libloopscope.so).\n"
+	      "the process's exit, or S seconds. A process with the agent (started by loopscope run, or with\n"
+	      "LD_PRELOAD=.../libloopscope.so) gives its agent's records; the eBPF probes add its CPU and\n"
+	      "off-CPU profiles, and for a process without the agent they measure its event loops (epoll)\n"
+	      "by the agent's definitions. The probes need root.\n"
 	      "\n"
 	      "  -o, --output DIR   session directory (default ./loopscope-DATE-TIME)\n"
 	      "      --duration S   length of the window\n"
+	      "      --hz N         CPU sampling rate of the probes (default 99)\n"
+	      "      --block-ms N   without the agent: a busy span of at least N ms is a block (default 50)\n"
+	      "      --no-bpf       agent records only: no eBPF probes\n"
 	      "      --no-report    do not write report.html\n"
 	      "  -q, --quiet        no messages on stderr but errors\n"
 	      "  -h, --help         this text\n"
 	      "\n"
-	      "Exit status: 0 session written; 2 no such process, no agent in it, or bad usage; 3 could not\n"
-	      "write the session.\n",
+	      "Exit status: 0 session written; 2 no such process, bad usage, or no agent and no probes;\n"
+	      "3 could not write the session; 4 no agent and no event loop polled in the window (the session\n"
+	      "holds the CPU profile only).\n",
 	      out);
 }
 
@@ -31,10 +37,14 @@ int cmd_attach(int argc, char **argv)
 	static const struct option opts[] = {{"output", required_argument, 0, 'o'},
 					     {"duration", required_argument, 0, 'd'},
 					     {"no-report", no_argument, 0, 'R'},
+					     {"hz", required_argument, 0, 'H'},
+					     {"block-ms", required_argument, 0, 'B'},
+					     {"no-bpf", no_argument, 0, 'N'},
 					     {"quiet", no_argument, 0, 'q'},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
-	struct attach_opts o = {0};
+	struct attach_opts o = {.hz = 99, .block_ms = 50};
+	double v;
 	bool report = true;
 	char dir[4096];
 	int c;
@@ -48,6 +58,19 @@ int cmd_attach(int argc, char **argv)
 		case 'd':
 			if (cli_number("--duration", optarg, 0.001, 1e7, &o.duration_s) < 0)
 				return EXIT_USAGE;
+			break;
+		case 'H':
+			if (cli_number("--hz", optarg, 1, 10000, &v) < 0)
+				return EXIT_USAGE;
+			o.hz = (unsigned)v;
+			break;
+		case 'B':
+			if (cli_number("--block-ms", optarg, 1, 3600000, &v) < 0)
+				return EXIT_USAGE;
+			o.block_ms = (unsigned)v;
+			break;
+		case 'N':
+			o.no_bpf = true;
 			break;
 		case 'q':
 			o.quiet = true;
@@ -71,7 +94,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	o.pid = (int)pid;
 	int status = attach_session(&o, dir, sizeof(dir));
-	if (report)
+	if (report && status == 0)
 		cli_session_report(dir, o.quiet);
 	return status;
 }

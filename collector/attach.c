@@ -19,7 +19,10 @@
 
 #include "collector/analyze.h"
 #include "collector/blocked.h"
+#include "collector/probe_cpu.h"
+#include "collector/probe_loop.h"
 #include "collector/proctree.h"
+#include "collector/symbolize.h"
 #include "collector/session_dir.h"
 
 #define ALIVE_CHECK_MS 200
@@ -39,6 +42,13 @@ struct attach {
 	uv_loop_t *loop;
 	uv_timer_t duration, alive;
 	uv_signal_t sigint, sigterm;
+	uv_timer_t tick;
+	uv_poll_t cpu_poll, loop_poll;
+	struct symbolizer *sym;
+	struct cpu_probe *cpu;
+	struct loop_probe *lp;
+	char probe_note[320];
+	bool cpu_ran;
 	struct tracked files[MAX_TRACKED];
 	size_t nfiles;
 	uint64_t start_ts, start_real;
@@ -256,6 +266,12 @@ static void track_tree(struct attach *a, char *err, size_t errlen)
 
 static void stop(struct attach *a)
 {
+	if (a->cpu)
+		uv_close((uv_handle_t *)&a->cpu_poll, NULL);
+	if (a->lp) {
+		uv_close((uv_handle_t *)&a->loop_poll, NULL);
+		uv_close((uv_handle_t *)&a->tick, NULL);
+	}
 	uv_close((uv_handle_t *)&a->duration, NULL);
 	uv_close((uv_handle_t *)&a->alive, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
@@ -282,6 +298,99 @@ static void on_signal(uv_signal_t *h, int sig)
 	stop(h->data);
 }
 
+static void on_cpu_events(uv_poll_t *h, int status, int events)
+{
+	struct attach *a = h->data;
+	(void)status;
+	(void)events;
+	cpu_probe_poll(a->cpu);
+}
+
+static void on_loop_events(uv_poll_t *h, int status, int events)
+{
+	struct attach *a = h->data;
+	(void)status;
+	(void)events;
+	loop_probe_poll(a->lp);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct attach *a = t->data;
+	loop_probe_tick(a->lp);
+}
+
+/* The CPU probe always (unless --no-bpf); the loop probe when the process has no agent. Returns
+ * false when the probes were needed (no agent) and could not start; the reason is in a->probe_note. */
+static bool start_probes(struct attach *a, const char *dir, bool need_loop)
+{
+	const struct attach_opts *o = a->o;
+	char err[256];
+	pid_t pids[MAX_TRACKED];
+	size_t n = proctree_list(o->pid, pids, MAX_TRACKED);
+
+	if (o->no_bpf) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "probes off (--no-bpf)");
+		return !need_loop;
+	}
+	if (need_loop) {
+		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, 0, dir};
+		if (loop_probe_start(&a->lp, &lo, err, sizeof(err)) < 0) {
+			a->lp = NULL;
+			snprintf(a->probe_note, sizeof(a->probe_note), "%s", err);
+			return false;
+		}
+		for (size_t i = 0; i < n; i++)
+			loop_probe_add_pid(a->lp, pids[i]);
+		uv_poll_init(a->loop, &a->loop_poll, loop_probe_fd(a->lp));
+		a->loop_poll.data = a;
+		uv_poll_start(&a->loop_poll, UV_READABLE, on_loop_events);
+		uv_timer_init(a->loop, &a->tick);
+		a->tick.data = a;
+		uv_timer_start(&a->tick, on_tick, 100, 100);
+	}
+	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = true};
+	a->sym = symbolizer_new();
+	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {
+		a->cpu = NULL;
+		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", err);
+		return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		cpu_probe_add_pid(a->cpu, pids[i]);
+	uv_poll_init(a->loop, &a->cpu_poll, cpu_probe_fd(a->cpu));
+	a->cpu_poll.data = a;
+	uv_poll_start(&a->cpu_poll, UV_READABLE, on_cpu_events);
+	a->cpu_ran = true;
+	snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz, off-CPU%s", o->hz ? o->hz : 99,
+		 a->lp ? ", event loops (epoll)" : "");
+	return true;
+}
+
+static void finish_probes(struct attach *a, const char *dir)
+{
+	char err[256];
+	if (a->lp) {
+		loop_probe_finish(a->lp);
+		if (getenv("LOOPSCOPE_DEBUG")) {
+			struct loop_probe_stats st;
+			loop_probe_get_stats(a->lp, &st);
+			fprintf(stderr, "loopscope: loop probe: %llu events (%llu lost), %llu loops in %llu processes\n",
+				(unsigned long long)st.events, (unsigned long long)st.lost, (unsigned long long)st.loops,
+				(unsigned long long)st.processes);
+		}
+		loop_probe_free(a->lp);
+		a->lp = NULL;
+	}
+	if (a->cpu && cpu_probe_finish(a->cpu, dir, err, sizeof(err)) < 0)
+		fprintf(stderr, "loopscope: %s\n", err);
+	cpu_probe_free(a->cpu);
+	a->cpu = NULL;
+	if (a->sym)
+		symbolizer_free(a->sym);
+	a->sym = NULL;
+}
+
 int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 {
 	struct attach a;
@@ -301,29 +410,39 @@ int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 		fprintf(stderr, "loopscope: not allowed to look into process %d (run as its user or root)\n", o->pid);
 		return 2;
 	}
-	if (rc < 0) {
-		if (maps_have_agent(o->pid))
-			fprintf(stderr, "loopscope: process %d has the agent but it has recorded nothing yet (no event loop seen)\n",
-				o->pid);
-		else
-			fprintf(stderr, "loopscope: process %d runs without the agent; attaching to such a process needs the "
-					"eBPF probes, which are not built yet (start it with loopscope run, or with "
-					"LD_PRELOAD=.../libloopscope.so)\n",
-				o->pid);
+	bool agent = rc == 0;
+	if (!agent && maps_have_agent(o->pid) && o->no_bpf) {
+		fprintf(stderr, "loopscope: process %d has the agent but it has recorded nothing yet (no event loop seen)\n",
+			o->pid);
 		return 2;
 	}
-	track_tree(&a, err, sizeof(err));
-	if (!a.nfiles) {
-		fprintf(stderr, "loopscope: %s\n", err);
+	if (!agent && o->no_bpf) {
+		fprintf(stderr, "loopscope: process %d runs without the agent; without the eBPF probes (--no-bpf) there "
+				"is nothing to record (drop --no-bpf, or start it with loopscope run)\n",
+			o->pid);
 		return 2;
+	}
+	if (agent) {
+		track_tree(&a, err, sizeof(err));
+		if (!a.nfiles) {
+			fprintf(stderr, "loopscope: %s\n", err);
+			return 2;
+		}
 	}
 	if (session_dir_create(o->out_dir, dir, sizeof(dir), err, sizeof(err)) < 0) {
 		fprintf(stderr, "loopscope: %s\n", err);
 		return 3;
 	}
+	a.loop = uv_default_loop();
+	if (!start_probes(&a, dir, !agent)) {
+		fprintf(stderr, "loopscope: process %d runs without the agent, and the eBPF probes could not start: %s\n",
+			o->pid, a.probe_note);
+		uv_loop_close(a.loop);
+		rmdir(dir);
+		return 2;
+	}
 	a.start_ts = mono_now_ns();
 	a.start_real = real_now_ns();
-	a.loop = uv_default_loop();
 	uv_timer_init(a.loop, &a.duration);
 	uv_timer_init(a.loop, &a.alive);
 	uv_signal_init(a.loop, &a.sigint);
@@ -334,17 +453,24 @@ int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 	uv_timer_start(&a.alive, on_alive, ALIVE_CHECK_MS, ALIVE_CHECK_MS);
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-	if (!o->quiet)
-		fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent)%s\n", o->pid,
-			a.nfiles > 1 ? " and its children" : "", a.nfiles,
-			o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+	if (!o->quiet) {
+		if (agent)
+			fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent; %s)", o->pid,
+				a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note);
+		else
+			fprintf(stderr, "loopscope: recording process %d and its children without the agent (%s)", o->pid,
+				a.probe_note);
+		fprintf(stderr, "%s\n", o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+	}
 	uv_run(a.loop, UV_RUN_DEFAULT);
-	uv_loop_close(a.loop);
 	if (a.target_gone && !o->quiet)
 		fprintf(stderr, "loopscope: process %d exited; the session ends there\n", o->pid);
 	/* Give the agents one interval to flush the window's last records. */
-	if (!a.target_gone)
+	if (agent && !a.target_gone)
 		usleep(150000);
+	finish_probes(&a, dir);
+	uv_run(a.loop, UV_RUN_NOWAIT);
+	uv_loop_close(a.loop);
 
 	for (size_t i = 0; i < a.nfiles; i++) {
 		if (write_window(&a, &a.files[i], dir) < 0)
@@ -355,16 +481,24 @@ int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 	char pidstr[16];
 	snprintf(pidstr, sizeof(pidstr), "%d", o->pid);
 	char *command[] = {"attach", pidstr, NULL};
-	struct session_meta m = {"attach", command, o->pid, a.start_ts, mono_now_ns(), a.start_real, -1, 0, 0, NULL,
-				 "agent records of the window; probes not built yet"};
+	char note[400];
+	snprintf(note, sizeof(note), "%s; %s", agent ? "agent records of the window" : "no agent: probe records",
+		 a.probe_note);
+	struct session_meta m = {"attach", command, o->pid, a.start_ts, mono_now_ns(), a.start_real, -1,
+				 o->block_ms ? o->block_ms : 50, o->hz ? o->hz : 99, NULL, note};
 	session_meta_write(dir, &m);
 
 	struct session s;
 	struct summary sum;
 	struct folded blocked = {0};
 	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
-		fprintf(stderr, "loopscope: %s\n", err);
-		return 3;
+		if (!agent)
+			fprintf(stderr, "loopscope: process %d polled no event loop during the window: no loop figures%s\n",
+				o->pid, a.cpu_ran ? "; its CPU profile is in the session" : "");
+		else
+			fprintf(stderr, "loopscope: %s\n", err);
+		snprintf(dir_out, dirlen, "%s", dir);
+		return agent ? 3 : 4;
 	}
 	analyze_write_blocked(dir, &blocked);
 	folded_free(&blocked);

@@ -1,4 +1,5 @@
-/* loopscope attach PID: a session for a window of a process that runs with the agent. */
+/* loopscope attach PID: a session for a window of a running process: its agent's records when it
+ * has the agent, the eBPF probes' (CPU, off-CPU and, without the agent, its event loops) in any case. */
 #ifndef LOOPSCOPE_COLLECTOR_ATTACH_H
 #define LOOPSCOPE_COLLECTOR_ATTACH_H
 
@@ -10,9 +11,14 @@ struct attach_opts {
 	const char *out_dir; /* NULL: ./loopscope-DATE-TIME */
 	double duration_s;   /* 0: until Ctrl-C or the process exits */
 	bool quiet;
+	bool no_bpf;         /* no eBPF probes: only a process with the agent can be recorded */
+	unsigned hz;         /* CPU samples per second (0: 99) */
+	unsigned block_ms;   /* block threshold of the loop probe, for a process without the agent (0: 50) */
 };
 
-/* Returns the exit status: 0, 2 (no such process, no agent), 3 (could not write the session). The
+/* Returns the exit status: 0, 2 (no such process; no agent and no probes), 3 (could not write the
+ * session), 4 (no agent and no event loop polled in the window: the session holds the CPU profile
+ * only). The
  * session directory's path goes to dir (empty when none was written). */
 int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen);
 

@@ -282,8 +282,19 @@ static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint
 	memcpy(stack, r + 16, 4);
 }
 
+/* JIT code without a name: a process whose runtime writes no perf map (node started without
+ * --perf-basic-prof). It is still the application's code that ran. */
+#define UNNAMED_JIT "unnamed JavaScript"
+
+static bool unnamed_jit(const struct frame_info *fi)
+{
+	return fi && !fi->name && fi->module && !strcmp(fi->module, "[jit]");
+}
+
 static int blame_rank_info(const struct frame_info *fi)
 {
+	if (unnamed_jit(fi))
+		return 1;
 	if (!fi || !fi->name)
 		return 0;
 	if (!strcmp(fi->kind, "app"))
@@ -324,7 +335,7 @@ static void classify(const char *stack, const struct frame_table *ft, const char
 		const struct frame_info *fi = frame_table_get(ft, buf);
 		if (leaf && fi) {
 			*klass = !strcmp(fi->kind, "kernel") ? 4 : !strcmp(fi->kind, "native") ? 3
-			       : !strcmp(fi->kind, "v8") ? 2 : !strcmp(fi->kind, "unknown") ? 3 : 1;
+			       : !strcmp(fi->kind, "v8") ? 2 : unnamed_jit(fi) ? 1 : !strcmp(fi->kind, "unknown") ? 3 : 1;
 			if (*klass != 4)
 				leaf = false;
 		}
@@ -371,7 +382,10 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 		n++;
 		if (blame) {
 			const struct frame_info *fi = frame_table_get(ft, blame);
-			count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
+			if (unnamed_jit(fi))
+				count_name(&t, &nt, UNNAMED_JIT, "[jit]");
+			else
+				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
 		}
 		if (out)
 			folded_add(out, cs->stacks[stack], 1);

@@ -103,10 +103,16 @@ static void rule_blocked(struct summary *sum)
 		    worst->top_frame, worst->top_location[0] ? " at " : "", worst->top_location, worst->top_frame_stacks,
 		    worst->stacks);
 		snprintf(f->top_frame, sizeof(f->top_frame), "%s", worst->top_frame);
-		snprintf(f->advice, sizeof(f->advice),
-			 "Make %s cheaper, split it into chunks that yield (setImmediate), or move it off the loop "
-			 "(a worker thread, the thread pool).",
-			 worst->top_frame);
+		if (!strcmp(worst->top_location, "[jit]")) /* blocked.c: JIT code the process left unnamed */
+			snprintf(f->advice, sizeof(f->advice),
+				 "JavaScript blocked the loop, but the process writes no perf map to name it: start node "
+				 "with --perf-basic-prof --interpreted-frames-native-stack (loopscope run does), then "
+				 "look again.");
+		else
+			snprintf(f->advice, sizeof(f->advice),
+				 "Make %s cheaper, split it into chunks that yield (setImmediate), or move it off the "
+				 "loop (a worker thread, the thread pool).",
+				 worst->top_frame);
 	} else {
 		snprintf(f->advice, sizeof(f->advice),
 			 "Find the blocking code in the blocked-loop profile (run with the probes, or a lower "

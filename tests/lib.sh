@@ -81,13 +81,13 @@ MAINLOOP='[l for l in d["loops"] if l["main"] and l["pid"] == d["pid"]][0]'
 
 # Every complete line of each agent record file in DIR parses as JSON, and the first is a process
 # record whose pid matches the file name; prints the number of records.
-records_valid() {
-	python3 - "$1" <<'PY' || exit 1
+records_valid() { # DIR [GLOB (default agent-*.jsonl)]
+	python3 - "$1" "${2:-agent-*.jsonl}" <<'PY' || exit 1
 import json, sys, glob, os, re
 n = 0
-files = glob.glob(os.path.join(sys.argv[1], "agent-*.jsonl"))
+files = glob.glob(os.path.join(sys.argv[1], sys.argv[2]))
 if not files:
-    sys.exit("no agent record files in " + sys.argv[1])
+    sys.exit(f"no record files {sys.argv[2]} in {sys.argv[1]}")
 for f in files:
     data = open(f, "rb").read().decode("utf-8")
     lines = data.split("\n")
@@ -96,7 +96,7 @@ for f in files:
         rec = json.loads(line)
         n += 1
         if i == 0:
-            pid = int(re.match(r"agent-(\d+)", os.path.basename(f)).group(1))
+            pid = int(re.match(r"(?:agent|probe)-(\d+)", os.path.basename(f)).group(1))
             assert rec["type"] == "process" and rec["pid"] == pid, f"{f}: first record {rec['type']} pid {rec.get('pid')}"
         elif rec["type"] == "process":
             sys.exit(f"{f}:{i+1}: a second process record (another process wrote here)")

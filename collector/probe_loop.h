@@ -1,0 +1,39 @@
+/* The loop probe (probes/loop.bpf.c) from user space: every epoll wait's entry and return in the
+ * target's process tree, fed to the agent's own loop model (agent/loop_stats.c) so a process without
+ * the agent gets the agent's loop figures by the same definitions, written as probe-PID.jsonl. */
+#ifndef LOOPSCOPE_COLLECTOR_PROBE_LOOP_H
+#define LOOPSCOPE_COLLECTOR_PROBE_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loop_probe;
+
+struct loop_probe_opts {
+	uint64_t block_ns;    /* block threshold (default 50 ms) */
+	uint64_t interval_ns; /* interval records (default 100 ms) */
+	const char *dir;      /* the session directory: probe-PID.jsonl go there */
+};
+
+/* Load and attach. -errno with a one-line reason naming the fix. */
+int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, char *err, size_t errlen);
+/* Watch this process, its threads and its future children. */
+int loop_probe_add_pid(struct loop_probe *p, pid_t pid);
+/* Readable when process events wait (the ring's epoll fd). */
+int loop_probe_fd(struct loop_probe *p);
+/* Read what waits, without blocking. */
+void loop_probe_poll(struct loop_probe *p);
+/* Every interval: read what waits, then write each loop's interval (and each process's proc
+ * record) ending now. */
+void loop_probe_tick(struct loop_probe *p);
+/* Read the rest and write the final records; processes still running get no `end`. */
+void loop_probe_finish(struct loop_probe *p);
+
+struct loop_probe_stats {
+	uint64_t events, lost, loops, processes;
+};
+void loop_probe_get_stats(const struct loop_probe *p, struct loop_probe_stats *out);
+void loop_probe_free(struct loop_probe *p);
+
+#endif

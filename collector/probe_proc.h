@@ -1,0 +1,39 @@
+/* The record file of one process that the probes watched (probe-PID[.N].jsonl): its `process`
+ * record, and what /proc tells of it each interval (`proc`). Records are written with the agent's
+ * types and fields (docs/session-format.md), so readers treat the file like an agent file. */
+#ifndef LOOPSCOPE_COLLECTOR_PROBE_PROC_H
+#define LOOPSCOPE_COLLECTOR_PROBE_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct cJSON;
+
+struct probe_file {
+	pid_t pid;
+	unsigned image; /* 0, then 1, 2... after each exec: the file's .N */
+	FILE *out;
+	bool failed;    /* could not be created: its records are dropped */
+	bool based;     /* CPU times are counted from the file's first proc record (the window's start) */
+	unsigned long long base_utime, base_stime;
+};
+
+/* Create dir/probe-PID[.N].jsonl (0600, no symlink followed) and write its `process` record, read
+ * from /proc/PID now. ts: CLOCK_MONOTONIC ns of the record. */
+int probe_file_open(struct probe_file *f, const char *dir, pid_t pid, unsigned image, uint64_t ts,
+		    uint64_t block_ns, uint64_t interval_ns, uint64_t delay_resolution_ns);
+/* Append one record (its "ts" and "type" are added first); takes ownership of rec. */
+void probe_file_write(struct probe_file *f, const char *type, uint64_t ts, struct cJSON *rec);
+/* The `proc` record for now: CPU time since the file's first proc record, RSS and run-queue delay
+ * from /proc/PID (skipped when the process is gone). */
+void probe_file_write_proc(struct probe_file *f, uint64_t ts);
+/* A `hist` record of a histogram (skipped when empty). loop 0: none. */
+struct hist;
+void probe_file_write_hist(struct probe_file *f, uint64_t ts, const char *name, uint32_t loop, const struct hist *h);
+void probe_file_flush(struct probe_file *f);
+/* Write `end` with reason (NULL: none, the process still runs) and close. */
+void probe_file_close(struct probe_file *f, uint64_t ts, const char *reason);
+
+#endif
