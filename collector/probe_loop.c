@@ -18,9 +18,11 @@
 
 #include "agent/agent.h"
 #include "agent/loop.h"
+#include "collector/probe_node.h"
 #include "collector/probe_proc.h"
 #include "collector/session_dir.h"
 #include "loop.h"
+#include "node.h"
 #include "loop.skel.h"
 
 #define THREAD_CACHE 4         /* as agent/loop_registry.c */
@@ -49,11 +51,13 @@ struct lp_proc {
 	uint32_t next_id;
 	uint64_t dropped_loops;
 	uint64_t next_hist;
+	struct node_proc *node; /* GC and pool figures, when the uprobes are in its program */
 };
 
 struct loop_probe {
 	struct loop_probe_opts o;
 	struct loop_bpf *skel;
+	struct node_uprobes *uprobes;
 	struct ring_buffer *rb;
 	struct lp_proc **procs;
 	size_t nprocs, capprocs;
@@ -301,6 +305,8 @@ static void on_poll_exit(struct loop_probe *p, const struct loop_event *e)
 /* Every loop of the process ends; its file closes with reason (NULL: still running). */
 static void proc_close(struct loop_probe *p, struct lp_proc *pr, uint64_t now, const char *reason)
 {
+	if (pr->opened && pr->node)
+		node_proc_interval(pr->node, now, true, &pr->file);
 	while (pr->nloops)
 		loop_close(p, pr, pr->loops[pr->nloops - 1], now, reason != NULL);
 	if (pr->opened) {
@@ -336,14 +342,34 @@ static void on_thread_exit(struct loop_probe *p, const struct loop_event *e)
 
 static void on_exec(struct loop_probe *p, const struct loop_event *e)
 {
-	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, false);
-	if (!pr)
-		return;
+	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, true);
 	bool had_file = pr->opened || pr->file.failed;
 	proc_close(p, pr, e->ts, "exec");
 	if (had_file)
 		pr->image++;
 	pr->file.failed = false;
+	node_proc_free(pr->node);
+	pr->node = NULL;
+	if (p->uprobes)
+		node_uprobes_attach(p->uprobes, pr->pid); /* the new program may be node */
+}
+
+/* The loop of the event's thread (its first), for GC pauses. */
+static uint32_t thread_loop(struct lp_proc *pr, pid_t tid)
+{
+	struct lp_thread *th = thread_of(pr, tid, false);
+	for (unsigned i = 0; th && i < THREAD_CACHE; i++)
+		if (th->loop[i])
+			return th->loop[i]->id;
+	return 0;
+}
+
+static void on_node_event(struct loop_probe *p, const struct node_event *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
+	if (!pr->node)
+		pr->node = node_proc_new(pr->pid);
+	node_proc_event(pr->node, e, thread_loop(pr, (pid_t)e->h.tid), &pr->file);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -367,6 +393,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case LOOP_EV_EXIT:
 		on_thread_exit(p, e);
+		break;
+	case NODE_EV_GC_ENTER:
+	case NODE_EV_GC_EXIT:
+	case NODE_EV_GC_TYPE:
+	case NODE_EV_POOL_SUBMIT:
+	case NODE_EV_POOL_QUEUE_WORK:
+	case NODE_EV_POOL_START:
+	case NODE_EV_POOL_END:
+		if (size >= sizeof(struct node_event))
+			on_node_event(p, data);
 		break;
 	default:
 		break;
@@ -439,6 +475,8 @@ int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, c
 		loop_probe_free(p);
 		return rc;
 	}
+	p->uprobes = node_uprobes_load(p->skel->maps.targets, p->skel->maps.events, p->skel->maps.stats,
+				       p->skel->maps.lost);
 	*out = p;
 	return 0;
 }
@@ -447,7 +485,14 @@ int loop_probe_add_pid(struct loop_probe *p, pid_t pid)
 {
 	__u32 key = (__u32)pid;
 	__u8 one = 1;
-	return bpf_map_update_elem(bpf_map__fd(p->skel->maps.targets), &key, &one, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.targets), &key, &one, BPF_ANY))
+		return -errno;
+	if (p->uprobes && node_uprobes_attach(p->uprobes, pid)) {
+		struct lp_proc *pr = proc_of(p, pid, true);
+		if (!pr->node)
+			pr->node = node_proc_new(pid);
+	}
+	return 0;
 }
 
 int loop_probe_fd(struct loop_probe *p)
@@ -475,6 +520,8 @@ void loop_probe_tick(struct loop_probe *p)
 			if (hists)
 				write_hists(pr, pr->loops[k], now);
 		}
+		if (pr->node)
+			node_proc_interval(pr->node, now, hists, &pr->file);
 		if (hists)
 			pr->next_hist = now + HIST_EVERY_NS;
 		probe_file_write_proc(&pr->file, now);
@@ -518,6 +565,7 @@ void loop_probe_free(struct loop_probe *p)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
+	node_uprobes_free(p->uprobes);
 	loop_bpf__destroy(p->skel);
 	for (size_t i = 0; i < p->nprocs; i++) {
 		struct lp_proc *pr = p->procs[i];
@@ -525,6 +573,7 @@ void loop_probe_free(struct loop_probe *p)
 			free(pr->loops[--pr->nloops]);
 		if (pr->opened)
 			probe_file_close(&pr->file, 0, NULL);
+		node_proc_free(pr->node);
 		free(pr->threads);
 		free(pr);
 	}
