@@ -37,6 +37,10 @@ struct lp_thread {
 	struct loop *loop[THREAD_CACHE];
 	uint64_t last_poll[THREAD_CACHE];
 	struct loop *in_poll; /* the loop whose poll call is under way */
+	/* A poll that was under way when the probes started: its return is the start of a busy span
+	 * that becomes the loop's first, if the thread polls that epoll fd again. */
+	int adopt_epfd;
+	uint64_t adopt_ts;
 };
 
 struct lp_proc {
@@ -114,6 +118,7 @@ static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
 	struct lp_thread *th = &pr->threads[pr->nthreads++];
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
+	th->adopt_epfd = -1;
 	for (unsigned i = 0; i < THREAD_CACHE; i++)
 		th->epfd[i] = -1;
 	return th;
@@ -192,7 +197,8 @@ static void loop_close(struct loop_probe *p, struct lp_proc *pr, struct loop *l,
 	free(l);
 }
 
-static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid, int epfd, uint64_t now)
+static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid, int epfd, uint64_t now,
+			     uint64_t adopted)
 {
 	char path[96], name[16] = "";
 	FILE *f;
@@ -215,8 +221,16 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 	l->epfd = epfd;
 	l->slot_state = SLOT_ACTIVE;
 	l->registered_ts = now;
-	loop_start(l, now);
-	l->agent.last_ts = now;
+	if (adopted && adopted <= now) {
+		/* Busy since the return of a poll that was under way when the probes started: that
+		 * span is known from its start, so it counts (a block, when long). */
+		loop_start(l, adopted);
+		l->recorded_first_span = true;
+		l->agent.last_ts = adopted;
+	} else {
+		loop_start(l, now);
+		l->agent.last_ts = now;
+	}
 	pr->loops[pr->nloops++] = l;
 	p->loops_seen++;
 
@@ -263,9 +277,15 @@ static struct loop *lookup(struct loop_probe *p, struct lp_proc *pr, struct lp_t
 	th->last_poll[i] = now;
 	if (th->loop[i])
 		return th->loop[i];
+	uint64_t adopted = 0;
+	if (th->adopt_epfd == epfd) {
+		adopted = th->adopt_ts;
+		th->count[i] = REGISTER_AFTER_POLLS - 1;
+	}
+	th->adopt_epfd = -1;
 	if (++th->count[i] < REGISTER_AFTER_POLLS)
 		return NULL;
-	return th->loop[i] = loop_new(p, pr, th->tid, epfd, now);
+	return th->loop[i] = loop_new(p, pr, th->tid, epfd, now, adopted);
 }
 
 static void suspend_nested(struct lp_thread *th, struct loop *l, uint64_t now, uint32_t sp)
@@ -291,15 +311,21 @@ static void on_poll_enter(struct loop_probe *p, const struct loop_poll_event *e)
 		loop_poll_enter(l, e->h.ts, e->timeout_ms);
 }
 
-static void on_poll_exit(struct loop_probe *p, const struct loop_event *e)
+static void on_poll_exit(struct loop_probe *p, const struct loop_poll_exit *e)
 {
-	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, false);
-	struct lp_thread *th = pr ? thread_of(pr, (pid_t)e->tid, false) : NULL;
+	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
+	struct lp_thread *th = thread_of(pr, (pid_t)e->h.tid, true);
 
-	if (th && th->in_poll) {
-		loop_poll_return(th->in_poll, e->ts, e->arg);
+	if (th->in_poll) {
+		loop_poll_return(th->in_poll, e->h.ts, e->h.arg);
 		th->in_poll = NULL;
+		return;
 	}
+	for (unsigned i = 0; i < THREAD_CACHE; i++)
+		if (th->epfd[i] == e->epfd)
+			return; /* its entry was seen: a poll of a candidate, not one under way at the start */
+	th->adopt_epfd = e->epfd;
+	th->adopt_ts = e->h.ts;
 }
 
 /* Every loop of the process ends; its file closes with reason (NULL: still running). */
@@ -386,7 +412,8 @@ static int on_event(void *ctx, void *data, size_t size)
 			on_poll_enter(p, data);
 		break;
 	case LOOP_EV_POLL_EXIT:
-		on_poll_exit(p, e);
+		if (size >= sizeof(struct loop_poll_exit))
+			on_poll_exit(p, data);
 		break;
 	case LOOP_EV_EXEC:
 		on_exec(p, e);

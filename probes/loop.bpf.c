@@ -57,9 +57,9 @@ static __always_inline int poll_enter(const struct pt_regs *regs, int nr)
 	return 0;
 }
 
-static __always_inline int poll_exit(long ret)
+static __always_inline int poll_exit(const struct pt_regs *regs, long ret)
 {
-	struct loop_event *e;
+	struct loop_poll_exit *e;
 	__u32 tid, pid = target_pid(&tid);
 
 	if (!pid)
@@ -67,7 +67,9 @@ static __always_inline int poll_exit(long ret)
 	e = event_reserve(sizeof(*e), pid, tid, LOOP_EV_POLL_EXIT);
 	if (!e)
 		return 0;
-	e->arg = (int)ret;
+	e->h.arg = (int)ret;
+	e->epfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	e->pad = 0;
 	event_submit(e, false);
 	return 0;
 }
@@ -81,7 +83,7 @@ int BPF_PROG(epoll_wait_enter, const struct pt_regs *regs)
 SEC("fexit/__x64_sys_epoll_wait")
 int BPF_PROG(epoll_wait_exit, const struct pt_regs *regs, long ret)
 {
-	return poll_exit(ret);
+	return poll_exit(regs, ret);
 }
 
 SEC("fentry/__x64_sys_epoll_pwait")
@@ -93,7 +95,7 @@ int BPF_PROG(epoll_pwait_enter, const struct pt_regs *regs)
 SEC("fexit/__x64_sys_epoll_pwait")
 int BPF_PROG(epoll_pwait_exit, const struct pt_regs *regs, long ret)
 {
-	return poll_exit(ret);
+	return poll_exit(regs, ret);
 }
 
 SEC("fentry/__x64_sys_epoll_pwait2")
@@ -105,7 +107,7 @@ int BPF_PROG(epoll_pwait2_enter, const struct pt_regs *regs)
 SEC("fexit/__x64_sys_epoll_pwait2")
 int BPF_PROG(epoll_pwait2_exit, const struct pt_regs *regs, long ret)
 {
-	return poll_exit(ret);
+	return poll_exit(regs, ret);
 }
 
 /* Fallback (not loaded unless fentry is refused): every system call passes here, so filter on the
@@ -125,7 +127,7 @@ int BPF_PROG(sys_exit_poll, struct pt_regs *regs, long ret)
 
 	if (id != NR_EPOLL_WAIT && id != NR_EPOLL_PWAIT && id != NR_EPOLL_PWAIT2)
 		return 0;
-	return poll_exit(ret);
+	return poll_exit(regs, ret);
 }
 
 /* Follow the process tree: a child process of a target is a target. */

@@ -14,7 +14,7 @@
 
 enum loop_event_kind {
 	LOOP_EV_POLL_ENTER = 1, /* struct loop_poll_event: arg = epfd */
-	LOOP_EV_POLL_EXIT = 2,  /* struct loop_event: arg = return value */
+	LOOP_EV_POLL_EXIT = 2,  /* struct loop_poll_exit: arg = return value */
 	LOOP_EV_FORK = 3,       /* pid = parent, arg = the child process */
 	LOOP_EV_EXEC = 4,       /* pid execs a new program */
 	LOOP_EV_EXIT = 5,       /* thread tid exits: arg = exit code, flags LOOP_EXIT_GROUP_DEAD */
@@ -45,6 +45,14 @@ struct loop_poll_event {
 	struct loop_event h;
 	__s32 timeout_ms; /* -1 infinite; epoll_pwait2: from the timespec, rounded up (NULL: -1) */
 	__u32 sp;         /* low 32 bits of the user stack pointer: a deeper poll is a nested loop */
+};
+
+/* A poll call's return (32 bytes). The epoll fd lets user space adopt a poll that was under way
+ * when the probes started (attach to a running process). */
+struct loop_poll_exit {
+	struct loop_event h;
+	__s32 epfd;
+	__u32 pad;
 };
 
 /* Counters (per-CPU array `stats`). */

@@ -1,6 +1,7 @@
 # Bad input gets one clear line and exit 2, never a crash: a missing session, a directory without
 # records, a truncated session.json, a corrupt record line, unknown commands and options, a PID
-# that does not exist or has no agent, check on a corrupt summary. A record file cut mid-line (a
+# that does not exist, or has no agent when the probes are off (--no-bpf); attach to a process that
+# polls no loop exits 4 and keeps its CPU profile; check on a corrupt summary. A record file cut mid-line (a
 # process killed while writing) is not an error: the complete lines are read. An unknown option
 # prints the command's usage (exit 2).
 . tests/lib.sh
@@ -50,7 +51,9 @@ expect_fail 2 "$LOOPSCOPE" attach 999999999
 expect_fail 2 "$LOOPSCOPE" attach notapid
 sleep 30 &
 bg_track $!
-expect_fail 2 "$LOOPSCOPE" attach $!
+expect_fail 2 "$LOOPSCOPE" attach $! --no-bpf
+expect_fail 4 "$LOOPSCOPE" attach $! --duration 0.5 -o "$T/noloop"
+[ -s "$T/noloop/session.json" ] || fail "attach to a process without a loop keeps the session (its CPU profile)"
 echo '{"loops": 3' >"$T/bad.json"
 expect_fail 2 "$LOOPSCOPE" check --baseline "$T/good" --current "$T/bad.json"
 expect_fail 127 "$LOOPSCOPE" run -q -o "$T/nocmd" -- /nonexistent/command
