@@ -133,7 +133,7 @@ $(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
 	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
 
 # ---- workloads with known behaviour (tests, demo, benchmarks) --------------------------------
-$(BUILD)/workloads/%: tests/workloads/%.c | deps
+$(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \

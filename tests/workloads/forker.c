@@ -13,24 +13,17 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "workload.h"
 
 #define TICK_MS 50
 #define CHILD_MS 1000
 
+/* A timerfd in milliseconds (see wl_timer_fd). */
 static int timer_fd(unsigned first_ms, unsigned interval_ms)
 {
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	struct itimerspec its = {
-		.it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000},
-		.it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000},
-	};
-	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL) != 0) {
-		perror("timerfd");
-		exit(1);
-	}
-	return fd;
+	return wl_timer_fd((uint64_t)first_ms * 1000000u, (uint64_t)interval_ms * 1000000u);
 }
 
 /* A tiny epoll loop: counts expirations of the `tick` timerfd until the `end` timerfd fires; the

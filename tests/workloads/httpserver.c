@@ -15,16 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
+
+#include "workload.h"
 
 #define MAX_REQUEST (8 * 1024)         /* request head + body; more is answered 431/413 and closed */
 #define MAX_MS 60000                   /* /block and /work clamp ms to this */
 #define MAX_KB 1048576                 /* /leak clamps kb to this (1 GiB per request) */
 #define FS_READ_SIZE (64 * 1024)       /* /fs reads this much */
 #define WRITE_HIGH_WATER (256 * 1024)  /* stop reading while more than this waits to be written */
-#define CHECKSUM_BUF (64 * 1024)
-
-#define NOINLINE __attribute__((noinline, noclone))
 
 typedef struct conn {
 	uv_tcp_t tcp;
@@ -73,42 +71,22 @@ static uv_loop_t *loop;
 static uv_tcp_t server;
 static uv_signal_t sigint_h, sigterm_h;
 static const char *pool_file = "/proc/self/exe";
-static unsigned char noise[CHECKSUM_BUF];
 static struct leak *leaked;         /* /leak blocks, kept forever */
 static uint64_t leaked_kb;
 
 static void conn_process(conn_t *c);
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* FNV-1a over the noise buffer, pass after pass, until the deadline: a real serial loop that cannot
- * be vectorised away. Always inlined so that the named callers below are the leaf frames. */
-static inline __attribute__((always_inline)) uint32_t checksum_until(uint64_t deadline)
-{
-	uint32_t sum = 2166136261u;
-	do {
-		for (size_t i = 0; i < sizeof noise; i++)
-			sum = (sum ^ noise[i]) * 16777619u;
-	} while (now_ns() < deadline);
-	return sum;
-}
-
 /* /block: burns ms milliseconds of CPU on the loop thread. */
 NOINLINE uint32_t really_slow_checksum(unsigned ms)
 {
-	return checksum_until(now_ns() + (uint64_t)ms * 1000000u);
+	return wl_checksum_for_ms(ms);
 }
 
 /* /work: the uv_queue_work callback, burning ms milliseconds of CPU on a pool thread. */
 NOINLINE void pool_checksum_work(uv_work_t *req)
 {
 	work_job_t *job = req->data;
-	job->checksum = checksum_until(now_ns() + (uint64_t)job->ms * 1000000u);
+	job->checksum = wl_checksum_for_ms(job->ms);
 }
 
 /* ---- connections ---------------------------------------------------------------------------- */
@@ -624,11 +602,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	uint32_t x = 2463534242u; /* xorshift32: the buffer the checksums walk */
-	for (size_t i = 0; i < sizeof noise; i++) {
+	for (size_t i = 0; i < sizeof wl_noise; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
-		noise[i] = (unsigned char)x;
+		wl_noise[i] = (unsigned char)x;
 	}
 
 	loop = uv_default_loop();

@@ -5,15 +5,15 @@
  * Usage: threads [--seconds 3] [--threads 50] [--alive 4]
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workload.h"
 
 #define TICKS 20
 #define TICK_NS 5000000u
@@ -29,13 +29,6 @@ typedef struct {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t exited = PTHREAD_COND_INITIALIZER;
 static unsigned alive, max_alive;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* One thread's event loop: wait on a periodic timerfd until it ticked TICKS times. */
 static void *worker_main(void *arg)
@@ -72,47 +65,23 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static unsigned arg_uint(int argc, char **argv, int *i)
-{
-	char *end;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[*i]);
-		exit(2);
-	}
-	unsigned long v = strtoul(argv[++*i], &end, 10);
-	if (*end != '\0' || end == argv[*i] || v == 0 || v > 100000ul) {
-		fprintf(stderr, "%s: bad value for %s: %s\n", argv[0], argv[*i - 1], argv[*i]);
-		exit(2);
-	}
-	return (unsigned)v;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned seconds = 3, nthreads = 50, max_at_once = 4;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--seconds") == 0)
-			seconds = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--threads") == 0)
-			nthreads = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--alive") == 0)
-			max_at_once = arg_uint(argc, argv, &i);
-		else {
-			fprintf(stderr, "usage: %s [--seconds 3] [--threads 50] [--alive 4]\n", argv[0]);
-			return 2;
-		}
-	}
+	const wl_opt_t opts[] = {{"--seconds", &seconds}, {"--threads", &nthreads}, {"--alive", &max_at_once}};
+	if (wl_parse_opts(argc, argv, opts, 3, 1, 100000ul, "[--seconds 3] [--threads 50] [--alive 4]"))
+		return 2;
 	worker_t *w = calloc(nthreads, sizeof *w);
 	if (w == NULL)
 		return 1;
 
-	uint64_t start = now_ns(), spacing = (uint64_t)seconds * 1000000000u / nthreads;
+	uint64_t start = wl_now_ns(), spacing = (uint64_t)seconds * 1000000000u / nthreads;
 	unsigned started = 0;
 	for (unsigned i = 0; i < nthreads; i++) {
 		/* Evenly spaced starts; wait for a slot when --alive threads are running. */
-		uint64_t due = start + i * spacing, now = now_ns();
+		uint64_t due = start + i * spacing, now = wl_now_ns();
 		if (due > now) {
-			struct timespec ts = {(time_t)((due - now) / 1000000000u), (long)((due - now) % 1000000000u)};
+			struct timespec ts = wl_timespec(due - now);
 			nanosleep(&ts, NULL);
 		}
 		pthread_mutex_lock(&lock);
@@ -149,7 +118,7 @@ int main(int argc, char **argv)
 	       "\"distinct_tids\":%u,\"max_alive\":%u,\"ticks_total\":%u,\"ticks_per_thread\":%d,"
 	       "\"elapsed_ms\":%.1f}\n",
 	       nthreads, started, completed, distinct, max_alive, ticks, TICKS,
-	       (double)(now_ns() - start) / 1e6);
+	       wl_ms(wl_now_ns() - start));
 	free(w);
 	return started == nthreads && completed == started ? 0 : 1;
 }

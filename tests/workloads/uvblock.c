@@ -11,11 +11,8 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "workload.h"
 
 uint32_t uv_blocking_checksum(unsigned ms);
 
@@ -27,25 +24,11 @@ static uint64_t base_ms;          /* loop time (uv_now) the schedule counts from
 static uint64_t t_start, t_end;   /* uv_hrtime, ns */
 static uint64_t idle_start, idle_end;
 static uint32_t sink;
-static unsigned char noise[64 * 1024];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* FNV-1a over a 64 KiB buffer, pass after pass, until ms milliseconds have passed. */
+/* Burns ms milliseconds of wall time on this thread (wl_checksum_until: FNV-1a over the noise buffer). */
 NOINLINE uint32_t uv_blocking_checksum(unsigned ms)
 {
-	uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u;
-	uint32_t sum = 2166136261u;
-	do {
-		for (size_t i = 0; i < sizeof noise; i++)
-			sum = (sum ^ noise[i]) * 16777619u;
-	} while (now_ns() < deadline);
-	return sum;
+	return wl_checksum_for_ms(ms);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -66,49 +49,12 @@ static void on_end(uv_timer_t *t)
 	uv_close((uv_handle_t *)&tick_timer, NULL);
 }
 
-/* What the ELU should be: the blocks' share of the window, at most 1. */
-static double expected_elu(void)
-{
-	double e = (double)nblocks * block_ms / (seconds * 1000.0);
-	return e < 1.0 ? e : 1.0;
-}
-
-static unsigned arg_uint(int argc, char **argv, int *i)
-{
-	char *end;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[*i]);
-		exit(2);
-	}
-	unsigned long v = strtoul(argv[++*i], &end, 10);
-	if (*end != '\0' || end == argv[*i] || v > 86400000ul) {
-		fprintf(stderr, "%s: bad value for %s: %s\n", argv[0], argv[*i - 1], argv[*i]);
-		exit(2);
-	}
-	return (unsigned)v;
-}
-
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--block-ms") == 0)
-			block_ms = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--period-ms") == 0)
-			period_ms = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--seconds") == 0)
-			seconds = arg_uint(argc, argv, &i);
-		else {
-			fprintf(stderr, "usage: %s [--block-ms 40] [--period-ms 100] [--seconds 5]\n", argv[0]);
-			return 2;
-		}
-	}
-	if (period_ms == 0 || seconds == 0) {
-		fprintf(stderr, "%s: --period-ms and --seconds must be > 0\n", argv[0]);
+	if (wl_parse_block_opts(argc, argv, &block_ms, &period_ms, &seconds))
 		return 2;
-	}
-	nblocks = (seconds * 1000u + period_ms - 1) / period_ms;
-	for (size_t i = 0; i < sizeof noise; i++)
-		noise[i] = (unsigned char)(i * 2654435761u >> 13);
+	nblocks = wl_nblocks(seconds, period_ms);
+	wl_noise_fill();
 
 	uv_loop_init(&loop);
 	/* Must come before uv_run: libuv only counts idle time from then on. */
@@ -127,11 +73,11 @@ int main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 
-	double elapsed_ms = (double)(t_end - t_start) / 1e6, idle_ms = (double)(idle_end - idle_start) / 1e6;
+	double elapsed_ms = wl_ms(t_end - t_start), idle_ms = wl_ms(idle_end - idle_start);
 	printf("{\"workload\":\"uvblock\",\"libuv\":\"%s\",\"elu\":%.4f,\"idle_ms\":%.1f,\"elapsed_ms\":%.1f,"
 	       "\"blocks\":%u,\"block_ms\":%u,\"period_ms\":%u,\"seconds\":%u,\"expected_elu\":%.4f,"
 	       "\"checksum\":%" PRIu32 "}\n",
 	       uv_version_string(), 1.0 - idle_ms / elapsed_ms, idle_ms, elapsed_ms, blocks, block_ms,
-	       period_ms, seconds, expected_elu(), sink);
+	       period_ms, seconds, wl_expected_elu(nblocks, block_ms, seconds), sink);
 	return 0;
 }

@@ -12,10 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "workload.h"
 
 typedef struct {
 	uv_work_t req;
@@ -29,27 +27,13 @@ static uv_loop_t *loop;
 static unsigned ntasks = 16, task_ms = 50, nrounds = 1;
 static unsigned round_no, done;
 static task_t *tasks; /* nrounds * ntasks */
-static unsigned char noise[64 * 1024];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The work callback: FNV-1a passes over a 64 KiB buffer until task_ms of wall time have passed. */
+/* The work callback: FNV-1a passes over the noise buffer until task_ms of wall time have passed. */
 NOINLINE void pool_checksum_work(uv_work_t *req)
 {
 	task_t *t = req->data;
 	t->start = uv_hrtime();
-	uint64_t deadline = now_ns() + (uint64_t)task_ms * 1000000u;
-	uint32_t sum = 2166136261u;
-	do {
-		for (size_t i = 0; i < sizeof noise; i++)
-			sum = (sum ^ noise[i]) * 16777619u;
-	} while (now_ns() < deadline);
-	t->sum = sum;
+	t->sum = wl_checksum_for_ms(task_ms);
 	t->end = uv_hrtime();
 }
 
@@ -94,44 +78,14 @@ static unsigned libuv_pool_size(void)
 	return n;
 }
 
-static unsigned arg_uint(int argc, char **argv, int *i)
-{
-	char *end;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[*i]);
-		exit(2);
-	}
-	unsigned long v = strtoul(argv[++*i], &end, 10);
-	if (*end != '\0' || end == argv[*i] || v == 0 || v > 100000ul) {
-		fprintf(stderr, "%s: bad value for %s: %s\n", argv[0], argv[*i - 1], argv[*i]);
-		exit(2);
-	}
-	return (unsigned)v;
-}
-
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--tasks") == 0)
-			ntasks = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--task-ms") == 0)
-			task_ms = arg_uint(argc, argv, &i);
-		else if (strcmp(argv[i], "--rounds") == 0)
-			nrounds = arg_uint(argc, argv, &i);
-		else {
-			fprintf(stderr, "usage: %s [--tasks 16] [--task-ms 50] [--rounds 1]\n", argv[0]);
-			return 2;
-		}
-	}
+	const wl_opt_t opts[] = {{"--tasks", &ntasks}, {"--task-ms", &task_ms}, {"--rounds", &nrounds}};
+	if (wl_parse_opts(argc, argv, opts, 3, 1, 100000ul, "[--tasks 16] [--task-ms 50] [--rounds 1]"))
+		return 2;
 	if ((tasks = calloc((size_t)ntasks * nrounds, sizeof *tasks)) == NULL)
 		return 1;
-	for (size_t i = 0; i < sizeof noise; i++)
-		noise[i] = (unsigned char)(i * 2654435761u >> 13);
+	wl_noise_fill();
 
 	loop = uv_default_loop();
 	submit_round();
@@ -153,18 +107,18 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < ntasks; i++) {
 			if (t[i].end > last)
 				last = t[i].end;
-			if (ms(t[i].start - t[i].submit) > rmax)
-				rmax = ms(t[i].start - t[i].submit);
+			if (wl_ms(t[i].start - t[i].submit) > rmax)
+				rmax = wl_ms(t[i].start - t[i].submit);
 			sum ^= t[i].sum;
 		}
 		if (rmax > max_wait)
 			max_wait = rmax;
-		printf("%s{\"wave_ms\":%.2f,\"max_wait_ms\":%.2f,\"wait_ms\":[", r ? "," : "", ms(last - first), rmax);
+		printf("%s{\"wave_ms\":%.2f,\"max_wait_ms\":%.2f,\"wait_ms\":[", r ? "," : "", wl_ms(last - first), rmax);
 		for (unsigned i = 0; i < ntasks; i++)
-			printf("%s%.2f", i ? "," : "", ms(t[i].start - t[i].submit));
+			printf("%s%.2f", i ? "," : "", wl_ms(t[i].start - t[i].submit));
 		printf("],\"run_ms\":[");
 		for (unsigned i = 0; i < ntasks; i++)
-			printf("%s%.2f", i ? "," : "", ms(t[i].end - t[i].start));
+			printf("%s%.2f", i ? "," : "", wl_ms(t[i].end - t[i].start));
 		printf("]}");
 	}
 	printf("],\"max_wait_ms\":%.2f,\"checksum\":%" PRIu32 "}\n", max_wait, sum);
