@@ -268,10 +268,10 @@ static void stop(struct attach *a)
 {
 	if (a->cpu)
 		uv_close((uv_handle_t *)&a->cpu_poll, NULL);
-	if (a->lp) {
+	if (a->lp)
 		uv_close((uv_handle_t *)&a->loop_poll, NULL);
+	if (a->tick.loop)
 		uv_close((uv_handle_t *)&a->tick, NULL);
-	}
 	uv_close((uv_handle_t *)&a->duration, NULL);
 	uv_close((uv_handle_t *)&a->alive, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
@@ -317,7 +317,10 @@ static void on_loop_events(uv_poll_t *h, int status, int events)
 static void on_tick(uv_timer_t *t)
 {
 	struct attach *a = t->data;
-	loop_probe_tick(a->lp);
+	if (a->lp)
+		loop_probe_tick(a->lp);
+	if (a->cpu) /* samples wake us only in bulk */
+		cpu_probe_poll(a->cpu);
 }
 
 /* The CPU probe always (unless --no-bpf); the loop probe when the process has no agent. Returns
@@ -345,10 +348,10 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 		uv_poll_init(a->loop, &a->loop_poll, loop_probe_fd(a->lp));
 		a->loop_poll.data = a;
 		uv_poll_start(&a->loop_poll, UV_READABLE, on_loop_events);
-		uv_timer_init(a->loop, &a->tick);
-		a->tick.data = a;
-		uv_timer_start(&a->tick, on_tick, 100, 100);
 	}
+	uv_timer_init(a->loop, &a->tick);
+	a->tick.data = a;
+	uv_timer_start(&a->tick, on_tick, 100, 100);
 	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = true};
 	a->sym = symbolizer_new();
 	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {

@@ -28,6 +28,7 @@
 #define GRACE_MS 3000          /* SIGINT, then SIGTERM, then SIGKILL, this far apart */
 #define PORT_SCAN_MS 50
 #define PROGRESS_MS 1000
+#define CPU_DRAIN_MS 250 /* reading the sample stream, which wakes us only in bulk */
 #define LISTEN_WARN_MS 30000   /* say so once if --load still waits for a port */
 
 extern char **environ;
@@ -68,6 +69,7 @@ struct run {
 	struct symbolizer *sym;
 	struct cpu_probe *cpu;
 	uv_poll_t cpu_poll;
+	uv_timer_t cpu_timer; /* drains the samples, which wake us only in bulk */
 	char probe_note[512];
 };
 
@@ -372,6 +374,12 @@ static void on_cpu_events(uv_poll_t *h, int status, int events)
 	cpu_probe_poll(r->cpu);
 }
 
+static void on_cpu_timer(uv_timer_t *t)
+{
+	struct run *r = t->data;
+	cpu_probe_poll(r->cpu);
+}
+
 /* The probes start before the target so nothing of it is missed; they watch it once spawned. */
 static void start_probes(struct run *r)
 {
@@ -399,6 +407,9 @@ static void watch_target(struct run *r)
 	uv_poll_init(r->loop, &r->cpu_poll, cpu_probe_fd(r->cpu));
 	r->cpu_poll.data = r;
 	uv_poll_start(&r->cpu_poll, UV_READABLE, on_cpu_events);
+	uv_timer_init(r->loop, &r->cpu_timer);
+	r->cpu_timer.data = r;
+	uv_timer_start(&r->cpu_timer, on_cpu_timer, CPU_DRAIN_MS, CPU_DRAIN_MS);
 }
 
 static void finish_probes(struct run *r)
@@ -435,8 +446,10 @@ static void on_target_exit(uv_process_t *p, int64_t status, int sig)
 	close_if_active((uv_handle_t *)&r->stop_timer);
 	close_if_active((uv_handle_t *)&r->port_timer);
 	close_if_active((uv_handle_t *)&r->progress_timer);
-	if (r->cpu)
+	if (r->cpu) {
 		close_if_active((uv_handle_t *)&r->cpu_poll);
+		close_if_active((uv_handle_t *)&r->cpu_timer);
+	}
 	for (size_t i = 0; i < NSIG_FWD; i++)
 		close_if_active((uv_handle_t *)&r->signals[i]);
 }

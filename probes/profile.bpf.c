@@ -68,7 +68,10 @@ static __always_inline void emit(__u32 type, __u32 pid, __u32 tid, __s32 ustack,
 	e->kern_stack_id = kstack;
 	e->cpu = bpf_get_smp_processor_id();
 	e->type = type;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, type != PROFILE_SAMPLE ||
+				      bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= PROFILE_WAKEUP_BYTES
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP);
 }
 
 SEC("perf_event")

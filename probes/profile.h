@@ -9,6 +9,9 @@
 #define PROFILE_MAX_STACKS 65536
 #define PROFILE_MAX_PIDS 4096
 #define PROFILE_RINGBUF_BYTES (16u << 20)
+/* Samples wake the reader only once this much waits (process events always do): a wake-up per
+ * sample costs the machine more than the sample. The reader also drains on its own timer. */
+#define PROFILE_WAKEUP_BYTES (1u << 20)
 #define TASK_COMM_LEN 16
 
 /* One cell of the in-kernel aggregation. */
