@@ -24,6 +24,7 @@
 #include "collector/blocked.h"
 #include "collector/frames.h"
 #include "collector/symbolize.h"
+#include "collector/probe_util.h"
 #include "offcpu.h"
 #include "offcpu.skel.h"
 #include "profile.h"
@@ -98,28 +99,6 @@ static void *copy_kallsyms(void *arg)
 			break;
 	close(in);
 	return NULL;
-}
-
-static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int debug_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
-}
-
-static void errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
 }
 
 /* --- process images --- */
@@ -228,7 +207,7 @@ static int attach_perf_events(struct cpu_probe *p, char *err, size_t errlen)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
-		errf(err, errlen, "cannot count the CPUs: %s", strerror(-ncpu));
+		probe_errf(err, errlen, "cannot count the CPUs: %s", strerror(-ncpu));
 		return ncpu;
 	}
 	p->perf_links = calloc((size_t)ncpu, sizeof(*p->perf_links));
@@ -246,14 +225,14 @@ static int attach_perf_events(struct cpu_probe *p, char *err, size_t errlen)
 		if (fd < 0) {
 			if (errno == ENODEV)
 				continue; /* an offline CPU */
-			errf(err, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
+			probe_errf(err, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
 			return -errno;
 		}
 		struct bpf_link *link = bpf_program__attach_perf_event(p->prof->progs.profile_sample, fd);
 		if (!link) {
 			int e = errno;
 			close(fd);
-			errf(err, errlen, "cannot attach the CPU sampler: %s", strerror(e));
+			probe_errf(err, errlen, "cannot attach the CPU sampler: %s", strerror(e));
 			return -e;
 		}
 		p->perf_links[p->nperf++] = link;
@@ -264,11 +243,11 @@ static int attach_perf_events(struct cpu_probe *p, char *err, size_t errlen)
 static void why_not(int e, char *err, size_t errlen, const char *what)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
-		errf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): the eBPF probes need it; use --no-bpf");
+		probe_errf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): the eBPF probes need it; use --no-bpf");
 	else if (e == EPERM || e == EACCES)
-		errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root, or use --no-bpf");
+		probe_errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root, or use --no-bpf");
 	else
-		errf(err, errlen, "the kernel refused the %s: %s; use --no-bpf", what, strerror(e));
+		probe_errf(err, errlen, "the kernel refused the %s: %s; use --no-bpf", what, strerror(e));
 }
 
 int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
@@ -289,7 +268,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 	p->frame_buf = malloc(4096);
 	if (!p->text || !p->frame_buf)
 		abort();
-	libbpf_set_print(getenv("LOOPSCOPE_DEBUG") ? debug_print : silent_print);
+	probe_libbpf_logging();
 
 	if (!(p->prof = profile_bpf__open())) {
 		why_not(errno, err, errlen, "CPU sampler");
@@ -307,7 +286,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 		goto fail;
 	p->rb = ring_buffer__new(bpf_map__fd(p->prof->maps.events), on_event, p, NULL);
 	if (!p->rb) {
-		errf(err, errlen, "cannot read the sample stream: %s", strerror(errno));
+		probe_errf(err, errlen, "cannot read the sample stream: %s", strerror(errno));
 		goto fail;
 	}
 	if (p->o.offcpu) {
@@ -581,7 +560,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	}
 	if ((rc = write_stack_lines(&p->stacks, dir)) < 0 || (rc = write_samples(p, dir, index)) < 0) {
 		free(index);
-		errf(err, errlen, "cannot write the CPU samples into %s: %s", dir, strerror(-rc));
+		probe_errf(err, errlen, "cannot write the CPU samples into %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	free(index);
@@ -607,7 +586,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	if (rc == 0)
 		rc = frame_table_write(p->frames, dir);
 	if (rc < 0)
-		errf(err, errlen, "cannot write the CPU profiles into %s: %s", dir, strerror(-rc));
+		probe_errf(err, errlen, "cannot write the CPU profiles into %s: %s", dir, strerror(-rc));
 	return rc;
 }
 

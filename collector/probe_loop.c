@@ -20,6 +20,7 @@
 #include "agent/loop.h"
 #include "collector/probe_node.h"
 #include "collector/probe_proc.h"
+#include "collector/probe_util.h"
 #include "collector/session_dir.h"
 #include "loop.h"
 #include "node.h"
@@ -68,15 +69,6 @@ struct loop_probe {
 	struct hist scratch[2];
 	uint64_t events, loops_seen, processes_seen;
 };
-
-static void errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* --- processes and threads --- */
 
@@ -439,14 +431,6 @@ static int on_event(void *ctx, void *data, size_t size)
 
 /* --- loading --- */
 
-static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 /* fentry/fexit on the three system calls, else the raw system-call tracepoints. */
 static int load(struct loop_probe *p, bool fentry)
 {
@@ -485,20 +469,19 @@ int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, c
 	agent_cfg.block_ns = p->o.block_ns;
 	agent_cfg.interval_ns = p->o.interval_ns;
 	agent_cfg.delay_resolution_ns = 10000000u;
-	if (!getenv("LOOPSCOPE_DEBUG"))
-		libbpf_set_print(silent_print);
+	probe_libbpf_logging();
 	if ((rc = load(p, true)) < 0 && (rc = load(p, false)) < 0) {
 		if (rc == -EPERM || rc == -EACCES)
-			errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root");
+			probe_errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root");
 		else
-			errf(err, errlen, "the kernel refused the loop probe: %s", strerror(-rc));
+			probe_errf(err, errlen, "the kernel refused the loop probe: %s", strerror(-rc));
 		free(p);
 		return rc;
 	}
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		rc = -errno;
-		errf(err, errlen, "cannot read the loop probe's events: %s", strerror(errno));
+		probe_errf(err, errlen, "cannot read the loop probe's events: %s", strerror(errno));
 		loop_probe_free(p);
 		return rc;
 	}
