@@ -352,21 +352,27 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 	uv_timer_init(a->loop, &a->tick);
 	a->tick.data = a;
 	uv_timer_start(&a->tick, on_tick, 100, 100);
-	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = true};
+	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = !o->no_offcpu};
 	a->sym = symbolizer_new();
 	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {
 		a->cpu = NULL;
 		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", err);
 		return true;
 	}
-	for (size_t i = 0; i < n; i++)
-		cpu_probe_add_pid(a->cpu, pids[i]);
+	int sampled = 0, rc = -ESRCH;
+	for (size_t i = 0; i < n; i++) {
+		int e = cpu_probe_add_pid(a->cpu, pids[i]);
+		sampled += e == 0;
+		rc = e < 0 ? e : rc;
+	}
+	if (!sampled && n)
+		fprintf(stderr, "loopscope: cannot sample process %d: %s\n", (int)pids[0], strerror(-rc));
 	uv_poll_init(a->loop, &a->cpu_poll, cpu_probe_fd(a->cpu));
 	a->cpu_poll.data = a;
 	uv_poll_start(&a->cpu_poll, UV_READABLE, on_cpu_events);
 	a->cpu_ran = true;
-	snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz, off-CPU%s", o->hz ? o->hz : 99,
-		 a->lp ? ", event loops (epoll)" : "");
+	snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz ? o->hz : 99,
+		 po.offcpu ? ", off-CPU" : "", a->lp ? ", event loops (epoll)" : "");
 	return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -63,8 +65,8 @@ struct cpu_probe {
 	struct symbolizer *sym;
 	struct profile_bpf *prof;
 	struct offcpu_bpf *off;
-	struct bpf_link **perf_links;
-	int nperf;
+	struct bpf_link **perf_links; /* one sampling event per thread opened by hand */
+	int nperf, capperf;
 	struct ring_buffer *rb;
 	struct image *images;
 	size_t nimages, capimages;
@@ -203,41 +205,66 @@ static int on_event(void *ctx, void *data, size_t size)
 
 /* --- loading --- */
 
-static int attach_perf_events(struct cpu_probe *p, char *err, size_t errlen)
+/* Sample the threads of pid at o.hz while they run: one software-clock event per thread, inherited
+ * by the threads and processes it creates later, so the whole tree is sampled and nothing else.
+ * Per-CPU events (bcc's profile) interrupt every CPU, idle or running other programs, and on these
+ * VMs cost the load generator next to the server a few percent at 99 Hz (docs/performance.md).
+ * A thread created by a thread not yet opened, in the microseconds this loop takes, is missed
+ * (perf record -p has the same window). Returns the events opened, or -errno when none could be. */
+static int sample_threads(struct cpu_probe *p, pid_t pid)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0) {
-		probe_errf(err, errlen, "cannot count the CPUs: %s", strerror(-ncpu));
-		return ncpu;
-	}
-	p->perf_links = calloc((size_t)ncpu, sizeof(*p->perf_links));
-	if (!p->perf_links)
-		abort();
-	for (int cpu = 0; cpu < ncpu; cpu++) {
+	char path[64];
+	struct dirent *de;
+	int opened = 0, last_err = ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
 		struct perf_event_attr attr = {
 			.type = PERF_TYPE_SOFTWARE,
 			.config = PERF_COUNT_SW_CPU_CLOCK,
 			.size = sizeof(attr),
-			.sample_freq = p->o.hz,
-			.freq = 1,
+			.sample_period = 1000000000u / p->o.hz, /* ns of the thread's CPU time */
+			.inherit = 1,
 		};
-		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		int fd = (int)syscall(SYS_perf_event_open, &attr, (pid_t)tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
-			if (errno == ENODEV)
-				continue; /* an offline CPU */
-			probe_errf(err, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
-			return -errno;
+			last_err = errno; /* ESRCH: the thread ended meanwhile */
+			continue;
 		}
 		struct bpf_link *link = bpf_program__attach_perf_event(p->prof->progs.profile_sample, fd);
 		if (!link) {
-			int e = errno;
+			last_err = errno;
 			close(fd);
-			probe_errf(err, errlen, "cannot attach the CPU sampler: %s", strerror(e));
-			return -e;
+			continue;
+		}
+		if (p->nperf == p->capperf) {
+			p->capperf = p->capperf ? 2 * p->capperf : 64;
+			p->perf_links = realloc(p->perf_links, (size_t)p->capperf * sizeof(*p->perf_links));
+			if (!p->perf_links)
+				abort();
 		}
 		p->perf_links[p->nperf++] = link;
+		opened++;
 	}
-	return 0;
+	closedir(dir);
+	return opened ? opened : -last_err;
+}
+
+/* Two descriptors per sampled thread: let this process open as many as it may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static void why_not(int e, char *err, size_t errlen, const char *what)
@@ -282,8 +309,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 		why_not(-rc, err, errlen, "CPU sampler's process-tree tracepoints");
 		goto fail;
 	}
-	if (attach_perf_events(p, err, errlen) < 0)
-		goto fail;
+	raise_fd_limit();
 	p->rb = ring_buffer__new(bpf_map__fd(p->prof->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		probe_errf(err, errlen, "cannot read the sample stream: %s", strerror(errno));
@@ -316,7 +342,8 @@ int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
 		return -errno;
 	if (!seen(p, pid))
 		new_image(p, pid, 0);
-	return 0;
+	int n = sample_threads(p, pid);
+	return n < 0 ? n : 0;
 }
 
 int cpu_probe_fd(struct cpu_probe *p)
@@ -610,6 +637,7 @@ void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out)
 	out->lost_events = sums[PROFILE_STAT_LOST_EVENTS] + p->dropped_samples;
 	out->lost_stacks = sums[PROFILE_STAT_LOST_STACKS];
 	out->counts_full = sums[PROFILE_STAT_COUNTS_FULL];
+	out->foreign = sums[PROFILE_STAT_FOREIGN];
 	out->streamed = p->nsamples;
 	out->processes = p->nimages;
 }

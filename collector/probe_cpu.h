@@ -13,7 +13,7 @@ struct symbolizer;
 struct cpu_probe;
 
 struct cpu_probe_opts {
-	unsigned hz;  /* samples per second per CPU */
+	unsigned hz;  /* samples per second of each thread's CPU time */
 	bool offcpu;  /* also off-CPU time */
 };
 
@@ -21,7 +21,9 @@ struct cpu_probe_opts {
  * reason that names the fix (root, BTF...). */
 int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
 		    size_t errlen);
-/* Trace this process and its future children; its mappings are read now. */
+/* Trace this process and its future children: its threads get a sampling event each, inherited by
+ * the threads and processes they create; its mappings are read now. -errno when no thread of it
+ * could be sampled (ESRCH: it is gone). */
 int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid);
 /* Readable when events wait (the ring buffer's epoll fd), for a libuv poll handle. */
 int cpu_probe_fd(struct cpu_probe *p);
@@ -38,6 +40,7 @@ struct cpu_probe_stats {
 	uint64_t lost_events;  /* the stream was full */
 	uint64_t lost_stacks;  /* a stack the stack map could not hold */
 	uint64_t counts_full;  /* the aggregation map was full */
+	uint64_t foreign;      /* interrupts of threads outside the tree (0 unless sampling leaks) */
 	uint64_t processes;    /* images whose mappings were read */
 };
 void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out);

@@ -389,21 +389,27 @@ static void start_probes(struct run *r)
 		return;
 	}
 	r->sym = symbolizer_new();
-	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = true};
+	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = !r->o->no_offcpu};
 	if (!r->sym || cpu_probe_start(&r->cpu, &po, r->sym, err, sizeof(err)) < 0) {
 		r->cpu = NULL;
 		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", err);
 		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
 		return;
 	}
-	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz, off-CPU", r->o->hz);
+	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz%s", r->o->hz,
+		 po.offcpu ? ", off-CPU" : "");
 }
 
 static void watch_target(struct run *r)
 {
 	if (!r->cpu)
 		return;
-	cpu_probe_add_pid(r->cpu, r->target_pid);
+	int rc = cpu_probe_add_pid(r->cpu, r->target_pid);
+	if (rc < 0 && rc != -ESRCH) {
+		snprintf(r->probe_note, sizeof(r->probe_note), "no CPU samples: cannot sample process %d: %s",
+			 (int)r->target_pid, strerror(-rc));
+		fprintf(stderr, "loopscope: %s\n", r->probe_note);
+	}
 	uv_poll_init(r->loop, &r->cpu_poll, cpu_probe_fd(r->cpu));
 	r->cpu_poll.data = r;
 	uv_poll_start(&r->cpu_poll, UV_READABLE, on_cpu_events);
@@ -421,9 +427,11 @@ static void finish_probes(struct run *r)
 	if (r->cpu && getenv("LOOPSCOPE_DEBUG")) {
 		struct cpu_probe_stats st;
 		cpu_probe_get_stats(r->cpu, &st);
-		fprintf(stderr, "loopscope: probes: %llu samples (%llu streamed, %llu lost) named, folded and written in %.1f ms\n",
+		fprintf(stderr,
+			"loopscope: probes: %llu samples (%llu streamed, %llu lost; %llu interrupts outside the target) named, "
+			"folded and written in %.1f ms\n",
 			(unsigned long long)st.samples, (unsigned long long)st.streamed, (unsigned long long)st.lost_events,
-			(mono_now_ns() - t0) / 1e6);
+			(unsigned long long)st.foreign, (mono_now_ns() - t0) / 1e6);
 	}
 	cpu_probe_free(r->cpu);
 	r->cpu = NULL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* CPU sampler: runs on a software-clock perf event on each CPU; for threads of the target process
- * tree it counts (pid, tid, user stack, kernel stack) and streams a timestamped event per sample.
+/* CPU sampler: runs on software-clock perf events opened on the target's threads (inherited by the
+ * threads and processes they create, so it fires only while the tree runs); it counts (pid, tid,
+ * user stack, kernel stack) and streams a timestamped event per sample.
  * The process tree is followed in the kernel (a fork of a traced process is traced too); forks,
  * execs and exits are streamed so user space re-reads a process's mappings when its image changes. */
 #include "vmlinux.h"
@@ -10,9 +11,6 @@
 #include "profile.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Set by the loader before load. trace_all: sample every process (system-wide profile). */
-const volatile bool trace_all = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -84,8 +82,10 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 
 	if (!pid)
 		return 0; /* the idle task */
-	if (!trace_all && !bpf_map_lookup_elem(&targets, &pid))
+	if (!bpf_map_lookup_elem(&targets, &pid)) {
+		stat_add(PROFILE_STAT_FOREIGN);
 		return 0;
+	}
 
 	key.pid = pid;
 	key.tid = tid;

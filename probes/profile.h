@@ -47,6 +47,7 @@ enum profile_stat {
 	PROFILE_STAT_LOST_EVENTS, /* ring buffer full */
 	PROFILE_STAT_COUNTS_FULL, /* aggregation map full */
 	PROFILE_STAT_LOST_STACKS, /* a stack the stack map could not hold */
+	PROFILE_STAT_FOREIGN,     /* an interrupt of a thread outside the target tree (should not happen) */
 	PROFILE_STATS
 };
 
