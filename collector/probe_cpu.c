@@ -25,6 +25,7 @@
 
 #include "collector/blocked.h"
 #include "collector/frames.h"
+#include "collector/kallsyms.h"
 #include "collector/symbolize.h"
 #include "collector/probe_util.h"
 #include "offcpu.h"
@@ -79,27 +80,19 @@ struct cpu_probe {
 	struct frame_table *frames;
 	char *text, *frame_buf;
 	uint64_t last_refresh;
-	/* /proc/kallsyms copied into memory while the target runs (the kernel takes tens of ms to
-	 * format it): the end of the run then reads the copy. */
+	/* /proc/kallsyms read and parsed on a thread while the target runs (the kernel takes tens of
+	 * ms to format it, and parsing as long): the end of the run takes the table as it is. */
 	pthread_t kallsyms_thread;
 	bool kallsyms_started;
-	int kallsyms_fd;
+	struct kallsyms *ksyms;
+	int ksyms_err;
 	bool warmed;
 };
 
-static void *copy_kallsyms(void *arg)
+static void *read_kallsyms(void *arg)
 {
 	struct cpu_probe *p = arg;
-	char buf[1 << 16];
-	int in = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (in < 0)
-		return NULL;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(p->kallsyms_fd, buf, (size_t)n) != n)
-			break;
-	close(in);
+	p->ksyms_err = kallsyms_load("/proc/kallsyms", &p->ksyms);
 	return NULL;
 }
 
@@ -289,7 +282,6 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 	if (!p->o.hz)
 		p->o.hz = 99;
 	p->sym = sym;
-	p->kallsyms_fd = -1;
 	p->frames = frame_table_new();
 	p->text = malloc(STACK_TEXT);
 	p->frame_buf = malloc(4096);
@@ -322,8 +314,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 			goto fail;
 		}
 	}
-	p->kallsyms_fd = memfd_create("kallsyms", MFD_CLOEXEC);
-	if (p->kallsyms_fd >= 0 && pthread_create(&p->kallsyms_thread, NULL, copy_kallsyms, p) == 0)
+	if (pthread_create(&p->kallsyms_thread, NULL, read_kallsyms, p) == 0)
 		p->kallsyms_started = true;
 	*out = p;
 	return 0;
@@ -390,7 +381,9 @@ static void warm_symbols(struct cpu_probe *p)
 int cpu_probe_poll(struct cpu_probe *p)
 {
 	struct timespec ts;
-	int n = ring_buffer__poll(p->rb, 0);
+	/* consume, not poll: samples are submitted without a wakeup until 1 MiB waits, so the ring's
+	 * epoll fd stays quiet and poll would read nothing on the drain timer */
+	int n = ring_buffer__consume(p->rb);
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -565,11 +558,10 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	ring_buffer__consume(p->rb);
 	refresh_images(p);
 	if (p->kallsyms_started) {
-		char copy[64];
 		pthread_join(p->kallsyms_thread, NULL);
 		p->kallsyms_started = false;
-		snprintf(copy, sizeof(copy), "/proc/self/fd/%d", p->kallsyms_fd);
-		kernel_syms_load(p->sym, copy);
+		kernel_syms_adopt(p->sym, p->ksyms, p->ksyms_err);
+		p->ksyms = NULL;
 	}
 	frame_table_load(p->frames, dir);
 	for (size_t i = 0; i < p->nimages; i++)
@@ -648,8 +640,7 @@ void cpu_probe_free(struct cpu_probe *p)
 		return;
 	if (p->kallsyms_started)
 		pthread_join(p->kallsyms_thread, NULL);
-	if (p->kallsyms_fd >= 0)
-		close(p->kallsyms_fd);
+	kallsyms_free(p->ksyms);
 	for (int i = 0; i < p->nperf; i++)
 		bpf_link__destroy(p->perf_links[i]);
 	free(p->perf_links);

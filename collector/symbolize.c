@@ -330,15 +330,19 @@ int proc_syms_lookup(struct proc_syms *p, uint64_t addr, bool is_return, struct 
 	return -ENOENT;
 }
 
-int kernel_syms_load(struct symbolizer *s, const char *path)
+int kernel_syms_adopt(struct symbolizer *s, struct kallsyms *k, int err)
 {
-	struct kallsyms *k = NULL;
-	int err = kallsyms_load(path, &k);
-
 	kallsyms_free(s->ksyms);
 	s->ksyms = k;
 	s->ksyms_err = err;
 	return err < 0 ? err : (int)kallsyms_count(k);
+}
+
+int kernel_syms_load(struct symbolizer *s, const char *path)
+{
+	struct kallsyms *k = NULL;
+	int err = kallsyms_load(path, &k);
+	return kernel_syms_adopt(s, k, err);
 }
 
 int kernel_syms_lookup(struct symbolizer *s, uint64_t addr, struct frame *out)

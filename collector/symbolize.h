@@ -15,6 +15,7 @@
 
 /* Caches shared by all processes: ELF files by build-id, kallsyms, this kernel's vDSO. */
 struct symbolizer;
+struct kallsyms;
 
 struct symbolizer *symbolizer_new(void); /* NULL (errno set) on failure */
 void symbolizer_free(struct symbolizer *s);
@@ -86,6 +87,9 @@ int kernel_syms_lookup(struct symbolizer *s, uint64_t addr, struct frame *out);
 /* Load kernel symbols from a file in /proc/kallsyms format instead (tests, another machine's copy).
  * Replaces what was loaded. Symbols loaded, or -errno (-EPERM when every address is zero). */
 int kernel_syms_load(struct symbolizer *s, const char *path);
+/* Use a table kallsyms_load made (on another thread, say) with its result err; the symbolizer owns k
+ * from now on. Returns what kernel_syms_load would. */
+int kernel_syms_adopt(struct symbolizer *s, struct kallsyms *k, int err);
 
 /* One frame as one line of text for folded stacks and reports:
  *   JavaScript        "name location [tier]"  e.g. "reallySlowChecksum /app/x.js:2:28 [*]"
