@@ -10,6 +10,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -285,13 +286,55 @@ static int sym_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+#define RADIX_BITS 11
+
+/* Sort by address with an LSD radix sort over the bits in which the addresses differ (node's 150 000
+ * functions: 3 passes instead of qsort's 2.5 M calls of sym_cmp, the most of parsing its ELF), then
+ * order each run of one address with sym_cmp. The same order as qsort with sym_cmp. */
+static int sort_symbols(struct elf_sym *v, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = v[i].addr < lo ? v[i].addr : lo;
+		hi = v[i].addr > hi ? v[i].addr : hi;
+	}
+	unsigned bits = hi > lo ? 64u - (unsigned)__builtin_clzll(hi - lo) : 0;
+	struct elf_sym *tmp = bits ? malloc(n * sizeof(*tmp)) : NULL;
+	if (bits && !tmp)
+		return -ENOMEM;
+	struct elf_sym *src = v, *dst = tmp;
+	for (unsigned shift = 0; shift < bits; shift += RADIX_BITS) {
+		size_t count[(1u << RADIX_BITS) + 1] = {0};
+		const uint64_t mask = (1u << RADIX_BITS) - 1;
+		for (size_t i = 0; i < n; i++)
+			count[((src[i].addr - lo) >> shift & mask) + 1]++;
+		for (size_t d = 1; d <= mask + 1; d++)
+			count[d] += count[d - 1];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].addr - lo) >> shift & mask]++] = src[i];
+		struct elf_sym *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].addr == v[i].addr;)
+			j++;
+		if (j - i > 1)
+			qsort(v + i, j - i, sizeof(*v), sym_cmp);
+	}
+	return 0;
+}
+
 /* Sort, keep one name per address, and copy the names out of the file's mapping. */
 static int finish_symbols(struct elf_file *f)
 {
 	size_t out = 0, total = 1;
 
-	if (f->nsyms)
-		qsort(f->syms, f->nsyms, sizeof(*f->syms), sym_cmp);
+	if (f->nsyms && sort_symbols(f->syms, f->nsyms) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < f->nsyms; i++)
 		if (out == 0 || f->syms[out - 1].addr != f->syms[i].addr)
 			f->syms[out++] = f->syms[i];
