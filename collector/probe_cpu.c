@@ -35,7 +35,11 @@
 
 #define MAX_SAMPLES (64u << 20) /* 1.5 GiB of samples at most; beyond, samples are counted, not kept */
 #define STACK_TEXT (PROFILE_STACK_DEPTH * 2 * 160 + 64)
-#define REFRESH_NS 1000000000u /* mappings of live processes are read again this often */
+/* Mappings of live processes are read again after 1 s, then every 2, 4, 8 and 16 s: the first
+ * reading after an exec comes before the libraries are mapped, a later dlopen is rarer, and reading
+ * a busy process's maps takes its mmap lock. The end of the run reads them once more. */
+#define REFRESH_FIRST_NS 1000000000ull
+#define REFRESH_MAX_NS 16000000000ull
 
 /* One image of a process: from its start or an exec, with its mappings read when first seen. */
 struct image {
@@ -79,7 +83,7 @@ struct cpu_probe {
 	struct folded stacks;     /* every stack text named, by index */
 	struct frame_table *frames;
 	char *text, *frame_buf;
-	uint64_t last_refresh;
+	uint64_t last_refresh, refresh_ns;
 	/* /proc/kallsyms read and parsed on a thread while the target runs (the kernel takes tens of
 	 * ms to format it, and parsing as long): the end of the run takes the table as it is. */
 	pthread_t kallsyms_thread;
@@ -387,9 +391,10 @@ int cpu_probe_poll(struct cpu_probe *p)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	if (now - p->last_refresh >= REFRESH_NS) {
+	if (now - p->last_refresh >= p->refresh_ns) {
 		bool first = p->last_refresh == 0;
 		p->last_refresh = now;
+		p->refresh_ns = first ? REFRESH_FIRST_NS : p->refresh_ns * 2 > REFRESH_MAX_NS ? REFRESH_MAX_NS : p->refresh_ns * 2;
 		refresh_images(p);
 		if (!first && !p->warmed)
 			warm_symbols(p);
