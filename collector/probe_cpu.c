@@ -90,7 +90,6 @@ struct cpu_probe {
 	bool kallsyms_started;
 	struct kallsyms *ksyms;
 	int ksyms_err;
-	bool warmed;
 };
 
 static void *read_kallsyms(void *arg)
@@ -363,25 +362,6 @@ static void refresh_images(struct cpu_probe *p)
 	}
 }
 
-/* Name the newest sample's user stack of each process once, early: the ELF files on it (node's
- * 100 MB binary, libc) are parsed and cached while the target runs, not after. */
-static void warm_symbols(struct cpu_probe *p)
-{
-	__u64 ips[PROFILE_STACK_DEPTH];
-	int fd = bpf_map__fd(p->prof->maps.stacks);
-	struct frame f;
-
-	for (size_t i = p->nsamples; i-- > 0 && i + 4096 > p->nsamples;) {
-		const struct sample *s = &p->samples[i];
-		struct image *img = image_at(p, (pid_t)s->pid, s->ts);
-		if (!img || !img->ps || s->ustack < 0 || bpf_map_lookup_elem(fd, &s->ustack, ips) < 0)
-			continue;
-		for (int k = 0; k < PROFILE_STACK_DEPTH && ips[k]; k++)
-			proc_syms_lookup(img->ps, ips[k], k > 0, &f);
-	}
-	p->warmed = true;
-}
-
 int cpu_probe_poll(struct cpu_probe *p)
 {
 	struct timespec ts;
@@ -396,8 +376,6 @@ int cpu_probe_poll(struct cpu_probe *p)
 		p->last_refresh = now;
 		p->refresh_ns = first ? REFRESH_FIRST_NS : p->refresh_ns * 2 > REFRESH_MAX_NS ? REFRESH_MAX_NS : p->refresh_ns * 2;
 		refresh_images(p);
-		if (!first && !p->warmed)
-			warm_symbols(p);
 	}
 	return n < 0 && n != -EINTR ? n : 0;
 }
