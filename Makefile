@@ -165,7 +165,7 @@ lint: | deps
 # libFuzzer targets (clang): the parsers of files other processes write.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
-$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/session.c agent/histogram.c | deps
+$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/session.c collector/errbuf.c agent/histogram.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
 $(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/perf_map.c collector/proc_maps.c \

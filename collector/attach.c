@@ -359,20 +359,26 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", err);
 		return true;
 	}
-	int sampled = 0, rc = -ESRCH;
+	int sampled = 0, rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		int e = cpu_probe_add_pid(a->cpu, pids[i]);
-		sampled += e == 0;
-		rc = e < 0 ? e : rc;
+		if (e == 0)
+			sampled++;
+		else
+			rc = e;
 	}
-	if (!sampled && n)
-		fprintf(stderr, "loopscope: cannot sample process %d: %s\n", (int)pids[0], strerror(-rc));
 	uv_poll_init(a->loop, &a->cpu_poll, cpu_probe_fd(a->cpu));
 	a->cpu_poll.data = a;
 	uv_poll_start(&a->cpu_poll, UV_READABLE, on_cpu_events);
 	a->cpu_ran = true;
-	snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz ? o->hz : 99,
-		 po.offcpu ? ", off-CPU" : "", a->lp ? ", event loops (epoll)" : "");
+	if (n && !sampled) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU samples: cannot sample process %d: %s", (int)pids[0],
+			 strerror(-rc));
+		fprintf(stderr, "loopscope: %s\n", a->probe_note);
+	} else {
+		snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz ? o->hz : 99,
+			 po.offcpu ? ", off-CPU" : "", a->lp ? ", event loops (epoll)" : "");
+	}
 	return true;
 }
 

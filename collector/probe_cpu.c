@@ -12,11 +12,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <linux/perf_event.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,9 +23,10 @@
 
 #include "collector/blocked.h"
 #include "collector/frames.h"
+#include "collector/errbuf.h"
 #include "collector/kallsyms.h"
-#include "collector/symbolize.h"
 #include "collector/probe_util.h"
+#include "collector/symbolize.h"
 #include "offcpu.h"
 #include "offcpu.skel.h"
 #include "profile.h"
@@ -266,11 +265,11 @@ static void raise_fd_limit(void)
 static void why_not(int e, char *err, size_t errlen, const char *what)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
-		probe_errf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): the eBPF probes need it; use --no-bpf");
+		errbuf_printf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): the eBPF probes need it; use --no-bpf");
 	else if (e == EPERM || e == EACCES)
-		probe_errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root, or use --no-bpf");
+		errbuf_printf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root, or use --no-bpf");
 	else
-		probe_errf(err, errlen, "the kernel refused the %s: %s; use --no-bpf", what, strerror(e));
+		errbuf_printf(err, errlen, "the kernel refused the %s: %s; use --no-bpf", what, strerror(e));
 }
 
 int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
@@ -307,7 +306,7 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
 	raise_fd_limit();
 	p->rb = ring_buffer__new(bpf_map__fd(p->prof->maps.events), on_event, p, NULL);
 	if (!p->rb) {
-		probe_errf(err, errlen, "cannot read the sample stream: %s", strerror(errno));
+		errbuf_printf(err, errlen, "cannot read the sample stream: %s", strerror(errno));
 		goto fail;
 	}
 	if (p->o.offcpu) {
@@ -372,9 +371,11 @@ int cpu_probe_poll(struct cpu_probe *p)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	if (now - p->last_refresh >= p->refresh_ns) {
-		bool first = p->last_refresh == 0;
 		p->last_refresh = now;
-		p->refresh_ns = first ? REFRESH_FIRST_NS : p->refresh_ns * 2 > REFRESH_MAX_NS ? REFRESH_MAX_NS : p->refresh_ns * 2;
+		if (!p->refresh_ns)
+			p->refresh_ns = REFRESH_FIRST_NS;
+		else if (p->refresh_ns < REFRESH_MAX_NS)
+			p->refresh_ns *= 2;
 		refresh_images(p);
 	}
 	return n < 0 && n != -EINTR ? n : 0;
@@ -562,7 +563,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	}
 	if ((rc = write_stack_lines(&p->stacks, dir)) < 0 || (rc = write_samples(p, dir, index)) < 0) {
 		free(index);
-		probe_errf(err, errlen, "cannot write the CPU samples into %s: %s", dir, strerror(-rc));
+		errbuf_printf(err, errlen, "cannot write the CPU samples into %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	free(index);
@@ -588,7 +589,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	if (rc == 0)
 		rc = frame_table_write(p->frames, dir);
 	if (rc < 0)
-		probe_errf(err, errlen, "cannot write the CPU profiles into %s: %s", dir, strerror(-rc));
+		errbuf_printf(err, errlen, "cannot write the CPU profiles into %s: %s", dir, strerror(-rc));
 	return rc;
 }
 

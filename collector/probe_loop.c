@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "agent/loop.h"
 #include "collector/probe_node.h"
 #include "collector/probe_proc.h"
+#include "collector/errbuf.h"
 #include "collector/probe_util.h"
 #include "collector/session_dir.h"
 #include "loop.h"
@@ -472,16 +472,16 @@ int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, c
 	probe_libbpf_logging();
 	if ((rc = load(p, true)) < 0 && (rc = load(p, false)) < 0) {
 		if (rc == -EPERM || rc == -EACCES)
-			probe_errf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root");
+			errbuf_printf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root");
 		else
-			probe_errf(err, errlen, "the kernel refused the loop probe: %s", strerror(-rc));
+			errbuf_printf(err, errlen, "the kernel refused the loop probe: %s", strerror(-rc));
 		free(p);
 		return rc;
 	}
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		rc = -errno;
-		probe_errf(err, errlen, "cannot read the loop probe's events: %s", strerror(errno));
+		errbuf_printf(err, errlen, "cannot read the loop probe's events: %s", strerror(errno));
 		loop_probe_free(p);
 		return rc;
 	}

@@ -22,13 +22,3 @@ void probe_libbpf_logging(void)
 {
 	libbpf_set_print(getenv("LOOPSCOPE_DEBUG") ? debug_print : silent_print);
 }
-
-void probe_errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}

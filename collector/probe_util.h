@@ -1,5 +1,5 @@
-/* Shared by the probes' user-space halves (probe_cpu.c, probe_loop.c): libbpf's messages, and the
- * one-line reasons they return. */
+/* Shared by the probes' user-space halves (probe_cpu.c, probe_loop.c): libbpf's messages. Their
+ * one-line reasons go through collector/errbuf.h. */
 #ifndef LOOPSCOPE_COLLECTOR_PROBE_UTIL_H
 #define LOOPSCOPE_COLLECTOR_PROBE_UTIL_H
 
@@ -7,7 +7,5 @@
 
 /* libbpf says nothing, unless LOOPSCOPE_DEBUG is set (then warnings and errors on stderr). */
 void probe_libbpf_logging(void);
-/* snprintf into a reason buffer. */
-void probe_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -7,11 +7,12 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "collector/errbuf.h"
 
 void vec_init(struct vec *v, size_t elem)
 {
@@ -48,16 +49,6 @@ void vec_free(struct vec *v)
 	v->len = v->cap = 0;
 }
 
-static void errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t u64(const cJSON *o, const char *key)
 {
@@ -343,13 +334,13 @@ long session_read_records(struct s_process *p, const char *path, long offset, ch
 
 	if (!f) {
 		int e = errno;
-		errf(err, errlen, "cannot read %s: %s", path, strerror(e));
+		errbuf_printf(err, errlen, "cannot read %s: %s", path, strerror(e));
 		return -e;
 	}
 	if (offset && fseek(f, offset, SEEK_SET) < 0) {
 		int e = errno;
 		fclose(f);
-		errf(err, errlen, "cannot seek in %s: %s", path, strerror(e));
+		errbuf_printf(err, errlen, "cannot seek in %s: %s", path, strerror(e));
 		return -e;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -362,7 +353,7 @@ long session_read_records(struct s_process *p, const char *path, long offset, ch
 			const char *type = str(rec, "type");
 			ok = type && !strcmp(type, "process");
 			if (ok && u64(rec, "version") > SESSION_VERSION) {
-				errf(err, errlen, "%s: written by a newer loopscope (format version %llu)", path,
+				errbuf_printf(err, errlen, "%s: written by a newer loopscope (format version %llu)", path,
 				     (unsigned long long)u64(rec, "version"));
 				cJSON_Delete(rec);
 				free(line);
@@ -375,7 +366,7 @@ long session_read_records(struct s_process *p, const char *path, long offset, ch
 		cJSON_Delete(rec);
 		if (!ok) {
 			p->bad_lines++;
-			errf(err, errlen, "%s:%ld: corrupt record%s", path, lineno + 0,
+			errbuf_printf(err, errlen, "%s:%ld: corrupt record%s", path, lineno + 0,
 			     offset == 0 && lineno == 1 ? " (not a loopscope record file)" : "");
 			free(line);
 			fclose(f);
@@ -401,7 +392,7 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 		return errno == ENOENT ? 0 : -errno;
 	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (64 << 20) || fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
-		errf(err, errlen, "%s: unreadable", path);
+		errbuf_printf(err, errlen, "%s: unreadable", path);
 		return -EIO;
 	}
 	text = malloc((size_t)size + 1);
@@ -414,11 +405,11 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	free(text);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		errf(err, errlen, "%s: corrupt or truncated (not a JSON object)", path);
+		errbuf_printf(err, errlen, "%s: corrupt or truncated (not a JSON object)", path);
 		return -EBADMSG;
 	}
 	if (u64(j, "version") > SESSION_VERSION) {
-		errf(err, errlen, "%s: written by a newer loopscope (version %llu)", path,
+		errbuf_printf(err, errlen, "%s: written by a newer loopscope (version %llu)", path,
 		     (unsigned long long)u64(j, "version"));
 		cJSON_Delete(j);
 		return -EPROTO;
@@ -516,7 +507,7 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 	vec_init(&s->procs, sizeof(struct s_process));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		int err_no = errno ? errno : ENOTDIR;
-		errf(err, errlen, "%s: not a session directory (%s)", dir, strerror(err_no));
+		errbuf_printf(err, errlen, "%s: not a session directory (%s)", dir, strerror(err_no));
 		return -err_no;
 	}
 	s->dir = xstrdup(dir);
@@ -524,7 +515,7 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 		return rc;
 	if (!(d = opendir(dir))) {
 		rc = -errno;
-		errf(err, errlen, "cannot list %s: %s", dir, strerror(-rc));
+		errbuf_printf(err, errlen, "cannot list %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	while ((e = readdir(d))) {
@@ -551,7 +542,7 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 	closedir(d);
 	merge_sources(s);
 	if (!s->procs.len) {
-		errf(err, errlen, "%s: no records (agent-PID.jsonl or probe-PID.jsonl) in this directory", dir);
+		errbuf_printf(err, errlen, "%s: no records (agent-PID.jsonl or probe-PID.jsonl) in this directory", dir);
 		return -ENOENT;
 	}
 	qsort(s->procs.data, s->procs.len, sizeof(struct s_process), by_start);

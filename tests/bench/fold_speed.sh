@@ -1,8 +1,9 @@
 # Post-processing a CPU profile: the same node workload (block-interval.js, 60 ms blocks, 4 s)
 # sampled at 999 Hz by loopscope's probes and by `perf record -F 999 -g`; then the time and peak
-# memory to turn samples into named, folded stacks (peak RSS: loopscope's whole run, perf script): loopscope's own post-processing (reported under
-# LOOPSCOPE_DEBUG: stacks read from the kernel, symbolized, folded, written) against `perf script`
-# (which only prints the symbolized samples; folding would come on top). Goal: 10x faster.
+# memory to turn samples into named, folded stacks (peak RSS: loopscope's whole run; perf script):
+# loopscope's own post-processing (reported under LOOPSCOPE_DEBUG: stacks read from the kernel,
+# symbolized, folded, written) against `perf script` (which only prints the symbolized samples;
+# folding would come on top). Goal: 10x faster.
 #   ROUNDS (default 3)
 . tests/lib.sh
 . tests/bench/lib.sh
