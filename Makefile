@@ -1,7 +1,8 @@
 # loopscope — build, test, demo, benchmark, install.
 #
 #   make            build build/bin/loopscope, build/lib/libloopscope.so, BPF objects and skeletons
-#   make check      build and run every test (unit tests under ASan+UBSan, integration tests)
+#   make check      build and run every test (unit tests under ASan+UBSan, integration, compatibility)
+#   make compat     the compatibility suite alone: real servers and runtimes with and without the agent
 #   make demo       profile the bundled demo server under load and write a report
 #   make bench      overhead and speed benchmarks (results: docs/performance.md)
 #   make lint       cppcheck over the C sources
@@ -40,6 +41,7 @@ CLI_SRCS       := $(wildcard cli/*.c)
 BPF_SRCS       := $(wildcard probes/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/test_*.c)
 WORKLOAD_SRCS  := $(wildcard tests/workloads/*.c)
+HAZARD_SRCS    := $(wildcard tests/compat/hazards/*.c)
 REPORT_ASSETS  := $(wildcard reports/assets/*)
 
 AGENT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
@@ -50,12 +52,13 @@ BPF_OBJS     := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS    := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 WORKLOADS    := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%)
+HAZARDS      := $(HAZARD_SRCS:tests/compat/hazards/%.c=$(BUILD)/compat/%)
 
 LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
 
 .SECONDARY:
-.PHONY: all deps check unit integration demo bench install clean workloads help lint fuzz
+.PHONY: all deps check compat unit integration demo bench install clean workloads hazards help lint fuzz
 .DEFAULT_GOAL := all
 
 all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
@@ -92,7 +95,7 @@ $(AGENT_SO): $(AGENT_OBJS) agent/exports.map
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(V)$(CC) -shared -o $@ $(AGENT_OBJS) -Wl,--version-script=agent/exports.map -Wl,-z,now -Wl,-z,relro \
-		-lunwind -lelf -ldl -lpthread
+		-lelf -ldl -lpthread
 
 # ---- the loopscope command ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | deps $(BPF_SKELS)
@@ -141,11 +144,26 @@ $(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 
 workloads: $(WORKLOADS)
 
+# ---- compatibility: C programs that each do one thing an agent could disturb ---------------------
+$(BUILD)/compat/%: tests/compat/hazards/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $$(pkg-config --cflags libuv) \
+		-o $@ $< $$(pkg-config --libs libuv) -ldl -lpthread
+
+hazards: $(HAZARDS)
+
 # ---- check, demo, bench ---------------------------------------------------------------------
 unit: $(UNIT_BINS)
 
-check: all unit workloads
-	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh))
+check: all unit workloads hazards
+	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) \
+		$(sort $(wildcard tests/compat/*.sh))
+
+# The compatibility suite alone: real servers and runtimes, and the hazard programs, each with and
+# without the agent (docs/agent.md says what it guarantees). Also part of make check.
+compat: all workloads hazards
+	$(V)BUILD=$(BUILD) tests/run.sh $(sort $(wildcard tests/compat/*.sh))
 
 # Run one integration test: make integration T=name
 integration: all workloads

@@ -15,7 +15,8 @@
 #define AGENT_VERSION "0.1.0"
 #define AGENT_FORMAT_VERSION 1
 
-/* Settings from the environment (docs/session-format.md lists them), read once at load. */
+/* Settings from the environment (docs/session-format.md lists them), read once at load and copied:
+ * a target may overwrite its environment later (a process title). */
 struct agent_config {
 	uint64_t block_ns;          /* LOOPSCOPE_BLOCK_MS, default 50 */
 	uint64_t interval_ns;       /* LOOPSCOPE_INTERVAL_MS, default 100 */
@@ -25,8 +26,10 @@ struct agent_config {
 	unsigned max_stacks_per_block; /* LOOPSCOPE_MAX_STACKS, default 100 */
 	int signo;                  /* LOOPSCOPE_SIGNAL, default SIGRTMIN+6 */
 	bool debug;                 /* LOOPSCOPE_DEBUG: diagnostics on stderr */
+	bool quiet;                 /* LOOPSCOPE_QUIET: not even agent_warn's lines */
 	bool disabled;              /* LOOPSCOPE_DISABLE: hooks pass straight through */
 	const char *dir;            /* LOOPSCOPE_DIR, or NULL: a private directory is made */
+	const char *tmpdir;         /* TMPDIR, or NULL: where that directory is made (default /tmp) */
 };
 
 extern struct agent_config agent_cfg;
@@ -43,6 +46,17 @@ pid_t agent_gettid(void);
 
 /* Diagnostics on stderr, only with LOOPSCOPE_DEBUG set. Never on a loop thread's hot path. */
 void agent_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr ("loopscope[PID]: ..."), by default: for what stops the agent from recording,
+ * with the cause and the fix. Not written where fd 2 is a socket or closed (a daemon's fd 2 may be a
+ * client's connection), nor with LOOPSCOPE_QUIET set. Never on a loop thread's hot path. */
+void agent_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define agent_warn_once(...)                                                         \
+	do {                                                                         \
+		static int said_;                                                    \
+		if (!__atomic_exchange_n(&said_, 1, __ATOMIC_RELAXED))               \
+			agent_warn(__VA_ARGS__);                                     \
+	} while (0)
 
 /* config.c */
 void agent_config_load(void);

@@ -7,11 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 struct agent_config agent_cfg;
 uint64_t agent_drops[DROP_KINDS];
+
+/* LOOPSCOPE_DIR, copied: nginx and redis overwrite their environment in place for a process title,
+ * so a pointer kept from getenv() would later read as the title's bytes or as nothing. */
+static char dir_copy[4096], tmpdir_copy[3072];
+
+static const char *env_copy(const char *name, char *buf, size_t cap)
+{
+	const char *s = getenv(name);
+	if (!s || !*s || strlen(s) >= cap)
+		return NULL;
+	memcpy(buf, s, strlen(s) + 1);
+	return buf;
+}
 
 static uint64_t env_num(const char *name, uint64_t def, uint64_t min, uint64_t max)
 {
@@ -49,8 +63,10 @@ void agent_config_load(void)
 			agent_cfg.signo = n;
 	}
 	agent_cfg.debug = (s = getenv("LOOPSCOPE_DEBUG")) && *s && strcmp(s, "0") != 0;
+	agent_cfg.quiet = (s = getenv("LOOPSCOPE_QUIET")) && *s && strcmp(s, "0") != 0;
 	agent_cfg.disabled = (s = getenv("LOOPSCOPE_DISABLE")) && *s && strcmp(s, "0") != 0;
-	agent_cfg.dir = (s = getenv("LOOPSCOPE_DIR")) && *s ? s : NULL;
+	agent_cfg.dir = env_copy("LOOPSCOPE_DIR", dir_copy, sizeof(dir_copy));
+	agent_cfg.tmpdir = env_copy("TMPDIR", tmpdir_copy, sizeof(tmpdir_copy));
 }
 
 pid_t agent_gettid(void)
@@ -58,18 +74,13 @@ pid_t agent_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-void agent_debug(const char *fmt, ...)
+static void say(const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 	int n, off;
 
-	if (!agent_cfg.debug)
-		return;
 	off = snprintf(buf, sizeof(buf), "loopscope[%d]: ", (int)getpid());
-	va_start(ap, fmt);
 	n = vsnprintf(buf + off, sizeof(buf) - (size_t)off - 1, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	n += off;
@@ -78,4 +89,29 @@ void agent_debug(const char *fmt, ...)
 	buf[n++] = '\n';
 	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
+}
+
+void agent_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!agent_cfg.debug)
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void agent_warn(const char *fmt, ...)
+{
+	struct stat st;
+	va_list ap;
+
+	if (agent_cfg.quiet && !agent_cfg.debug)
+		return;
+	if (fstat(STDERR_FILENO, &st) < 0 || S_ISSOCK(st.st_mode))
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
 }

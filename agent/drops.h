@@ -11,11 +11,14 @@ enum agent_drop_kind {
 	DROP_STACKS,      /* stack not captured in time */
 	DROP_RECORDS,     /* record larger than the format buffer */
 	DROP_WRITE_BYTES, /* bytes the disk refused (ENOSPC, EIO ...) */
+	DROP_UNRESOLVED,  /* calls to a wrapper whose real function no loaded object defines */
+	DROP_STACKS_MASKED, /* stacks read from /proc (one frame): the thread blocks the stack signal */
 	DROP_KINDS
 };
 
 /* The keys of the "drops" record, in enum order. */
 #define AGENT_DROP_NAMES \
-	{"loops", "blocks", "gc_events", "pool_tasks", "stacks", "records", "write_bytes"}
+	{"loops", "blocks", "gc_events", "pool_tasks", "stacks", "records", "write_bytes", \
+	 "unresolved_calls", "stacks_masked"}
 
 #endif

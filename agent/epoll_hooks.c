@@ -1,12 +1,15 @@
 /* The interposed poll calls. Every epoll wait of every thread passes here; for a (thread, epoll fd)
  * pair that is a loop, the time before and after the real call is recorded (loop_stats.c). Cost on
  * the loop thread: two clock reads, a thread-local cache lookup and a histogram increment. */
-#include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/loop.h"
+#include "agent/resolve.h"
 #include "agent/v8.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -19,12 +22,34 @@ static epoll_wait_fn real_epoll_wait;
 static epoll_pwait_fn real_epoll_pwait;
 static epoll_pwait2_fn real_epoll_pwait2;
 
+/* Where libc's own definition cannot be found (a libc without the symbol, an odd link), the
+ * system call itself: the wrapper never calls through NULL. */
+static int sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, NULL, (size_t)(_NSIG / 8));
+}
+
+static int sys_epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, mask, (size_t)(_NSIG / 8));
+}
+
+static int sys_epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *timeout,
+			    const sigset_t *mask)
+{
+	return (int)syscall(441 /* SYS_epoll_pwait2 */, epfd, ev, max, timeout, mask, (size_t)(_NSIG / 8));
+}
+
 void epoll_hooks_init(void);
 void epoll_hooks_init(void)
 {
-	real_epoll_wait = (epoll_wait_fn)dlsym(RTLD_NEXT, "epoll_wait");
-	real_epoll_pwait = (epoll_pwait_fn)dlsym(RTLD_NEXT, "epoll_pwait");
-	real_epoll_pwait2 = (epoll_pwait2_fn)dlsym(RTLD_NEXT, "epoll_pwait2");
+	epoll_wait_fn w = (epoll_wait_fn)agent_resolve("epoll_wait", NULL);
+	epoll_pwait_fn pw = (epoll_pwait_fn)agent_resolve("epoll_pwait", NULL);
+	epoll_pwait2_fn pw2 = (epoll_pwait2_fn)agent_resolve("epoll_pwait2", NULL);
+
+	__atomic_store_n(&real_epoll_wait, w ? w : sys_epoll_wait, __ATOMIC_RELEASE);
+	__atomic_store_n(&real_epoll_pwait, pw ? pw : sys_epoll_pwait, __ATOMIC_RELEASE);
+	__atomic_store_n(&real_epoll_pwait2, pw2 ? pw2 : sys_epoll_pwait2, __ATOMIC_RELEASE);
 }
 
 /* Before the poll: the loop, if this is one, with its busy span ended. */
@@ -78,10 +103,6 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 {
 	if (!real_epoll_pwait2)
 		epoll_hooks_init();
-	if (!real_epoll_pwait2) {
-		errno = ENOSYS;
-		return -1;
-	}
 	int timeout_ms = !timeout ? -1 : (timeout->tv_sec == 0 && timeout->tv_nsec == 0) ? 0 : 1;
 	struct loop *l = before_poll(epfd, timeout_ms);
 	int rc = real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);

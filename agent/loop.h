@@ -59,6 +59,7 @@ struct loop {
 	int epfd;
 	pthread_t thread;
 	uint64_t registered_ts;
+	uintptr_t stack_lo, stack_hi; /* its thread's stack, for the watchdog's frame walk; 0: unknown */
 
 	/* Published by the loop thread under seq (odd while writing). */
 	uint32_t seq;

@@ -4,8 +4,12 @@
 #include "agent/loop.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
+
+extern void *__libc_stack_end; /* glibc: the main thread's stack top at process start */
 
 #define THREAD_CACHE 4
 #define REGISTER_AFTER_POLLS 2
@@ -61,6 +65,30 @@ static unsigned evict_oldest(struct thread_polls *tp)
 	return oldest;
 }
 
+/* The calling thread's stack, so that the watchdog's signal handler walks frames only inside it.
+ * Once per loop, on its thread: the main thread's from glibc's stack end and the stack limit, any
+ * other's from its pthread attributes. */
+static void stack_bounds(struct loop *l)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+
+	if (l->tid == getpid()) {
+		struct rlimit rl;
+		uintptr_t hi = (uintptr_t)__libc_stack_end;
+		uintptr_t lim = getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 8u << 20;
+		l->stack_hi = hi;
+		l->stack_lo = hi > lim ? hi - lim : 0;
+	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+			l->stack_lo = (uintptr_t)addr;
+			l->stack_hi = (uintptr_t)addr + size;
+		}
+		pthread_attr_destroy(&attr);
+	}
+}
+
 static struct loop *take_slot(int epfd, uint64_t now)
 {
 	for (unsigned i = 0; i < LOOPS_MAX; i++) {
@@ -76,6 +104,7 @@ static struct loop *take_slot(int epfd, uint64_t now)
 		l->epfd = epfd;
 		l->thread = pthread_self();
 		l->registered_ts = now;
+		stack_bounds(l);
 		loop_start(l, now);
 		return l;
 	}

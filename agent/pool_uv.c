@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "agent/pool.h"
+#include "agent/resolve.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define TASKS 8192 /* power of two */
@@ -182,15 +183,28 @@ static void after_submit(enum kind k, struct task *t, struct uv__work *w, int rc
 	agent_thread_ensure();
 }
 
-/* The next definition of NAME, and whether it is the shared libuv's (resolved once per call). */
+/* The real NAME, through the object that defines it (agent/resolve.c: a libuv loaded with
+ * RTLD_LOCAL is found through its caller), and whether it is the shared libuv's. Resolved once per
+ * call site's first use. When no loaded object defines it (nothing should call us then), the call
+ * steps aside: UV_ENOSYS, counted, and said once on stderr. */
 #define REAL(name)                                                                   \
 	static name##_fn real;                                                       \
 	static int shared = -1;                                                      \
-	if (!real) {                                                                 \
-		name##_fn fn_ = (name##_fn)dlsym(RTLD_NEXT, #name);                  \
+	if (!__atomic_load_n(&real, __ATOMIC_ACQUIRE)) {                             \
+		name##_fn fn_ = (name##_fn)agent_resolve(#name, __builtin_return_address(0)); \
+		if (!fn_)                                                            \
+			return step_aside(#name);                                    \
 		__atomic_store_n(&shared, in_shared_libuv((void *)fn_), __ATOMIC_RELAXED); \
 		__atomic_store_n(&real, fn_, __ATOMIC_RELEASE);                      \
 	}
+
+static int step_aside(const char *name)
+{
+	agent_drop(DROP_UNRESOLVED);
+	agent_warn_once("no loaded library defines %s; the call fails with ENOSYS (LOOPSCOPE_DISABLE=1 "
+			"turns the agent off)", name);
+	return UV_ENOSYS;
+}
 
 typedef int (*uv_queue_work_fn)(uv_loop_t *, uv_work_t *, uv_work_cb, uv_after_work_cb);
 EXPORT int uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb, uv_after_work_cb after_cb)

@@ -1,19 +1,22 @@
 /* Blocked-loop stacks. The agent thread notices a loop busy for longer than the block threshold and
- * asks that thread for its stack with a real-time signal; the handler unwinds with libunwind (DWARF,
- * and through JIT code, which has no unwind info, by frame pointers) into a fixed buffer. A thread
- * asleep in a system call is not signalled (its sleep would end early with EINTR) — unless it sleeps
- * in an epoll wait, which event loops retry — : its system call and user pc are read from /proc. Raw addresses only; the collector names them. */
+ * asks that thread for its stack with a real-time signal; the handler walks the frame pointers (node's
+ * C++ and V8's JIT code keep them) inside the thread's own stack, into a fixed buffer: no memory
+ * outside that stack is read, no descriptor is opened, nothing is allocated. A thread asleep in a
+ * system call is not signalled (its sleep would end early with EINTR) — unless it sleeps in an epoll
+ * wait, which event loops retry — : its system call and user pc are read from /proc. Nor is a thread
+ * that blocks the signal (it would stay pending: into a signalfd, or across an exec that then dies of
+ * it): one frame from /proc, or none. Raw addresses only; the collector names them. */
 #include "agent/watchdog.h"
 
-#define UNW_LOCAL_ONLY
 #include <errno.h>
 #include <fcntl.h>
-#include <libunwind.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,15 +32,47 @@
 static struct {
 	pid_t tid;
 	uint32_t req, done;
+	uintptr_t stack_lo, stack_hi; /* the asked thread's stack */
 	uint64_t ts;
 	unsigned n;
 	uint64_t ip[STACK_MAX_FRAMES];
 } cap;
 
+/* The exec guard (docs/agent.md, "Signals"): the thread of an exec under way (exec_tid) is never
+ * sent a stack signal, and the exec waits while one is being sent (sending). Only that thread
+ * matters: exec ends every other thread, and their pending signals with them. A thread id, not a
+ * count, because a vfork child shares this memory and never comes back to undo it. */
+static pid_t exec_tid;
+static int sending;
+
 static int stack_signal;   /* 0: no handler installed */
 static uint64_t maps_hash; /* of the last maps record written */
 static uint64_t maps_ts;
 static char maps_buf[1 << 19];
+
+/* The interrupted pc, then the return address of each frame found by following the frame pointers,
+ * as long as each frame lies above the last one and inside [sp, stack_hi). */
+static unsigned walk_frames(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uint64_t *ip)
+{
+	uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	unsigned n = 0;
+
+	ip[n++] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (!hi || sp < lo || sp >= hi)
+		return n; /* on another stack (sigaltstack, a coroutine's): the pc alone */
+	while (n < STACK_MAX_FRAMES && fp >= sp && fp <= hi - 16 && (fp & 7) == 0) {
+		const uintptr_t *frame = (const uintptr_t *)fp;
+		uintptr_t next = frame[0], ret = frame[1];
+		if (ret < 4096)
+			break;
+		ip[n++] = ret;
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+	return n;
+}
 
 static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -47,17 +82,7 @@ static void on_stack_signal(int sig, siginfo_t *si, void *uc)
 	    (pid_t)syscall(SYS_gettid) == __atomic_load_n(&cap.tid, __ATOMIC_RELAXED)) {
 		uint32_t req = __atomic_load_n(&cap.req, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&cap.done, __ATOMIC_RELAXED) != req) {
-			unw_cursor_t cursor;
-			unsigned n = 0;
-			if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) == 0) {
-				do {
-					unw_word_t ip;
-					if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
-						break;
-					cap.ip[n++] = ip;
-				} while (n < STACK_MAX_FRAMES && unw_step(&cursor) > 0);
-			}
-			cap.n = n;
+			cap.n = walk_frames(uc, cap.stack_lo, cap.stack_hi, cap.ip);
 			cap.ts = agent_now();
 			__atomic_store_n(&cap.done, req, __ATOMIC_RELEASE);
 		}
@@ -74,7 +99,6 @@ static bool handler_still_ours(void)
 
 void watchdog_init(void)
 {
-	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	/* Take the configured real-time signal, or the next one the target leaves alone. */
 	for (int k = 0; k <= SIGRTMAX - SIGRTMIN; k++) {
 		int sig = SIGRTMIN + (agent_cfg.signo - SIGRTMIN + k) % (SIGRTMAX - SIGRTMIN + 1);
@@ -207,6 +231,21 @@ static void capture_sleeping(struct loop *l, uint64_t block_start, char state)
 	}
 }
 
+/* Whether thread TID blocks signal SIG (its SigBlk in /proc): such a thread is never signalled. */
+static bool thread_blocks(pid_t tid, int sig)
+{
+	char path[64], buf[2048];
+	unsigned long long mask;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	if (read_proc(path, buf, sizeof(buf)) <= 0)
+		return true; /* cannot tell: do not risk it */
+	char *p = strstr(buf, "\nSigBlk:");
+	if (!p || sscanf(p + 8, "%llx", &mask) != 1)
+		return true;
+	return (mask >> (sig - 1)) & 1;
+}
+
 static void capture_running(struct loop *l, uint64_t block_start)
 {
 	uint32_t req = cap.req + 1;
@@ -214,9 +253,22 @@ static void capture_running(struct loop *l, uint64_t block_start)
 
 	if (!stack_signal || !handler_still_ours())
 		return;
+	if (thread_blocks(l->tid, stack_signal)) {
+		agent_drop(DROP_STACKS_MASKED);
+		capture_sleeping(l, block_start, 'R');
+		return;
+	}
 	__atomic_store_n(&cap.tid, l->tid, __ATOMIC_RELAXED);
+	cap.stack_lo = l->stack_lo;
+	cap.stack_hi = l->stack_hi;
 	__atomic_store_n(&cap.req, req, __ATOMIC_RELEASE);
-	if (syscall(SYS_tgkill, getpid(), l->tid, stack_signal) < 0)
+	/* Dekker with watchdog_before_exec: either it sees us sending, or we see its exec. */
+	__atomic_store_n(&sending, 1, __ATOMIC_SEQ_CST);
+	int rc = -1;
+	if (__atomic_load_n(&exec_tid, __ATOMIC_SEQ_CST) != l->tid)
+		rc = (int)syscall(SYS_tgkill, getpid(), l->tid, stack_signal);
+	__atomic_store_n(&sending, 0, __ATOMIC_SEQ_CST);
+	if (rc < 0)
 		return;
 	uint64_t deadline = agent_now() + CAPTURE_WAIT_NS;
 	while (__atomic_load_n(&cap.done, __ATOMIC_ACQUIRE) != req) {
@@ -227,6 +279,35 @@ static void capture_running(struct loop *l, uint64_t block_start)
 		nanosleep(&pause, NULL);
 	}
 	write_stack(l, block_start, cap.ts, 'R', -1, cap.ip, cap.n);
+}
+
+/* On the thread about to exec (agent/exec_hooks.c): no stack signal is sent from now on, and one
+ * already sent to this thread is taken here, so that none is pending across the exec (the new
+ * program has no handler for it, and its default action kills). */
+void watchdog_before_exec(void)
+{
+	sigset_t one, old;
+	struct timespec zero = {0, 0};
+	int sig = __atomic_load_n(&stack_signal, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&exec_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sending, __ATOMIC_SEQ_CST))
+		sched_yield();
+	if (!sig)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_BLOCK, &one, &old);
+	while (sigtimedwait(&one, NULL, &zero) == sig)
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The exec failed: this process goes on. */
+void watchdog_after_exec_failed(void)
+{
+	pid_t me = (pid_t)syscall(SYS_gettid);
+	__atomic_compare_exchange_n(&exec_tid, &me, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
 /* The system call a sleeping thread is in, or -1. */
@@ -280,6 +361,8 @@ void watchdog_tick(uint64_t now)
 
 void watchdog_after_fork_child(void)
 {
+	exec_tid = 0;
+	sending = 0;
 	maps_hash = 0;
 	maps_ts = 0;
 	memset(&cap, 0, sizeof(cap));

@@ -1,5 +1,5 @@
-/* Blocked-loop stacks: the agent thread's watchdog and the signal handler that unwinds a loop
- * thread that has been busy past the block threshold. */
+/* Blocked-loop stacks: the agent thread's watchdog and the signal handler that walks the frames of
+ * a loop thread that has been busy past the block threshold. */
 #ifndef LOOPSCOPE_AGENT_WATCHDOG_H
 #define LOOPSCOPE_AGENT_WATCHDOG_H
 
@@ -15,5 +15,9 @@ void watchdog_tick(uint64_t now);
 /* Write a "maps" record if the mappings changed (force: whatever the time since the last). */
 void watchdog_write_maps(uint64_t now, bool force);
 void watchdog_after_fork_child(void);
+/* On a thread about to exec: stop sending stack signals and take one pending on this thread. */
+void watchdog_before_exec(void);
+/* The exec returned (failed): signals may be sent again. */
+void watchdog_after_exec_failed(void);
 
 #endif

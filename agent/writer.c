@@ -1,11 +1,12 @@
 /* Record file of one process: LOOPSCOPE_DIR/agent-PID.jsonl (agent-PID.N.jsonl after an exec in the
- * same process). Records are formatted into a scratch buffer, queued, and written with write(2) at
+ * same process; LOOPSCOPE_DIR/uid-N/... once the process dropped from root to uid N). Records are formatted into a scratch buffer, queued, and written with write(2) at
  * each flush, so a process killed with SIGKILL leaves every record up to its last flush. */
 #include "agent/writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +23,16 @@
 
 /* Agent-thread state (and the exit path's, once the agent thread has stopped). */
 static struct {
-	int dirfd, fd;
-	char dir[PATH_MAX];
+	pthread_mutex_t lock; /* w.dir, w.sub, w.name: the agent thread and a setuid wrapper */
+	bool dir_ready, created;
+	uid_t dir_uid;        /* the session directory's owner */
+	char dir[PATH_MAX - 128]; /* room in PATH_MAX for sub and name */
+	char sub[32];         /* "" or "uid-N/" */
+	char name[64];        /* agent-PID.jsonl */
 	char file[PATH_MAX];
 	size_t queued;
 	struct rec rec;
-} w = {.dirfd = -1, .fd = -1};
+} w = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static char scratch[SCRATCH_BYTES];
 static char queue[QUEUE_BYTES];
@@ -208,25 +213,61 @@ void rec_rawf(struct rec *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The record file, opened for each flush and closed after it: the agent holds none of the target's
+ * descriptors between flushes, so a daemon that closes every descriptor cannot hand our number to a
+ * file of its own, and a target at its descriptor limit opens as many files as without us. The
+ * file is checked after each open (a regular file of ours, one link). */
+static int open_record_file(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	pthread_mutex_lock(&w.lock); /* a setuid wrapper may be moving the file (writer_before_uid) */
+	if (snprintf(path, sizeof(path), "%s/%s%s", w.dir, w.sub, w.name) >= (int)sizeof(path)) {
+		pthread_mutex_unlock(&w.lock);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	pthread_mutex_unlock(&w.lock);
+	if (fd < 0) {
+		agent_warn_once("cannot reopen %s: %s; records are dropped from now on", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+		close(fd);
+		agent_warn_once("%s is no longer the agent's record file; records are dropped from now on", path);
+		return -1;
+	}
+	return fd;
+}
+
 static void write_all(const char *p, size_t n)
 {
+	int fd = open_record_file();
+
+	if (fd < 0) {
+		__atomic_fetch_add(&agent_drops[DROP_WRITE_BYTES], n, __ATOMIC_RELAXED);
+		return;
+	}
 	while (n > 0) {
-		ssize_t k = write(w.fd, p, n);
+		ssize_t k = write(fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
 			/* Full disk, I/O error: drop the rest and count it. The next flush tries again. */
 			__atomic_fetch_add(&agent_drops[DROP_WRITE_BYTES], n, __ATOMIC_RELAXED);
-			return;
+			break;
 		}
 		p += k;
 		n -= (size_t)k;
 	}
+	close(fd);
 }
 
 void writer_flush(void)
 {
-	if (w.fd >= 0 && w.queued)
+	if (w.created && w.queued)
 		write_all(queue, w.queued);
 	w.queued = 0;
 }
@@ -238,7 +279,7 @@ void rec_end(struct rec *r)
 		agent_drop(DROP_RECORDS);
 		return;
 	}
-	if (w.fd < 0)
+	if (!w.created)
 		return;
 	if (r->len > sizeof(queue) - w.queued)
 		writer_flush();
@@ -250,13 +291,16 @@ void rec_end(struct rec *r)
 	w.queued += r->len;
 }
 
-/* The directory records go to: LOOPSCOPE_DIR (made 0700 if missing; refused if a symlink, not
- * ours, or writable by others), else a new private directory under TMPDIR. */
-static int open_dir(void)
+/* The session directory: LOOPSCOPE_DIR (made 0700 if missing; refused if a symlink, not owned by
+ * the user we run as — or by root, for a process that dropped privileges — or writable by others),
+ * else a new private directory under TMPDIR. Sets w.dir and w.dir_uid; 0 or -errno. Under w.lock. */
+static int prepare_dir(void)
 {
 	struct stat st;
 	int fd;
 
+	if (w.dir_ready)
+		return 0;
 	if (agent_cfg.dir) {
 		if (strlen(agent_cfg.dir) >= sizeof(w.dir))
 			return -ENAMETOOLONG;
@@ -264,9 +308,7 @@ static int open_dir(void)
 		if (mkdir(w.dir, 0700) < 0 && errno != EEXIST)
 			return -errno;
 	} else {
-		const char *tmp = getenv("TMPDIR");
-		if (!tmp || !*tmp)
-			tmp = "/tmp";
+		const char *tmp = agent_cfg.tmpdir ? agent_cfg.tmpdir : "/tmp";
 		if (snprintf(w.dir, sizeof(w.dir), "%s/loopscope-%d-XXXXXX", tmp, (int)getpid()) >=
 		    (int)sizeof(w.dir))
 			return -ENAMETOOLONG;
@@ -276,11 +318,35 @@ static int open_dir(void)
 	fd = open(w.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
-		close(fd);
+	int rc = fstat(fd, &st) < 0 ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 0022))
 		return -EPERM;
+	w.dir_uid = st.st_uid;
+	w.dir_ready = true;
+	return 0;
+}
+
+/* The subdirectory for a process that runs as another user than the directory's owner:
+ * "uid-N/", made by writer_before_uid while the process was still root. "" for the owner. */
+static int pick_subdir(void)
+{
+	char sub[sizeof(w.sub)], path[PATH_MAX];
+	struct stat st;
+	uid_t e = geteuid();
+
+	if (e == w.dir_uid) {
+		w.sub[0] = 0;
+		return 0;
 	}
-	return fd;
+	snprintf(sub, sizeof(sub), "uid-%u/", (unsigned)e);
+	snprintf(path, sizeof(path), "%s/%s", w.dir, sub);
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != e)
+		return -EACCES;
+	memcpy(w.sub, sub, sizeof(sub));
+	return 0;
 }
 
 static void read_small_file(const char *path, char *buf, size_t cap, size_t *len)
@@ -348,63 +414,103 @@ static void write_process_record(void)
 
 int writer_open(void)
 {
-	char name[64];
-	int fd = -1;
+	char path[PATH_MAX];
+	int fd = -1, rc;
 
-	if (w.fd >= 0)
+	if (w.created)
 		return 0;
-	if (w.dirfd < 0) {
-		w.dirfd = open_dir();
-		if (w.dirfd < 0) {
-			int err = w.dirfd;
-			w.dirfd = -1;
-			agent_debug("cannot use directory %s: %s", w.dir, strerror(-err));
-			return err;
-		}
-	}
-	for (int k = 0; k < 100 && fd < 0; k++) {
+	pthread_mutex_lock(&w.lock);
+	rc = prepare_dir();
+	if (rc == 0)
+		rc = pick_subdir();
+	for (int k = 0; rc == 0 && k < 100 && fd < 0; k++) {
 		if (k == 0)
-			snprintf(name, sizeof(name), "agent-%d.jsonl", (int)getpid());
+			snprintf(w.name, sizeof(w.name), "agent-%d.jsonl", (int)getpid());
 		else
-			snprintf(name, sizeof(name), "agent-%d.%d.jsonl", (int)getpid(), k);
-		fd = openat(w.dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
+			snprintf(w.name, sizeof(w.name), "agent-%d.%d.jsonl", (int)getpid(), k);
+		snprintf(path, sizeof(path), "%s/%s%s", w.dir, w.sub, w.name);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
-			break;
+			rc = -errno;
 	}
-	if (fd < 0) {
-		int err = -errno;
-		agent_debug("cannot create a record file in %s: %s", w.dir, strerror(errno));
-		return err;
+	if (fd >= 0) {
+		close(fd);
+		w.created = true;
 	}
-	w.fd = fd;
-	snprintf(w.file, sizeof(w.file), "%s/%s", w.dir, name);
+	pthread_mutex_unlock(&w.lock);
+	if (!w.created) {
+		if (rc == -EACCES && geteuid() != w.dir_uid && w.dir_ready)
+			agent_warn("not recording: this process runs as uid %u and cannot write to %s (owned by "
+				   "uid %u); it dropped privileges without the agent seeing it (start it with "
+				   "loopscope run, or give LOOPSCOPE_DIR to a directory that uid owns)",
+				   (unsigned)geteuid(), w.dir, (unsigned)w.dir_uid);
+		else if (rc == -EPERM)
+			agent_warn("not recording: %s is not owned by uid %u or is writable by others; give "
+				   "LOOPSCOPE_DIR a private directory", w.dir, (unsigned)geteuid());
+		else
+			agent_warn("not recording: cannot create a record file in %s: %s; give LOOPSCOPE_DIR "
+				   "a writable directory", w.dir[0] ? w.dir : "(none)", strerror(rc ? -rc : EEXIST));
+		return rc ? rc : -EEXIST;
+	}
+	snprintf(w.file, sizeof(w.file), "%s/%s%s", w.dir, w.sub, w.name);
 	agent_debug("recording to %s", w.file);
 	write_process_record();
 	return 0;
 }
 
+/* Called on the target's thread just before it changes its effective uid from root to UID: while
+ * still root, make DIR/uid-UID/ (owned by UID, 0700), let UID through DIR (0711: no listing), and
+ * move a record file already made into it, so that the process goes on recording as UID and the
+ * session stays closed to every other user. */
+void writer_before_uid(uid_t uid)
+{
+	char sub[sizeof(w.sub)], from[PATH_MAX], to[PATH_MAX];
+	struct stat st;
+
+	pthread_mutex_lock(&w.lock);
+	if (prepare_dir() < 0 || w.dir_uid != geteuid() || uid == w.dir_uid)
+		goto out;
+	snprintf(sub, sizeof(sub), "uid-%u/", (unsigned)uid);
+	snprintf(to, sizeof(to), "%s/%s", w.dir, sub);
+	if (mkdir(to, 0700) < 0 && errno != EEXIST)
+		goto out;
+	if (lstat(to, &st) < 0 || !S_ISDIR(st.st_mode))
+		goto out;
+	if (st.st_uid != uid && (st.st_uid != w.dir_uid || chown(to, uid, (gid_t)-1) < 0))
+		goto out;
+	if (chmod(w.dir, 0711) < 0)
+		goto out;
+	if (w.created && strcmp(w.sub, sub) != 0) {
+		snprintf(from, sizeof(from), "%s/%s%s", w.dir, w.sub, w.name);
+		snprintf(to, sizeof(to), "%s/%s%s", w.dir, sub, w.name);
+		if (rename(from, to) < 0 || chown(to, uid, (gid_t)-1) < 0)
+			goto out;
+		memcpy(w.sub, sub, sizeof(sub));
+		snprintf(w.file, sizeof(w.file), "%s", to);
+	}
+out:
+	pthread_mutex_unlock(&w.lock);
+}
+
 bool writer_is_open(void)
 {
-	return w.fd >= 0;
+	return w.created;
 }
 
 void writer_close(void)
 {
 	writer_flush();
-	if (w.fd >= 0)
-		close(w.fd);
-	w.fd = -1;
 }
 
 void writer_after_fork_child(void)
 {
-	/* The parent's file stays the parent's: close our copy of the descriptor, write nothing. The
-	 * directory is shared by the process tree, so the child keeps it for its own file. */
-	if (w.fd >= 0)
-		close(w.fd);
-	w.fd = -1;
+	/* The parent's file stays the parent's: the child writes nothing there and makes its own file
+	 * at its first loop. The directory is shared by the process tree. */
+	pthread_mutex_init(&w.lock, NULL); /* a fork from under the parent's lock leaves it held */
+	w.created = false;
 	w.queued = 0;
 	w.file[0] = 0;
+	w.name[0] = 0;
 }
 
 const char *writer_dir(void)

@@ -1,5 +1,6 @@
 /* The agent's record file: one JSON object per line (docs/session-format.md), appended by the agent
- * thread only. Files are 0600 in a 0700 directory, opened without following symlinks. A full disk
+ * thread only. Files are 0600 in a 0700 directory (0711 with a uid-N/ subdirectory of 0700 for a
+ * process that dropped privileges), opened without following symlinks, for each flush. A full disk
  * drops bytes and counts them; nothing here ever waits on the target's threads. */
 #ifndef LOOPSCOPE_AGENT_WRITER_H
 #define LOOPSCOPE_AGENT_WRITER_H
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A record under construction, in a fixed buffer. On overflow the record is dropped and counted. */
 struct rec {
@@ -40,6 +42,8 @@ void writer_flush(void);
 void writer_close(void);
 /* Fork child: drop the parent's file and queue without touching them. */
 void writer_after_fork_child(void);
+/* On the target's thread, before its effective uid changes from root to UID (agent/identity.c). */
+void writer_before_uid(uid_t uid);
 /* The session directory and file, once open. */
 const char *writer_dir(void);
 const char *writer_file(void);

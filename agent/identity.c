@@ -1,0 +1,74 @@
+/* The calls that change a process's user, interposed so that a server which starts as root and
+ * drops to another user (memcached -u, nginx's workers, named -u) goes on recording: just before
+ * the change, while still root, the writer makes the session a place that user can write to and
+ * nobody else can read (writer_before_uid). The change itself is the real call, unchanged. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/resolve.h"
+#include "agent/writer.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int (*setuid_fn)(uid_t);
+typedef int (*setreuid_fn)(uid_t, uid_t);
+typedef int (*setresuid_fn)(uid_t, uid_t, uid_t);
+
+static void *real(const char *name, void **cache)
+{
+	void *fn = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!fn) {
+		fn = agent_resolve(name, NULL);
+		__atomic_store_n(cache, fn, __ATOMIC_RELEASE);
+	}
+	if (!fn) {
+		agent_drop(DROP_UNRESOLVED);
+		errno = ENOSYS;
+	}
+	return fn;
+}
+
+/* The effective uid is about to become EUID ((uid_t)-1: unchanged). */
+static void before(uid_t euid)
+{
+	if (agent_cfg.disabled || euid == (uid_t)-1 || geteuid() != 0 || euid == 0)
+		return;
+	int saved = errno;
+	writer_before_uid(euid);
+	errno = saved;
+}
+
+#define REAL(type, name)                                                             \
+	static void *cache_;                                                         \
+	type fn = (type)real(#name, &cache_);                                        \
+	if (!fn)                                                                     \
+		return -1
+
+EXPORT int setuid(uid_t uid)
+{
+	REAL(setuid_fn, setuid);
+	before(uid);
+	return fn(uid);
+}
+
+EXPORT int seteuid(uid_t euid)
+{
+	REAL(setuid_fn, seteuid);
+	before(euid);
+	return fn(euid);
+}
+
+EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	REAL(setreuid_fn, setreuid);
+	before(euid);
+	return fn(ruid, euid);
+}
+
+EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	REAL(setresuid_fn, setresuid);
+	before(euid);
+	return fn(ruid, euid, suid);
+}
