@@ -1,0 +1,168 @@
+# Shared helpers for the compatibility tests (sourced after tests/lib.sh, not run). A test runs a
+# real server or runtime under a real load twice, without and with `loopscope run`, and checks that
+# it behaved the same both times and that the session recorded it.
+
+# The suite tests Debian's packages: their programs come first on PATH (python3-uvloop is installed
+# for /usr/bin/python3, not for another python3 a user may have put first).
+PATH="/usr/bin:/bin:$PATH"
+COMPAT_APPS="$PWD/tests/compat/apps"
+
+# need PROGRAM PACKAGE: skip unless PROGRAM is installed (mk/deps.sh lists the package).
+need() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2; make deps installs it)"
+}
+
+# _stop PID: what `loopscope run` does to end its target: SIGINT, SIGTERM 3 s later, SIGKILL 3 s
+# after that. Prints the exit status (128+N when killed by signal N).
+_stop() {
+	local pid=$1 sig i
+	for sig in INT TERM KILL; do
+		kill -s "$sig" "$pid" 2>/dev/null
+		for i in $(seq 60); do
+			kill -0 "$pid" 2>/dev/null || break 2
+			sleep 0.05
+		done
+	done
+	wait "$pid"
+	echo $?
+}
+
+# serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD twice, under the shell command LOAD.
+#   plain:  CMD alone; once 127.0.0.1:PORT accepts, `LOOPSCOPE_PORT=PORT LOAD $T/plain`; then CMD is
+#           stopped as loopscope stops it (SIGINT, then SIGTERM, then SIGKILL, 3 s apart).
+#   traced: loopscope run -q -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS] -- CMD.
+# LOAD gets the prefix of its output files as its last argument (it writes PREFIX.load-rc and
+# whatever it wants to compare). For each of plain and traced: PREFIX.out and PREFIX.err (CMD's
+# output; loopscope -q adds nothing), PREFIX.rc (CMD's exit status; the session's for traced).
+serve_pair() {
+	local port=$1 load=$2 opts=() pid rc
+	shift 2
+	while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	shift
+	# A background job of a script ignores SIGINT; CMD gets the default dispositions, as under run.
+	env --default-signal "$@" >"$T/plain.out" 2>"$T/plain.err" &
+	pid=$!
+	bg_track "$pid"
+	wait_port "$port" 20
+	LOOPSCOPE_PORT=$port bash -c "$load $T/plain" >"$T/plain.load" 2>&1
+	_stop "$pid" >"$T/plain.rc"
+	note "plain:  $* -> exit $(cat "$T/plain.rc")"
+
+	"$LOOPSCOPE" run -q -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" >"$T/traced.out" 2>"$T/traced.err"
+	rc=$?
+	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
+	json "$T/s/session.json" 'd["exit_status"]' >"$T/traced.rc"
+	note "traced: loopscope run $* -> exit $rc, target's $(cat "$T/traced.rc")"
+	[ -f "$T/plain.load-rc" ] && [ -f "$T/traced.load-rc" ] || fail "the load did not run both times: $(cat "$T/plain.load" "$T/traced.err")"
+}
+
+# same_behaviour FILE-SUFFIX...: plain and traced agree on CMD's exit status, its stdout and stderr
+# (but for loopscope's lines, shown),
+# the load's exit status (0) and each named output of the load (e.g. check: PREFIX.check).
+same_behaviour() {
+	local f
+	[ "$(cat "$T/plain.load-rc")" = 0 ] || fail "the load failed without loopscope (exit $(cat "$T/plain.load-rc")): $(tail -5 "$T/plain.load")"
+	[ "$(cat "$T/traced.load-rc")" = 0 ] || fail "the load failed under loopscope (exit $(cat "$T/traced.load-rc")): $(tail -5 "$T/traced.err")"
+	[ "$(cat "$T/plain.rc")" = "$(cat "$T/traced.rc")" ] ||
+		fail "exit status $(cat "$T/plain.rc") alone, $(cat "$T/traced.rc") under loopscope; stderr: $(tail -5 "$T/traced.err")"
+	# loopscope's own lines (and the agent's, which start the same way) are not the target's.
+	for f in plain traced; do
+		grep -v '^loopscope: ' "$T/$f.err" >"$T/$f.target-err"
+		grep '^loopscope: ' "$T/$f.err" | sed "s/^/  ($f) /" >&2
+	done
+	for f in out target-err "$@"; do
+		diff -u "$T/plain.$f" "$T/traced.$f" >"$T/diff" ||
+			fail "$f differs under loopscope: $(head -20 "$T/diff")"
+	done
+	note "same exit status ($(cat "$T/plain.rc")), output, load results ($*) with and without loopscope"
+}
+
+# wrk_clean FILE: wrk's report in FILE shows requests and no error of any kind (socket errors,
+# non-2xx/3xx responses); prints the request count.
+wrk_clean() {
+	grep -q 'requests in' "$1" || fail "no wrk report in $1: $(cat "$1")"
+	if grep -E 'Socket errors|Non-2xx' "$1" >&2; then fail "wrk saw errors ($1)"; fi
+	awk '/requests in/ { print $1 }' "$1"
+}
+
+# busy_loops: the loops of $T/summary.json that ran (iterations > 0, ELU > 0), one per line:
+# "pid tid thread iterations elu".
+busy_loops() {
+	python3 - "$T/summary.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for l in d["loops"]:
+    if l["iterations"] > 0 and l["elu"] > 0:
+        print(l["pid"], l["tid"], l["thread"].replace(" ", "_"), l["iterations"], l["elu"])
+PY
+}
+
+# samples_by_pid DIR: CPU samples per process from DIR/cpu-samples.bin, one "pid count" a line.
+samples_by_pid() {
+	python3 - "$1/cpu-samples.bin" <<'PY'
+import struct, sys, collections
+data = open(sys.argv[1], "rb").read()
+magic, hz, size = struct.unpack_from("<8sII", data, 0)
+assert magic == b"LSSAMPL1", magic
+n = collections.Counter()
+for off in range(16, len(data) - size + 1, size):
+    n[struct.unpack_from("<QII", data, off)[1]] += 1
+for pid, c in sorted(n.items()):
+    print(pid, c)
+PY
+}
+
+# folded_samples DIR REGEX: how many samples of DIR/cpu.folded have a stack matching REGEX (Python).
+folded_samples() {
+	python3 - "$1/cpu.folded" "$2" <<'PY'
+import re, sys
+rx = re.compile(sys.argv[2])
+print(sum(int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1]) if rx.search(l.rsplit(" ", 1)[0])))
+PY
+}
+
+# session_recorded: the common part of every test's session checks. The session $T/s reads
+# (doctor --json into $T/summary.json), every agent record file (also those of processes that
+# dropped privileges, under uid-N/) is valid, at least MIN (default 1) loops were busy, and the
+# CPU profile holds samples (summary cpu.samples and cpu.folded).
+session_recorded() {
+	local min=${1:-1} n
+	summarize "$T/s"
+	n=$(python3 -c 'import glob,sys; print(len(glob.glob(sys.argv[1]+"/agent-*.jsonl")+glob.glob(sys.argv[1]+"/uid-*/agent-*.jsonl")))' "$T/s")
+	at_least "agent record files" "$n" 1 || fail "the agent recorded nothing; loopscope said: $(tail -5 "$T/traced.err")"
+	[ -z "$(ls "$T"/s/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" >/dev/null || fail "invalid records"
+	[ -z "$(ls "$T"/s/uid-*/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" 'uid-*/agent-*.jsonl' >/dev/null ||
+		fail "invalid records under uid-*/"
+	busy_loops >"$T/busy"
+	sed 's/^/    busy loop: pid tid thread iterations elu: /' "$T/busy" >&2
+	at_least "busy loops" "$(wc -l <"$T/busy")" "$min" || fail "too few busy loops: $(sum 'd["loops"]')"
+	at_least "CPU samples (summary)" "$(sum 'd["cpu"]["samples"]')" 1 || fail "no CPU samples"
+	[ -s "$T/s/cpu.folded" ] || fail "cpu.folded is empty"
+	note "diagnosis: $(sum '[(f["kind"], f["severity"]) for f in d["diagnosis"]]')"
+}
+
+# diagnosis_kinds: the kinds of the session's findings, sorted, space-separated.
+diagnosis_kinds() { sum '" ".join(sorted(f["kind"] for f in d["diagnosis"]))'; }
+
+# named_samples DIR MODULE-REGEX: CPU samples of DIR/cpu.folded with a frame named from a module
+# (the path in frames.jsonl) matching MODULE-REGEX (Python); prints the count, then the 5 names seen
+# most often in those samples.
+named_samples() {
+	python3 - "$1" "$2" <<'PY'
+import json, re, sys, collections
+rx = re.compile(sys.argv[2])
+named = set()
+for l in open(sys.argv[1] + "/frames.jsonl"):
+    f = json.loads(l)
+    if "name" in f and rx.search(f.get("module", "")):
+        named.add(f["frame"])
+n, names = 0, collections.Counter()
+for l in open(sys.argv[1] + "/cpu.folded"):
+    stack, count = l.rsplit(" ", 1)
+    hits = [fr for fr in stack.split(";")[1:] if fr in named]
+    if hits:
+        n += int(count)
+        names.update({fr: int(count) for fr in set(hits)})
+print(n, " ".join(f for f, _ in names.most_common(5)))
+PY
+}
