@@ -51,13 +51,14 @@ const char *v8_gc_type_name(uint32_t type)
 
 /* V8 flags that name JIT frames for profilers, set before V8 starts (we run in a constructor, before
  * node's main): a perf map in /tmp/perf-PID.map, interpreted functions with frames of their own.
- * --perf-basic-prof also opens a V8 log file in the working directory; --logfile=/dev/null keeps it
- * from littering there, and --no-logfile-per-isolate keeps V8 from prefixing that name with
- * "isolate-ADDR-PID-" (which made it /dev/isolate-...-null: a file in /dev as root, a log on the
- * target's stdout as any other user). Unlike NODE_OPTIONS (which refuses --logfile), this reaches every node
- * process of the tree and needs no change to the command line. Only when asked (loopscope run). */
+ * --perf-basic-prof also opens V8's log; --logfile=+ puts it in an anonymous temporary file (nothing
+ * left in the working directory, nothing on stdout) and --no-logfile-per-isolate keeps V8 from
+ * prefixing that name with "isolate-ADDR-PID-". (--logfile=/dev/null made /dev/isolate-...-null
+ * files as root; without the prefix, node 20 writes a log named /dev/null to stdout.) Unlike
+ * NODE_OPTIONS (which refuses --logfile), this reaches every node process of the tree and needs no
+ * change to the command line. Only when asked (loopscope run). */
 #define JIT_NAMING_FLAGS \
-	"--perf-basic-prof --interpreted-frames-native-stack --no-logfile-per-isolate --logfile=/dev/null"
+	"--perf-basic-prof --interpreted-frames-native-stack --no-logfile-per-isolate --logfile=+"
 
 static void set_jit_naming_flags(void)
 {
