@@ -231,12 +231,17 @@ static int open_record_file(void)
 	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	pthread_mutex_unlock(&w.lock);
 	if (fd < 0) {
-		agent_warn_once("cannot reopen %s: %s; records are dropped from now on", path, strerror(errno));
+		/* The target at its descriptor limit: ours is the write that gives way, silently (the
+		 * bytes are counted). Anything else is said once. */
+		if (errno == EMFILE || errno == ENFILE)
+			agent_debug("no descriptor free for %s: records dropped this flush", path);
+		else
+			agent_warn_once("cannot reopen %s: %s; records are dropped", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
 		close(fd);
-		agent_warn_once("%s is no longer the agent's record file; records are dropped from now on", path);
+		agent_warn_once("%s is no longer the agent's record file; records are dropped", path);
 		return -1;
 	}
 	return fd;
