@@ -127,9 +127,9 @@ PY
 # CPU profile holds samples (summary cpu.samples and cpu.folded).
 session_recorded() {
 	local min=${1:-1} n
-	summarize "$T/s"
 	n=$(python3 -c 'import glob,sys; print(len(glob.glob(sys.argv[1]+"/agent-*.jsonl")+glob.glob(sys.argv[1]+"/uid-*/agent-*.jsonl")))' "$T/s")
 	at_least "agent record files" "$n" 1 || fail "the agent recorded nothing; loopscope said: $(tail -5 "$T/traced.err")"
+	summarize "$T/s"
 	[ -z "$(ls "$T"/s/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" >/dev/null || fail "invalid records"
 	[ -z "$(ls "$T"/s/uid-*/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" 'uid-*/agent-*.jsonl' >/dev/null ||
 		fail "invalid records under uid-*/"
@@ -164,5 +164,100 @@ for l in open(sys.argv[1] + "/cpu.folded"):
         n += int(count)
         names.update({fr: int(count) for fr in set(hits)})
 print(n, " ".join(f for f, _ in names.most_common(5)))
+PY
+}
+
+# ---- hazard programs: tests/compat/hazards/NAME.c, built by `make hazards` into $BUILD/compat -----
+# Each hazard test runs its program without the agent, then with it (LD_PRELOAD, records into
+# $T/s), compares what the program did, and reads the session. AGENT_SO=PATH tests another build
+# of the agent library (e.g. one from before a fix) with this tree's programs and loopscope.
+HAZARDS="$PWD/$BUILD/compat"
+[ -z "${AGENT_SO:-}" ] || AGENT=$AGENT_SO
+
+# hazard NAME: the program's path; fails when it is not built.
+hazard() {
+	[ -x "$HAZARDS/$1" ] || fail "$HAZARDS/$1 is not built (make hazards)"
+	echo "$HAZARDS/$1"
+}
+
+# status_text RC: "exit N", or "killed by SIGNAME" for 128+N.
+status_text() {
+	if [ "$1" -gt 128 ] && [ "$1" -lt 192 ]; then echo "killed by SIG$(kill -l $(($1 - 128)))"; else echo "exit $1"; fi
+}
+
+# hazard_run MODE CMD [ARGS]: runs CMD in the working directory $T/MODE (made), without the agent
+# (MODE plain) or with it recording into $T/s (MODE agent). Its pid goes to $T/MODE.pid, its stdout
+# and stderr to $T/MODE.out and $T/MODE.err, its exit status (128+N when killed by signal N) to
+# $T/MODE.rc.
+hazard_run() {
+	local mode=$1 rc
+	shift
+	mkdir -p "$T/$mode"
+	if [ "$mode" = agent ]; then
+		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" &&
+			LD_PRELOAD="$AGENT" LOOPSCOPE_DIR="$T/s" exec "$@") >"$T/$mode.out" 2>"$T/$mode.err"
+	else
+		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" && exec "$@") >"$T/$mode.out" 2>"$T/$mode.err"
+	fi
+	rc=$?
+	echo "$rc" >"$T/$mode.rc"
+	note "$mode: $(basename "$1") -> $(status_text "$rc")"
+}
+
+# hazard_same [FILE...]: with and without the agent, the same exit status, stdout, stderr and the
+# same content of each FILE the program wrote in its working directory.
+hazard_same() {
+	local f plain agent
+	plain=$(cat "$T/plain.rc") agent=$(cat "$T/agent.rc")
+	[ "$plain" = "$agent" ] ||
+		fail "$(status_text "$plain") without the agent, $(status_text "$agent") with it; stderr: $(tail -3 "$T/agent.err")"
+	for f in out err; do
+		diff -u "$T/plain.$f" "$T/agent.$f" >"$T/diff" || fail "std$f differs under the agent: $(head -20 "$T/diff")"
+	done
+	for f in "$@"; do
+		[ -f "$T/plain/$f" ] || fail "the program wrote no $f without the agent"
+		cmp -s "$T/plain/$f" "$T/agent/$f" ||
+			fail "$f differs under the agent: $(diff -u "$T/plain/$f" "$T/agent/$f" 2>&1 | head -8)"
+	done
+	note "same $(status_text "$plain"), stdout, stderr${1:+ and $*} with and without the agent"
+}
+
+# hazard_loop DIR PID MIN_ITERATIONS ELU TOL: the session DIR (doctor --json into $T/summary.json)
+# holds a main-thread loop of process PID (the busiest, when there are several; saved as
+# $T/loop.json) with at least MIN_ITERATIONS iterations and an ELU within TOL of ELU.
+hazard_loop() {
+	local dir=$1 pid=$2
+	summarize "$dir"
+	python3 - "$T/summary.json" "$pid" >"$T/loop.json" <<'PY' || fail "no main loop of pid $pid in $dir: loops $(sum 'd["loops"]')"
+import json, sys
+loops = [l for l in json.load(open(sys.argv[1]))["loops"] if l["pid"] == int(sys.argv[2]) and l["main"]]
+if not loops:
+    sys.exit(1)
+print(json.dumps(max(loops, key=lambda l: l["elu"])))
+PY
+	note "loop of pid $pid: $(loop_fig "{k: d[k] for k in ('iterations', 'elu', 'blocks', 'longest_block_ms', 'stacks')}")"
+	at_least "iterations" "$(loop_fig 'd["iterations"]')" "$3" || fail "too few iterations recorded"
+	within "ELU" "$(loop_fig 'd["elu"]')" "$4" "$5" || fail "ELU out of tolerance"
+}
+
+# loop_fig EXPR: EXPR on the loop hazard_loop found, as `d`, e.g. loop_fig 'd["longest_block_ms"]'.
+loop_fig() { json "$T/loop.json" "$1"; }
+
+# record_pids DIR: the pids of the agent record files in DIR and its uid-N/ directories.
+record_pids() {
+	find "$1" -name 'agent-*.jsonl' | sed -E 's|.*/agent-([0-9]+)(\.[0-9]+)?\.jsonl$|\1|' | sort -un
+}
+
+# healthy_diagnosis: the diagnosis of a server that only served a light load: "none", or at most
+# an event-loop-blocked of medium severity (on 2 busy cores a turn can be preempted past 50 ms, and
+# a server's first requests can fault its caches in); never high, never another finding.
+healthy_diagnosis() {
+	python3 - "$T/summary.json" <<'PY' || fail "diagnosis of a healthy server: $(sum 'd["diagnosis"]')"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["diagnosis"]
+ok = bool(f) and all(x["kind"] == "none" or (x["kind"] == "event-loop-blocked" and x["severity"] == "medium") for x in f)
+print("  diagnosis of a healthy server (none, or a medium event-loop-blocked):", [(x["kind"], x["severity"]) for x in f], "ok" if ok else "WRONG", file=sys.stderr)
+sys.exit(0 if ok else 1)
 PY
 }
