@@ -57,7 +57,8 @@ serve_pair() {
 	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
 	json "$T/s/session.json" 'd["exit_status"]' >"$T/traced.status"
 	note "traced: loopscope run $* -> exit $rc, the target's $(cat "$T/traced.status")"
-	[ -f "$T/plain.load-rc" ] && [ -f "$T/traced.load-rc" ] || fail "the load did not run both times: $(cat "$T/plain.load" "$T/traced.err")"
+	[ -f "$T/plain.load-rc" ] || fail "the load did not run without loopscope (the target's exit status $(cat "$T/plain.rc")): $(tail -5 "$T/plain.err" "$T/plain.load")"
+	[ -f "$T/traced.load-rc" ] || fail "the load did not run under loopscope (the target's exit status $(cat "$T/traced.status")): $(tail -5 "$T/traced.err")"
 }
 
 # same_behaviour FILE-SUFFIX...: plain and traced agree on CMD's exit status, its stdout and stderr
