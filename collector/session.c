@@ -1,16 +1,19 @@
-/* Reads a session directory: session.json and every agent-PID.jsonl, one JSON record per line, into
- * the in-memory model of session.h. Unknown record types and keys are skipped (later versions add
- * them); an unfinished last line is a process killed mid-write; anything else malformed is an error
- * that names the file and line. */
+/* Reads a session directory: session.json and every agent-PID.jsonl (also those in uid-N/, written by
+ * processes that dropped privileges to uid N), one JSON record per line, into the in-memory model of
+ * session.h. Unknown record types and keys are skipped (later versions add them); an unfinished last
+ * line is a process killed mid-write; anything else malformed is an error that names the file and
+ * line. Record files that are not regular files, or in uid-N/ not owned by N or root, are not read. */
 #include "collector/session.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "collector/errbuf.h"
 
@@ -324,19 +327,60 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	return true;
 }
 
+/* Open a record file: a regular file (never through a symlink, never blocking on a FIFO), owned by
+ * `owner` or root unless owner is (uid_t)-1. */
+static FILE *open_records(const char *path, uid_t owner, char *err, size_t errlen, int *rc)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0) {
+		*rc = -errno;
+		if (errno == ELOOP)
+			errbuf_printf(err, errlen, "%s: a symbolic link, not a record file: not read", path);
+		else
+			errbuf_printf(err, errlen, "cannot read %s: %s", path, strerror(-*rc));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*rc = -EPERM;
+		errbuf_printf(err, errlen, "%s: not a regular file: not read", path);
+		return NULL;
+	}
+	if (owner != (uid_t)-1 && st.st_uid != owner && st.st_uid != 0) {
+		close(fd);
+		*rc = -EPERM;
+		errbuf_printf(err, errlen, "%s: owned by uid %u, not by uid %u or root: not read", path,
+			      (unsigned)st.st_uid, (unsigned)owner);
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "r"))) {
+		*rc = -errno;
+		close(fd);
+		errbuf_printf(err, errlen, "cannot read %s: %s", path, strerror(-*rc));
+	}
+	return f;
+}
+
 long session_read_records(struct s_process *p, const char *path, long offset, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	return session_read_records_as(p, path, (uid_t)-1, offset, err, errlen);
+}
+
+long session_read_records_as(struct s_process *p, const char *path, uid_t owner, long offset, char *err,
+			     size_t errlen)
+{
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long consumed = offset, lineno = 0;
+	int rc = 0;
+	FILE *f = open_records(path, owner, err, errlen, &rc);
 
-	if (!f) {
-		int e = errno;
-		errbuf_printf(err, errlen, "cannot read %s: %s", path, strerror(e));
-		return -e;
-	}
+	if (!f)
+		return rc;
 	if (offset && fseek(f, offset, SEEK_SET) < 0) {
 		int e = errno;
 		fclose(f);
@@ -433,12 +477,62 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 }
 
 /* Whether a file name is a record file: agent-PID[.N].jsonl or probe-PID.jsonl. */
-static bool record_file_name(const char *name)
+static bool record_file_name(const char *name, bool agent_only)
 {
 	size_t n = strlen(name);
 	if (n < 12 || strcmp(name + n - 6, ".jsonl"))
 		return false;
-	return !strncmp(name, "agent-", 6) || !strncmp(name, "probe-", 6);
+	return !strncmp(name, "agent-", 6) || (!agent_only && !strncmp(name, "probe-", 6));
+}
+
+/* "uid-N" (N decimal, no sign, no leading zero) -> N, else -1. */
+static long uid_dir_name(const char *name)
+{
+	char *end;
+	if (strncmp(name, "uid-", 4) || name[4] < '0' || name[4] > '9' || (name[4] == '0' && name[5]) ||
+	    strlen(name + 4) > 10)
+		return -1;
+	unsigned long n = strtoul(name + 4, &end, 10);
+	return *end || n >= (uid_t)-1 ? -1 : (long)n;
+}
+
+int session_list_records(const char *dir, session_record_fn fn, void *arg)
+{
+	char path[4096];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (e = readdir(d))) {
+		if (record_file_name(e->d_name, false)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			rc = fn(path, (uid_t)-1, arg);
+			continue;
+		}
+		/* uid-N: made by the agent, as root, for a process about to drop to uid N; only N (or
+		 * root) may own it, and it must be a directory itself, not a link to one elsewhere */
+		long uid = uid_dir_name(e->d_name);
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (uid < 0 || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    (st.st_uid != (uid_t)uid && st.st_uid != 0))
+			continue;
+		DIR *sub = opendir(path);
+		struct dirent *f;
+		while (sub && !rc && (f = readdir(sub))) {
+			char file[4096 + 300];
+			if (!record_file_name(f->d_name, true))
+				continue;
+			snprintf(file, sizeof(file), "%s/%s", path, f->d_name);
+			rc = fn(file, (uid_t)uid, arg);
+		}
+		if (sub)
+			closedir(sub);
+	}
+	closedir(d);
+	return rc;
 }
 
 /* A process seen by both the agent and the probes is the agent's; the probes fill only what the
@@ -495,11 +589,39 @@ static int by_start(const void *a, const void *b)
 	return x->start_ts < y->start_ts ? -1 : x->start_ts > y->start_ts;
 }
 
+struct load_ctx {
+	struct session *s;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static int load_file(const char *path, uid_t owner, void *arg)
+{
+	struct load_ctx *c = arg;
+	struct s_process *p = vec_push(&c->s->procs);
+	vec_init(&p->loops, sizeof(struct s_loop));
+	vec_init(&p->pool, sizeof(struct s_pool_interval));
+	vec_init(&p->procs, sizeof(struct s_proc_sample));
+	vec_init(&p->maps, sizeof(struct s_maps));
+	p->file = xstrdup(path);
+	long r = session_read_records_as(p, path, owner, 0, c->err, c->errlen);
+	if (r == -EPERM || r == -ELOOP || r == -ENOENT)
+		p->pid = 0; /* not a record file we may read (or gone meanwhile): skipped */
+	else if (r < 0) {
+		c->failed = true;
+		return (int)r;
+	}
+	if (!p->pid) { /* skipped, or an empty file: the agent was killed before its first line */
+		process_free(p);
+		c->s->procs.len--;
+	}
+	return 0;
+}
+
 int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *e;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -513,33 +635,12 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 	s->dir = xstrdup(dir);
 	if ((rc = read_meta(s, err, errlen)) < 0)
 		return rc;
-	if (!(d = opendir(dir))) {
-		rc = -errno;
-		errbuf_printf(err, errlen, "cannot list %s: %s", dir, strerror(-rc));
+	struct load_ctx ctx = {s, err, errlen, false};
+	if ((rc = session_list_records(dir, load_file, &ctx)) < 0) {
+		if (!ctx.failed) /* else the file's own reason is in err */
+			errbuf_printf(err, errlen, "cannot list %s: %s", dir, strerror(-rc));
 		return rc;
 	}
-	while ((e = readdir(d))) {
-		if (!record_file_name(e->d_name))
-			continue;
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		struct s_process *p = vec_push(&s->procs);
-		vec_init(&p->loops, sizeof(struct s_loop));
-		vec_init(&p->pool, sizeof(struct s_pool_interval));
-		vec_init(&p->procs, sizeof(struct s_proc_sample));
-		vec_init(&p->maps, sizeof(struct s_maps));
-		p->file = xstrdup(path);
-		long r = session_read_records(p, path, 0, err, errlen);
-		if (r < 0) {
-			closedir(d);
-			return (int)r;
-		}
-		if (!p->pid) { /* an empty file: the agent was killed before its first line */
-			process_free(p);
-			s->procs.len--;
-		}
-	}
-	closedir(d);
 	merge_sources(s);
 	if (!s->procs.len) {
 		errbuf_printf(err, errlen, "%s: no records (agent-PID.jsonl or probe-PID.jsonl) in this directory", dir);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "agent/drops.h"
 #include "agent/histogram.h"
@@ -131,6 +132,15 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen);
 /* Read one record file into a process (for attach and live progress): from `offset`, up to the last
  * complete line; returns bytes consumed or -errno. */
 long session_read_records(struct s_process *p, const char *path, long offset, char *err, size_t errlen);
+/* The same for a file that must be owned by `owner` or root ((uid_t)-1: anyone); -EPERM when it is
+ * not, or is not a regular file (never read through a symlink). */
+long session_read_records_as(struct s_process *p, const char *path, uid_t owner, long offset, char *err,
+			     size_t errlen);
+/* Every record file of session DIR: DIR/agent-*.jsonl and probe-*.jsonl (owner (uid_t)-1), and
+ * DIR/uid-N/agent-*.jsonl where uid-N is a directory (not a symlink) owned by N or root (owner N).
+ * fn's non-zero return stops the walk and is returned; -errno when DIR cannot be listed. */
+typedef int (*session_record_fn)(const char *path, uid_t owner, void *arg);
+int session_list_records(const char *dir, session_record_fn fn, void *arg);
 void session_free(struct session *s);
 void process_free(struct s_process *p);
 /* Loop by id within a process, or NULL. */
