@@ -70,6 +70,7 @@ struct cpu_probe {
 	struct profile_bpf *prof;
 	struct offcpu_bpf *off;
 	struct bpf_link **perf_links; /* one sampling event per thread opened by hand */
+	struct opened { pid_t tid; uint64_t ts; } *opened; /* the thread of each, and when */
 	int nperf, capperf;
 	struct ring_buffer *rb;
 	struct image *images;
@@ -77,6 +78,7 @@ struct cpu_probe {
 	struct sample *samples;
 	size_t nsamples, capsamples;
 	uint64_t dropped_samples;
+	uint64_t resampled; /* tasks that got an event after the fact (PROFILE_UNSAMPLED) */
 	struct stack_slot *slots;
 	size_t nslots, capslots;
 	struct folded stacks;     /* every stack text named, by index */
@@ -90,6 +92,13 @@ struct cpu_probe {
 	struct kallsyms *ksyms;
 	int ksyms_err;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void *read_kallsyms(void *arg)
 {
@@ -160,6 +169,53 @@ static bool seen(struct cpu_probe *p, pid_t pid)
 	return false;
 }
 
+/* --- sampling events --- */
+
+/* One software-clock event on thread tid at o.hz of its CPU time, inherited by the threads and
+ * processes it creates later, with the sampler attached. before_exec: tid is a child stopped
+ * before its exec; the event counts from the exec on. 0 or -errno. */
+static int sample_thread(struct cpu_probe *p, pid_t tid, bool before_exec)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.sample_period = 1000000000u / p->o.hz, /* ns of the thread's CPU time */
+		.inherit = 1,
+		.disabled = before_exec,
+		.enable_on_exec = before_exec,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno; /* ESRCH: the thread ended meanwhile */
+	struct bpf_link *link = bpf_program__attach_perf_event(p->prof->progs.profile_sample, fd);
+	if (!link) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (p->nperf == p->capperf) {
+		p->capperf = p->capperf ? 2 * p->capperf : 64;
+		p->perf_links = realloc(p->perf_links, (size_t)p->capperf * sizeof(*p->perf_links));
+		p->opened = realloc(p->opened, (size_t)p->capperf * sizeof(*p->opened));
+		if (!p->perf_links || !p->opened)
+			abort();
+	}
+	p->opened[p->nperf] = (struct opened){tid, now_ns()};
+	p->perf_links[p->nperf++] = link;
+	return 0;
+}
+
+/* Whether tid got an event from us after ts (a thread that sample_threads reached after the fork
+ * tracepoint had found it without one). */
+static bool opened_since(const struct cpu_probe *p, pid_t tid, uint64_t ts)
+{
+	for (int i = p->nperf; i-- > 0;)
+		if (p->opened[i].tid == tid && p->opened[i].ts >= ts)
+			return true;
+	return false;
+}
+
 /* --- the stream --- */
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -192,6 +248,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	case PROFILE_EXEC:
 		new_image(p, (pid_t)e->pid, e->ts);
 		break;
+	case PROFILE_UNSAMPLED:
+		/* a task of the tree without our event (made by a thread that had none, or an exec that
+		 * made it undumpable dropped it): it gets one now; its own children inherit it */
+		if (!opened_since(p, (pid_t)e->tid, e->ts) && sample_thread(p, (pid_t)e->tid, false) == 0)
+			p->resampled++;
+		break;
 	default:
 		break;
 	}
@@ -204,13 +266,14 @@ static int on_event(void *ctx, void *data, size_t size)
  * by the threads and processes it creates later, so the whole tree is sampled and nothing else.
  * Per-CPU events (bcc's profile) interrupt every CPU, idle or running other programs, and on these
  * VMs cost the load generator next to the server a few percent at 99 Hz (docs/performance.md).
- * A thread created by a thread not yet opened, in the microseconds this loop takes, is missed
- * (perf record -p has the same window). Returns the events opened, or -errno when none could be. */
+ * A thread that a not-yet-sampled thread creates meanwhile is reported by the fork tracepoint
+ * (PROFILE_UNSAMPLED) and gets its own event then. Returns the events opened, or -errno when none
+ * could be. */
 static int sample_threads(struct cpu_probe *p, pid_t pid)
 {
 	char path[64];
 	struct dirent *de;
-	int opened = 0, last_err = ESRCH;
+	int opened = 0, rc, last_err = ESRCH;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *dir = opendir(path);
@@ -221,32 +284,10 @@ static int sample_threads(struct cpu_probe *p, pid_t pid)
 		long tid = strtol(de->d_name, &end, 10);
 		if (*end || tid <= 0)
 			continue;
-		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_CPU_CLOCK,
-			.size = sizeof(attr),
-			.sample_period = 1000000000u / p->o.hz, /* ns of the thread's CPU time */
-			.inherit = 1,
-		};
-		int fd = (int)syscall(SYS_perf_event_open, &attr, (pid_t)tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0) {
-			last_err = errno; /* ESRCH: the thread ended meanwhile */
-			continue;
-		}
-		struct bpf_link *link = bpf_program__attach_perf_event(p->prof->progs.profile_sample, fd);
-		if (!link) {
-			last_err = errno;
-			close(fd);
-			continue;
-		}
-		if (p->nperf == p->capperf) {
-			p->capperf = p->capperf ? 2 * p->capperf : 64;
-			p->perf_links = realloc(p->perf_links, (size_t)p->capperf * sizeof(*p->perf_links));
-			if (!p->perf_links)
-				abort();
-		}
-		p->perf_links[p->nperf++] = link;
-		opened++;
+		if ((rc = sample_thread(p, (pid_t)tid, false)) < 0)
+			last_err = -rc;
+		else
+			opened++;
 	}
 	closedir(dir);
 	return opened ? opened : -last_err;
@@ -339,6 +380,25 @@ int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
 	return n < 0 ? n : 0;
 }
 
+int cpu_probe_add_child(struct cpu_probe *p, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 one = 1;
+	if (bpf_map__update_elem(p->prof->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY) < 0)
+		return -errno;
+	if (p->off && bpf_map__update_elem(p->off->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY) < 0)
+		return -errno;
+	/* no image yet: the exec streams one */
+	return sample_thread(p, pid, true);
+}
+
+bool cpu_probe_traced(struct cpu_probe *p, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 v;
+	return bpf_map__lookup_elem(p->prof->maps.targets, &key, sizeof(key), &v, sizeof(v), 0) == 0;
+}
+
 int cpu_probe_fd(struct cpu_probe *p)
 {
 	return ring_buffer__epoll_fd(p->rb);
@@ -363,13 +423,11 @@ static void refresh_images(struct cpu_probe *p)
 
 int cpu_probe_poll(struct cpu_probe *p)
 {
-	struct timespec ts;
 	/* consume, not poll: samples are submitted without a wakeup until 1 MiB waits, so the ring's
 	 * epoll fd stays quiet and poll would read nothing on the drain timer */
 	int n = ring_buffer__consume(p->rb);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	uint64_t now = now_ns();
 	if (now - p->last_refresh >= p->refresh_ns) {
 		p->last_refresh = now;
 		if (!p->refresh_ns)
@@ -615,6 +673,7 @@ void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out)
 	out->counts_full = sums[PROFILE_STAT_COUNTS_FULL];
 	out->foreign = sums[PROFILE_STAT_FOREIGN];
 	out->streamed = p->nsamples;
+	out->resampled = p->resampled;
 	out->processes = p->nimages;
 }
 
@@ -628,6 +687,7 @@ void cpu_probe_free(struct cpu_probe *p)
 	for (int i = 0; i < p->nperf; i++)
 		bpf_link__destroy(p->perf_links[i]);
 	free(p->perf_links);
+	free(p->opened);
 	ring_buffer__free(p->rb);
 	profile_bpf__destroy(p->prof);
 	offcpu_bpf__destroy(p->off);

@@ -25,6 +25,11 @@ int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, stru
  * the threads and processes they create; its mappings are read now. -errno when no thread of it
  * could be sampled (ESRCH: it is gone). */
 int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid);
+/* Trace a child of ours stopped before its exec (run's target): from its exec on, it and every
+ * thread and process it creates are sampled, however fast it forks. -errno on failure. */
+int cpu_probe_add_child(struct cpu_probe *p, pid_t pid);
+/* Whether pid is (or was) of the traced tree: added, or forked by a process of it. */
+bool cpu_probe_traced(struct cpu_probe *p, pid_t pid);
 /* Readable when events wait (the ring buffer's epoll fd), for a libuv poll handle. */
 int cpu_probe_fd(struct cpu_probe *p);
 /* Read what waits, without blocking: samples, and the tree's forks, execs and exits (a new image's
@@ -41,6 +46,7 @@ struct cpu_probe_stats {
 	uint64_t lost_stacks;  /* a stack the stack map could not hold */
 	uint64_t counts_full;  /* the aggregation map was full */
 	uint64_t foreign;      /* interrupts of threads outside the tree (0 unless sampling leaks) */
+	uint64_t resampled;    /* tasks of the tree found without a sampling event, given one */
 	uint64_t processes;    /* images whose mappings were read */
 };
 void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out);

@@ -1,8 +1,10 @@
 /* Process tree by parent pid (/proc/PID/stat), listening sockets by inode (/proc/net/tcp{,6} in
- * LISTEN state, matched against /proc/PID/fd links "socket:[INODE]"). */
+ * LISTEN state, matched against /proc/PID/fd links "socket:[INODE]"), and what run needs to know of
+ * one process: state, session, user ids (/proc/PID/stat and status). */
 #include "collector/proctree.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,10 @@
 #define MAX_PROCS 32768
 #define MAX_LISTEN 1024
 
-static pid_t parent_of(pid_t pid)
+/* Fields of /proc/PID/stat after the name: state, ppid, pgrp, session. 0 or -1. */
+static int read_stat(pid_t pid, struct proc_ids *out)
 {
-	char path[64], buf[512];
+	char path[64], buf[1024];
 	FILE *f;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!(f = fopen(path, "re")))
@@ -21,11 +24,65 @@ static pid_t parent_of(pid_t pid)
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-	int ppid;
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+	char *open = strchr(buf, '('), *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	int ppid, pgrp, sid;
+	if (!open || !p || sscanf(p + 1, " %c %d %d %d", &out->state, &ppid, &pgrp, &sid) != 4)
 		return -1;
-	return ppid;
+	out->ppid = ppid;
+	out->pgrp = pgrp;
+	out->sid = sid;
+	snprintf(out->comm, sizeof(out->comm), "%.*s", (int)(p - open - 1), open + 1);
+	return 0;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	struct proc_ids ids;
+	return read_stat(pid, &ids) < 0 ? -1 : ids.ppid;
+}
+
+int proctree_ids(pid_t pid, struct proc_ids *out)
+{
+	char path[64], line[256];
+	FILE *f;
+	bool uid = false;
+
+	memset(out, 0, sizeof(*out));
+	if (read_stat(pid, out) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (!uid && fgets(line, sizeof(line), f)) {
+		unsigned r, e;
+		if (!strncmp(line, "Uid:", 4) && sscanf(line + 4, " %u %u", &r, &e) == 2) {
+			out->uid = r;
+			out->euid = e;
+			uid = true;
+		}
+	}
+	fclose(f);
+	return uid ? 0 : -1;
+}
+
+size_t proctree_children(pid_t parent, pid_t *out, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (parent_of((pid_t)pid) == parent)
+			out[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
 }
 
 size_t proctree_list(pid_t root, pid_t *out, size_t max)

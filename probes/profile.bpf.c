@@ -3,7 +3,8 @@
  * threads and processes they create, so it fires only while the tree runs); it counts (pid, tid,
  * user stack, kernel stack) and streams a timestamped event per sample.
  * The process tree is followed in the kernel (a fork of a traced process is traced too); forks,
- * execs and exits are streamed so user space re-reads a process's mappings when its image changes. */
+ * execs and exits are streamed so user space re-reads a process's mappings when its image changes,
+ * and a task of the tree left without a sampling event is streamed so user space opens one. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -107,6 +108,21 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
+/* Kernels before 6.2 kept one perf context per kind (hardware, software); ours are software. */
+struct task_struct___pre62 {
+	struct perf_event_context *perf_event_ctxp[2];
+} __attribute__((preserve_access_index));
+
+/* Whether the task has perf events: every task of the tree inherits ours, except one created by a
+ * thread that had none, or one whose exec dropped them (perf_event_exit_task when the exec makes
+ * the process undumpable). */
+static __always_inline bool has_perf_events(struct task_struct *t)
+{
+	if (bpf_core_field_size(t->perf_event_ctxp) == sizeof(void *))
+		return BPF_CORE_READ(t, perf_event_ctxp) != NULL;
+	return BPF_CORE_READ((struct task_struct___pre62 *)t, perf_event_ctxp[1]) != NULL;
+}
+
 /* Follow the process tree: a child of a traced process is traced. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child)
@@ -114,10 +130,14 @@ int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child
 	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
-	if (ppid == cpid || !bpf_map_lookup_elem(&targets, &ppid))
+	if (!bpf_map_lookup_elem(&targets, &ppid))
 		return 0;
-	bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
-	emit(PROFILE_FORK, cpid, ppid, -1, -1);
+	if (ppid != cpid) {
+		bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+		emit(PROFILE_FORK, cpid, ppid, -1, -1);
+	}
+	if (!has_perf_events(child))
+		emit(PROFILE_UNSAMPLED, cpid, BPF_CORE_READ(child, pid), -1, -1);
 	return 0;
 }
 
@@ -126,8 +146,11 @@ int BPF_PROG(profile_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 {
 	__u32 pid = BPF_CORE_READ(p, tgid);
 
-	if (bpf_map_lookup_elem(&targets, &pid))
-		emit(PROFILE_EXEC, pid, pid, -1, -1);
+	if (!bpf_map_lookup_elem(&targets, &pid))
+		return 0;
+	emit(PROFILE_EXEC, pid, pid, -1, -1);
+	if (!has_perf_events(p))
+		emit(PROFILE_UNSAMPLED, pid, pid, -1, -1);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ enum profile_event_type {
 	PROFILE_FORK = 1, /* pid: the new process; tid: its parent */
 	PROFILE_EXEC = 2, /* pid replaced its image */
 	PROFILE_EXIT = 3, /* the process (its last thread) exited */
+	/* tid (of process pid) runs unsampled: it was created by a thread without a sampling event, or
+	 * an exec that made it undumpable (setuid program, euid != uid) dropped its events. */
+	PROFILE_UNSAMPLED = 4,
 };
 
 /* One event of the stream, in time order per CPU. */
