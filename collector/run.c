@@ -884,25 +884,21 @@ static bool crash_signal(int sig)
 	       sig == SIGSYS;
 }
 
-/* The first directory on the way to dir (dir included) that uid may not search, into out; false when
- * there is none. Groups are not considered: a directory others may not search counts. */
+/* The first directory above dir that uid may not search, into out; false when there is none (dir
+ * itself is the agent's to open, 0711). Groups are not considered: only the owner's and others' bits. */
 static bool unsearchable(const char *dir, uid_t uid, char *out, size_t len)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s", dir);
-	for (char *slash = path; slash;) {
-		slash = strchr(slash + 1, '/');
-		if (slash)
-			*slash = 0;
-		if (stat(path[0] ? path : "/", &st) == 0 &&
-		    !(st.st_mode & (st.st_uid == uid ? S_IXUSR : S_IXOTH))) {
+	for (char *slash = path; (slash = strchr(slash + 1, '/'));) {
+		*slash = 0;
+		if (stat(path, &st) == 0 && !(st.st_mode & (st.st_uid == uid ? S_IXUSR : S_IXOTH))) {
 			snprintf(out, len, "%s", path);
 			return true;
 		}
-		if (slash)
-			*slash = '/';
+		*slash = '/';
 	}
 	return false;
 }
