@@ -1,8 +1,8 @@
 /* Blocked-loop stacks named. Every watchdog stack of a loop is symbolized once: its frames give a
  * line of the blocked-loop profile (root first), and the frame to blame — the innermost frame of
  * the application (its JavaScript, then its dependencies' JavaScript, then native code outside the
- * runtime and the system libraries), else the innermost named frame. The most frequent frame to
- * blame across a loop's stacks is its top frame. */
+ * runtime and the system libraries; in Python, the interpreter as "Python code"), else the
+ * innermost named frame. The most frequent frame to blame across a loop's stacks is its top frame. */
 #include "collector/blocked.h"
 
 #include <errno.h>
@@ -19,6 +19,8 @@
 
 #define MAX_FRAMES 256
 #define FRAME_TEXT 512
+/* What a Python process's interpreter frames are blamed as. */
+#define PYTHON_CODE "Python code"
 
 /* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
 
@@ -110,9 +112,33 @@ static bool system_module(const char *module)
 	       !strncmp(module, "/usr/lib/", 9) || !strncmp(module, "/usr/lib64/", 11);
 }
 
-/* Rank of a frame as the one to blame: lower is better; 0 is never chosen. */
-static int blame_rank(const struct frame *f, int rc)
+/* The Python interpreter's own code: the executable python3.11 (Debian links libpython in) or
+ * libpython3.11.so. Its frames run Python code, whose functions native stacks do not name. */
+static bool python_module(const char *module)
 {
+	const char *base = module ? strrchr(module, '/') : NULL;
+	base = base ? base + 1 : module;
+	if (!base)
+		return false;
+	if (!strncmp(base, "libpython", 9))
+		return true;
+	if (strncmp(base, "python", 6))
+		return false;
+	for (base += 6; (*base >= '0' && *base <= '9') || *base == '.'; base++)
+		;
+	return !*base || !base[1];
+}
+
+/* Rank of the interpreter of a Python process, blamed as one frame: after the application's own
+ * native code (a C extension outside the system's directories) and the system libraries it called
+ * (libcrypto under hashlib), before the kernel. */
+#define PYTHON_RANK 6
+
+/* Rank of a frame as the one to blame: lower is better; 0 is never chosen. */
+static int blame_rank(const struct frame *f, int rc, enum runtime rt)
+{
+	if (rt == RUNTIME_PYTHON && python_module(f->module))
+		return PYTHON_RANK;
 	if (rc != 0 || !f->name)
 		return 0;
 	switch (f->kind) {
@@ -125,7 +151,7 @@ static int blame_rank(const struct frame *f, int rc)
 	case FRAME_JS_NODE:
 		return 4;
 	default:
-		return 6;
+		return 7;
 	}
 }
 
@@ -174,9 +200,9 @@ static struct proc_syms *process_syms(struct symbolizer *sym, const struct sessi
 
 /* One stack: its folded line (root first, after `root`) into line, and the frame to blame (name
  * and location) into name/loc; false when nothing in it could be named. */
-static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const char *root, char *line, size_t linelen,
-		       char (*texts)[FRAME_TEXT], struct frame_table *ft, char *name, size_t namelen, char *loc,
-		       size_t loclen)
+static bool name_stack(struct proc_syms *ps, const struct s_stack *st, enum runtime rt, const char *root, char *line,
+		       size_t linelen, char (*texts)[FRAME_TEXT], struct frame_table *ft, char *name, size_t namelen,
+		       char *loc, size_t loclen)
 {
 	unsigned n = st->nframes < MAX_FRAMES ? st->nframes : MAX_FRAMES;
 	int best = 0;
@@ -187,9 +213,15 @@ static bool name_stack(struct proc_syms *ps, const struct s_stack *st, const cha
 		frame_format(&f, texts[i], sizeof(texts[i]));
 		if (ft)
 			frame_table_add(ft, texts[i], &f);
-		int rank = blame_rank(&f, rc);
+		int rank = blame_rank(&f, rc, rt);
 		if (rank && (!best || rank < best)) {
 			best = rank;
+			if (rt == RUNTIME_PYTHON && python_module(f.module)) {
+				const char *base = strrchr(f.module, '/');
+				snprintf(name, namelen, "%s", PYTHON_CODE);
+				snprintf(loc, loclen, "%s", base ? base + 1 : f.module);
+				continue;
+			}
 			frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
 			if (f.location) { /* JS frames read "name location": keep the name alone */
 				char *at = strstr(name, f.location);
@@ -283,18 +315,21 @@ static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint
 }
 
 /* JIT code without a name: a process whose runtime writes no perf map (node started without
- * --perf-basic-prof). It is still the application's code that ran. */
+ * --perf-basic-prof). It is still the application's code that ran: JavaScript in node. */
 #define UNNAMED_JIT "unnamed JavaScript"
+#define UNNAMED_JIT_OTHER "unnamed JIT code"
 
 static bool unnamed_jit(const struct frame_info *fi)
 {
 	return fi && !fi->name && fi->module && !strcmp(fi->module, "[jit]");
 }
 
-static int blame_rank_info(const struct frame_info *fi)
+static int blame_rank_info(const struct frame_info *fi, enum runtime rt)
 {
 	if (unnamed_jit(fi))
 		return 1;
+	if (fi && rt == RUNTIME_PYTHON && python_module(fi->module))
+		return PYTHON_RANK;
 	if (!fi || !fi->name)
 		return 0;
 	if (!strcmp(fi->kind, "app"))
@@ -305,18 +340,23 @@ static int blame_rank_info(const struct frame_info *fi)
 		return system_module(fi->module) ? 5 : 3;
 	if (!strcmp(fi->kind, "node"))
 		return 4;
-	return 6;
+	return 7;
 }
 
-static bool is_gc_frame(const char *text)
+/* V8's collectors; Python's cyclic collector (gc_collect_main, gc_collect_with_callback,
+ * PyGC_Collect...). */
+static bool is_gc_frame(const char *text, enum runtime rt)
 {
+	if (rt == RUNTIME_PYTHON)
+		return strstr(text, "gc_collect") || strstr(text, "GC_Collect");
 	return strstr(text, "v8::internal::Heap::") || strstr(text, "v8::internal::Scavenger") ||
 	       strstr(text, "v8::internal::MarkCompactCollector") || strstr(text, "v8::internal::MinorMarkCompact");
 }
 
 /* One sample's stack: the frame to blame, and the class of what it ran (gc, js, runtime, native,
- * kernel) from its innermost frame, GC wherever a GC frame is on the stack. */
-static void classify(const char *stack, const struct frame_table *ft, const char **blame, int *klass)
+ * kernel) from its innermost frame, GC wherever a GC frame is on the stack. In Python the runtime
+ * is the interpreter (the Python code it runs). */
+static void classify(const char *stack, const struct frame_table *ft, enum runtime rt, const char **blame, int *klass)
 {
 	char buf[FRAME_TEXT * 4];
 	const char *end = stack + strlen(stack);
@@ -334,14 +374,16 @@ static void classify(const char *stack, const struct frame_table *ft, const char
 		buf[n] = 0;
 		const struct frame_info *fi = frame_table_get(ft, buf);
 		if (leaf && fi) {
-			*klass = !strcmp(fi->kind, "kernel") ? 4 : !strcmp(fi->kind, "native") ? 3
+			*klass = !strcmp(fi->kind, "kernel") ? 4
+			       : rt == RUNTIME_PYTHON && python_module(fi->module) ? 2
+			       : !strcmp(fi->kind, "native") ? 3
 			       : !strcmp(fi->kind, "v8") ? 2 : unnamed_jit(fi) ? 1 : !strcmp(fi->kind, "unknown") ? 3 : 1;
 			if (*klass != 4)
 				leaf = false;
 		}
-		if (is_gc_frame(buf))
+		if (is_gc_frame(buf, rt))
 			*klass = 0;
-		int rank = blame_rank_info(fi);
+		int rank = blame_rank_info(fi, rt);
 		if (rank && (!best || rank < best)) {
 			best = rank;
 			*blame = fi->text;
@@ -377,13 +419,15 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 			continue;
 		const char *blame;
 		int klass;
-		classify(cs->stacks[stack], ft, &blame, &klass);
+		classify(cs->stacks[stack], ft, ls->runtime, &blame, &klass);
 		by_class[klass]++;
 		n++;
 		if (blame) {
 			const struct frame_info *fi = frame_table_get(ft, blame);
 			if (unnamed_jit(fi))
-				count_name(&t, &nt, UNNAMED_JIT, "[jit]");
+				count_name(&t, &nt, ls->runtime == RUNTIME_NODE ? UNNAMED_JIT : UNNAMED_JIT_OTHER, "[jit]");
+			else if (ls->runtime == RUNTIME_PYTHON && python_module(fi->module))
+				count_name(&t, &nt, PYTHON_CODE, fi->module);
 			else
 				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
 		}
@@ -467,8 +511,8 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 		const char *root = l->name[0] ? l->name : "[loop]";
 		for (size_t k = 0; k < l->stacks.len; k++) {
 			char name[256], loc[256] = "";
-			if (name_stack(ps, vec_at(&l->stacks, k), root, line, linelen, texts, ft, name, sizeof(name), loc,
-				       sizeof(loc)))
+			if (name_stack(ps, vec_at(&l->stacks, k), ls->runtime, root, line, linelen, texts, ft, name,
+				       sizeof(name), loc, sizeof(loc)))
 				count_name(&t, &n, name, loc);
 			if (out)
 				folded_add(out, line, 1);

@@ -1,11 +1,13 @@
-/* Headline figures from the session model: per loop (ELU, delay, busy spans, blocks), GC, heap and
- * its growth, the thread pool, CPU and RSS; and summary.json, written atomically. Definitions are
- * docs/metrics.md's; this file only aggregates what the records hold. */
+/* Headline figures from the session model: per process (runtime, busiest loop), per loop (ELU,
+ * delay, busy spans, blocks), GC, heap and its growth, the thread pool, CPU and RSS; and
+ * summary.json, written atomically. Definitions are docs/metrics.md's and docs/diagnosis.md's;
+ * this file only aggregates what the records hold. */
 #include "collector/summary.h"
 
 #include "collector/session_dir.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -52,6 +54,61 @@ double fit_slope(const double *x, const double *y, unsigned n, double *r2)
 	return sxy / sxx * NS_PER_S; /* x is in ns */
 }
 
+double growth_late_slope(const double *x, const double *y, unsigned n)
+{
+	double r2;
+	unsigned from = n;
+
+	if (n < 3)
+		return 0;
+	double cut = x[0] + (x[n - 1] - x[0]) * 2.0 / 3.0;
+	while (from > 0 && x[from - 1] >= cut)
+		from--;
+	if (n - from < 3)
+		from = n - 3;
+	return fit_slope(x + from, y + from, n - from, &r2);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	return slash ? slash + 1 : path ? path : "";
+}
+
+/* "python", "python3", "python3.11", "python3.12d": python and then digits and dots (and a build
+ * suffix letter). */
+static bool python_name(const char *name)
+{
+	if (strncmp(name, "python", 6))
+		return false;
+	for (name += 6; isdigit((unsigned char)*name) || *name == '.'; name++)
+		;
+	return !*name || (isalpha((unsigned char)name[0]) && !name[1]);
+}
+
+enum runtime process_runtime(const struct s_process *p)
+{
+	const char *exe = base_name(p->exe), *arg0 = base_name(p->argc > 0 ? p->argv[0] : NULL);
+
+	if (p->v8_version || !strcmp(exe, "node") || !strcmp(exe, "nodejs"))
+		return RUNTIME_NODE;
+	if (python_name(exe) || python_name(arg0))
+		return RUNTIME_PYTHON;
+	return RUNTIME_NATIVE;
+}
+
+const char *runtime_name(enum runtime rt)
+{
+	switch (rt) {
+	case RUNTIME_NODE:
+		return "node";
+	case RUNTIME_PYTHON:
+		return "python";
+	default:
+		return "native";
+	}
+}
+
 /* Percentiles from intervals, for a loop whose histograms were never flushed (killed early). */
 static struct dist_ms dist_from_intervals(const struct s_loop *l, bool delay)
 {
@@ -84,7 +141,9 @@ static void loop_figures(struct loop_summary *ls, const struct s_process *p, con
 	ls->id = l->id;
 	snprintf(ls->name, sizeof(ls->name), "%s", l->name);
 	ls->main = l->main;
+	ls->runtime = process_runtime(p);
 	ls->seconds = (double)(l->busy + l->idle) / NS_PER_S;
+	ls->busy_s = (double)l->busy / NS_PER_S;
 	ls->elu = l->busy + l->idle ? (double)l->busy / (double)(l->busy + l->idle) : 0;
 	ls->iterations = l->iterations;
 	ls->blocks = l->blocks.len;
@@ -99,12 +158,14 @@ static void loop_figures(struct loop_summary *ls, const struct s_process *p, con
 	ls->stacks = (unsigned)l->stacks.len;
 }
 
+/* Most busy time first; ties: a main loop, then the lower pid, then the lower tid. */
 static int by_busiest(const void *a, const void *b)
 {
 	const struct loop_summary *x = a, *y = b;
-	double bx = x->elu * x->seconds, by = y->elu * y->seconds;
-	if (bx != by)
-		return bx > by ? -1 : 1;
+	if (x->busy_s != y->busy_s)
+		return x->busy_s > y->busy_s ? -1 : 1;
+	if (x->main != y->main)
+		return x->main ? -1 : 1;
 	return x->pid != y->pid ? (x->pid < y->pid ? -1 : 1) : (x->tid < y->tid ? -1 : x->tid > y->tid);
 }
 
@@ -190,6 +251,7 @@ static void heap_growth(struct heap_summary *h, const struct s_loop *l)
 	if (n >= 3 && (n > h->points || fabs(slope) > fabs(h->growth_mb_per_min))) {
 		h->growth_mb_per_min = slope;
 		h->growth_r2 = r2;
+		h->late_growth_mb_per_min = growth_late_slope(x, y, n) * 60.0;
 		h->points = n;
 		h->used_start_mb = y[0];
 		h->used_end_mb = y[n - 1];
@@ -311,6 +373,8 @@ static void process_figures(struct summary *sum, const struct session *s)
 		if (fabs(slope) > fabs(sum->rss_growth_mb_per_min)) {
 			sum->rss_growth_mb_per_min = slope;
 			sum->rss_growth_r2 = r2;
+			sum->rss_late_growth_mb_per_min = growth_late_slope(x, y, (unsigned)p->procs.len) * 60.0;
+			sum->rss_runtime = process_runtime(p);
 		}
 		free(x);
 		free(y);
@@ -325,6 +389,45 @@ const struct loop_summary *summary_main_loop(const struct summary *sum)
 		if (sum->loops[i].main && sum->loops[i].pid == sum->pid)
 			return &sum->loops[i];
 	return sum->nloops ? &sum->loops[0] : NULL;
+}
+
+const struct loop_summary *summary_busiest_loop(const struct summary *sum)
+{
+	const struct loop_summary *best = NULL;
+	for (unsigned i = 0; i < sum->nloops; i++)
+		if (!sum->loops[i].transient && (!best || by_busiest(&sum->loops[i], best) < 0))
+			best = &sum->loops[i];
+	return best;
+}
+
+/* Each process's runtime and busiest loop: its first thread's loop in busiest-first order (every
+ * thread has one, so every process with a loop gets one); the session's runtime: that of the
+ * process with the busiest loop, else the root process's. */
+static void process_summaries(struct summary *sum, const struct session *s)
+{
+	const struct s_process *root = session_root((struct session *)s);
+
+	sum->nprocs = (unsigned)s->procs.len;
+	sum->procs = calloc(sum->nprocs + 1, sizeof(*sum->procs));
+	if (!sum->procs)
+		abort();
+	for (unsigned i = 0; i < sum->nprocs; i++) {
+		struct proc_summary *ps = &sum->procs[i];
+		ps->proc = vec_at(&s->procs, i);
+		ps->pid = ps->proc->pid;
+		ps->runtime = process_runtime(ps->proc);
+		for (unsigned k = 0; k < sum->nloops; k++) {
+			if (sum->loops[k].proc != ps->proc)
+				continue;
+			ps->nloops++;
+			if (!ps->busiest && !sum->loops[k].transient) {
+				ps->busiest = &sum->loops[k];
+				sum->loops[k].busiest = true;
+			}
+		}
+	}
+	const struct loop_summary *busiest = summary_busiest_loop(sum);
+	sum->runtime = busiest ? busiest->runtime : root ? process_runtime(root) : RUNTIME_NATIVE;
 }
 
 void summary_compute(struct summary *sum, const struct session *s)
@@ -354,7 +457,15 @@ void summary_compute(struct summary *sum, const struct session *s)
 			    (sum->loops[k].seconds > sum->loops[i].seconds ||
 			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
 				sum->loops[i].main = false;
+	/* Likewise any thread: its loop is the one observed longest; the others are transient. */
+	for (unsigned i = 0; i < sum->nloops; i++)
+		for (unsigned k = 0; k < sum->nloops; k++)
+			if (i != k && sum->loops[k].proc == sum->loops[i].proc && sum->loops[k].tid == sum->loops[i].tid &&
+			    (sum->loops[k].seconds > sum->loops[i].seconds ||
+			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
+				sum->loops[i].transient = true;
 	qsort(sum->loops, sum->nloops, sizeof(*sum->loops), by_busiest);
+	process_summaries(sum, s);
 	char path[4096];
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", s->dir);
@@ -371,6 +482,7 @@ void summary_free(struct summary *sum)
 	for (unsigned i = 0; i < sum->nfindings; i++)
 		cJSON_Delete(sum->findings[i].evidence);
 	free(sum->loops);
+	free(sum->procs);
 	memset(sum, 0, sizeof(*sum));
 }
 
@@ -393,6 +505,19 @@ static cJSON *dist_json(const struct dist_ms *d, bool with_p90_mean)
 	return o;
 }
 
+/* A loop named in summary.json outside "loops": which one, and the figures that made it the busiest. */
+static cJSON *loop_ref_json(const struct loop_summary *ls)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "pid", ls->pid);
+	cJSON_AddNumberToObject(o, "tid", ls->tid);
+	cJSON_AddStringToObject(o, "thread", ls->name);
+	cJSON_AddBoolToObject(o, "main", ls->main);
+	cJSON_AddNumberToObject(o, "busy_s", r3(ls->busy_s));
+	cJSON_AddNumberToObject(o, "elu", round(ls->elu * 10000.0) / 10000.0);
+	return o;
+}
+
 cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 {
 	cJSON *j = cJSON_CreateObject(), *arr, *o;
@@ -412,6 +537,28 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 	if (s->exit_status >= 0)
 		cJSON_AddNumberToObject(j, "exit_status", s->exit_status);
 	cJSON_AddNumberToObject(j, "processes", sum->processes);
+	cJSON_AddStringToObject(j, "runtime", runtime_name(sum->runtime));
+	const struct loop_summary *busiest = summary_busiest_loop(sum);
+	if (busiest)
+		cJSON_AddItemToObject(j, "busiest_loop", loop_ref_json(busiest));
+	else
+		cJSON_AddNullToObject(j, "busiest_loop");
+	arr = cJSON_AddArrayToObject(j, "process_list");
+	for (unsigned i = 0; i < sum->nprocs; i++) {
+		const struct proc_summary *ps = &sum->procs[i];
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "pid", ps->pid);
+		cJSON_AddNumberToObject(o, "ppid", ps->proc->ppid);
+		if (ps->proc->exe)
+			cJSON_AddStringToObject(o, "exe", ps->proc->exe);
+		cJSON_AddStringToObject(o, "runtime", runtime_name(ps->runtime));
+		cJSON_AddNumberToObject(o, "loops", ps->nloops);
+		if (ps->busiest)
+			cJSON_AddItemToObject(o, "busiest_loop", loop_ref_json(ps->busiest));
+		else
+			cJSON_AddNullToObject(o, "busiest_loop");
+		cJSON_AddItemToArray(arr, o);
+	}
 
 	arr = cJSON_AddArrayToObject(j, "loops");
 	for (unsigned i = 0; i < sum->nloops; i++) {
@@ -421,7 +568,10 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 		cJSON_AddNumberToObject(o, "tid", ls->tid);
 		cJSON_AddStringToObject(o, "thread", ls->name);
 		cJSON_AddBoolToObject(o, "main", ls->main);
+		cJSON_AddBoolToObject(o, "busiest", ls->busiest);
+		cJSON_AddBoolToObject(o, "transient", ls->transient);
 		cJSON_AddNumberToObject(o, "seconds", r3(ls->seconds));
+		cJSON_AddNumberToObject(o, "busy_s", r3(ls->busy_s));
 		cJSON_AddNumberToObject(o, "elu", round(ls->elu * 10000.0) / 10000.0);
 		cJSON_AddNumberToObject(o, "iterations", (double)ls->iterations);
 		cJSON_AddNumberToObject(o, "blocks", (double)ls->blocks);
@@ -474,6 +624,7 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 		cJSON_AddNumberToObject(o, "limit_mb", r3(h->limit_mb));
 		cJSON_AddNumberToObject(o, "growth_mb_per_min", r3(h->growth_mb_per_min));
 		cJSON_AddNumberToObject(o, "growth_r2", r3(h->growth_r2));
+		cJSON_AddNumberToObject(o, "late_growth_mb_per_min", r3(h->late_growth_mb_per_min));
 	} else {
 		cJSON_AddNullToObject(j, "heap");
 	}
@@ -506,6 +657,8 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 	cJSON_AddNumberToObject(o, "samples", (double)sum->cpu_samples);
 	cJSON_AddNumberToObject(j, "rss_max_mb", r3(sum->rss_max_mb));
 	cJSON_AddNumberToObject(j, "rss_growth_mb_per_min", r3(sum->rss_growth_mb_per_min));
+	cJSON_AddNumberToObject(j, "rss_growth_r2", r3(sum->rss_growth_r2));
+	cJSON_AddNumberToObject(j, "rss_late_growth_mb_per_min", r3(sum->rss_late_growth_mb_per_min));
 
 	o = cJSON_AddObjectToObject(j, "drops");
 	static const char *const drop_names[DROP_KINDS] = AGENT_DROP_NAMES;

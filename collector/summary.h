@@ -15,6 +15,13 @@ struct dist_ms {
 	double p50, p90, p99, max, mean;
 };
 
+/* What runs a process, for wording the diagnosis in its language (docs/diagnosis.md). */
+enum runtime {
+	RUNTIME_NATIVE, /* C, C++, anything else */
+	RUNTIME_NODE,   /* a "v8" record, or an executable named node */
+	RUNTIME_PYTHON, /* an executable named python, python3, python3.11... */
+};
+
 struct loop_summary {
 	const struct s_process *proc;
 	const struct s_loop *loop;
@@ -22,7 +29,12 @@ struct loop_summary {
 	uint32_t id;
 	char name[32];
 	bool main;
-	double seconds; /* observed time */
+	enum runtime runtime; /* of its process */
+	bool transient;       /* another loop of its thread was observed longer: a temporary nested loop
+				 (libuv's for spawnSync) or one that ended early; never the busiest */
+	bool busiest;         /* the busiest loop of its process */
+	double seconds;       /* observed time */
+	double busy_s;        /* busy time: what "busiest" compares */
 	double elu;
 	uint64_t iterations, blocks;
 	double blocked_ms, longest_block_ms;
@@ -31,7 +43,8 @@ struct loop_summary {
 	char top_frame[256];
 	char top_location[256];
 	unsigned top_frame_stacks, stacks;
-	/* CPU samples of this loop's thread inside its blocks (probes), and where they were. */
+	/* CPU samples of this loop's thread inside its blocks (probes), and where they were; "runtime"
+	 * is V8 for node, the interpreter for Python. */
 	uint64_t blocked_samples;
 	double blocked_share_gc, blocked_share_js, blocked_share_runtime, blocked_share_native, blocked_share_kernel;
 };
@@ -50,6 +63,7 @@ struct heap_summary {
 	bool present;
 	double used_max_mb, total_max_mb, limit_mb, used_start_mb, used_end_mb;
 	double growth_mb_per_min, growth_r2;
+	double late_growth_mb_per_min; /* slope over the last third of the series (growth_late_slope) */
 	unsigned points;
 };
 
@@ -74,10 +88,19 @@ struct pool_summary {
 struct finding {
 	char kind[32];
 	char severity[8]; /* high, medium, low, info */
-	char summary[512];
-	char advice[512];
+	char summary[1024];
+	char advice[1024];
 	char top_frame[256];
 	struct cJSON *evidence; /* owned */
+};
+
+/* One process of the session: its runtime and its busiest loop. */
+struct proc_summary {
+	const struct s_process *proc;
+	int pid;
+	enum runtime runtime;
+	unsigned nloops;
+	const struct loop_summary *busiest; /* NULL without a loop */
 };
 
 #define MAX_FINDINGS 8
@@ -85,7 +108,10 @@ struct summary {
 	double duration_s;
 	int pid;
 	unsigned processes;
-	struct loop_summary *loops; /* busiest first */
+	enum runtime runtime; /* of the process with the busiest loop, else of the root process */
+	struct proc_summary *procs;
+	unsigned nprocs;
+	struct loop_summary *loops; /* busiest first (most busy time) */
 	unsigned nloops;
 	struct gc_summary gc;
 	struct heap_summary heap;
@@ -93,6 +119,8 @@ struct summary {
 	double cpu_user_s, cpu_sys_s;
 	uint64_t cpu_samples;
 	double rss_max_mb, rss_growth_mb_per_min, rss_growth_r2;
+	double rss_late_growth_mb_per_min; /* of the same process, over the last third (growth_late_slope) */
+	enum runtime rss_runtime;          /* of that process */
 	uint64_t drops[DROP_KINDS];
 	struct finding findings[MAX_FINDINGS];
 	unsigned nfindings;
@@ -101,6 +129,14 @@ struct summary {
 /* The loop that stands for the program: the root process's main loop, else the busiest; NULL
  * when there is no loop. */
 const struct loop_summary *summary_main_loop(const struct summary *sum);
+/* The busiest loop of the session: of each thread's loop (the one observed longest on it), the one
+ * with the most busy time (ties: a main loop, then the lower pid and tid). The diagnosis judges a
+ * program by it: a multi-threaded server's workers, not its idle dispatcher. NULL without a loop. */
+const struct loop_summary *summary_busiest_loop(const struct summary *sum);
+/* A process's runtime, from its records: a "v8" record or an executable named node is node; an
+ * executable (or argv[0]) named python[N[.N]] is Python; anything else native. */
+enum runtime process_runtime(const struct s_process *p);
+const char *runtime_name(enum runtime rt);
 /* Compute everything but the top frames and the diagnosis. */
 void summary_compute(struct summary *sum, const struct session *s);
 void summary_free(struct summary *sum);
@@ -118,5 +154,8 @@ void diagnosis_print(const struct summary *sum, FILE *out, bool color);
 struct dist_ms dist_from_hist(const struct hist *h);
 /* Least-squares slope (per second of x) and R² of points (x in ns, y in MB). */
 double fit_slope(const double *x, const double *y, unsigned n, double *r2);
+/* The least-squares slope (per second) of the points in the last third of the series' time span
+ * (at least its last 3 points): whether growth still holds at the end, or reached a plateau. */
+double growth_late_slope(const double *x, const double *y, unsigned n);
 
 #endif

@@ -117,6 +117,7 @@ static void test_gc_and_memory_together(void **state)
 	sum.heap.points = 50;
 	sum.heap.growth_mb_per_min = 30;
 	sum.heap.growth_r2 = 0.95;
+	sum.heap.late_growth_mb_per_min = 28;
 	sum.heap.used_start_mb = 10;
 	sum.heap.used_end_mb = 15;
 	sum.heap.limit_mb = 4096;
