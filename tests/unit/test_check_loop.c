@@ -1,0 +1,95 @@
+/* loopscope check judges loop metrics on the busiest loop: a memcached-like server (an idle
+ * dispatcher on the main thread, four worker loops) whose workers got busier regresses on elu,
+ * whether the summaries name their busiest loop ("busiest_loop") or predate that key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/check.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/loopscope-unit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* A summary.json: pid 50's dispatcher (main thread, ELU 0.01) and four workers, the busiest at
+ * worker_elu, 10 s each; with `named`, the "busiest_loop" key naming that worker. */
+static void write_summary(const char *name, double worker_elu, int named)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"version\":1,\"pid\":50,\"duration_s\":10,");
+	if (named)
+		fprintf(f, "\"busiest_loop\":{\"pid\":50,\"tid\":51,\"thread\":\"mc-worker\",\"main\":false},");
+	fprintf(f, "\"loops\":[");
+	fprintf(f, "{\"pid\":50,\"tid\":51,\"main\":false,\"seconds\":10,\"elu\":%.2f,\"blocks\":0,\"blocked_ms\":0,"
+		   "\"delay_ms\":{\"p99\":1,\"max\":2}},", worker_elu);
+	for (int t = 52; t <= 54; t++)
+		fprintf(f, "{\"pid\":50,\"tid\":%d,\"main\":false,\"seconds\":10,\"elu\":0.3,\"blocks\":0,\"blocked_ms\":0,"
+			   "\"delay_ms\":{\"p99\":1,\"max\":2}},", t);
+	fprintf(f, "{\"pid\":50,\"tid\":50,\"main\":true,\"seconds\":10,\"elu\":0.01,\"blocks\":0,\"blocked_ms\":0,"
+		   "\"delay_ms\":{\"p99\":0,\"max\":0}}]}\n");
+	fclose(f);
+}
+
+/* Baseline workers at ELU 0.40, current at 0.80, limit elu=+0.1: one regression; the report shows
+ * 0.4 and 0.8 (the busiest worker), not the dispatcher's 0.01. */
+static void check_workers(int named)
+{
+	char base[128], cur[128], err[256], *text = NULL;
+	size_t len = 0;
+	struct check_limit lim;
+
+	write_summary("base.json", 0.40, named);
+	write_summary("cur.json", 0.80, named);
+	snprintf(base, sizeof(base), "%s/base.json", dir);
+	snprintf(cur, sizeof(cur), "%s/cur.json", dir);
+	assert_int_equal(check_parse_limit("elu=+0.1", &lim, err, sizeof(err)), 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	int rc = check_run(base, cur, &lim, 1, out, err, sizeof(err));
+	fclose(out);
+	if (rc != 1 || !strstr(text, "0.4 ") || !strstr(text, "0.8 "))
+		fail_msg("want one regression of elu 0.4 -> 0.8, got %d:\n%s", rc, text);
+	free(text);
+}
+
+static void test_busiest_named(void **state)
+{
+	(void)state;
+	check_workers(1);
+}
+
+static void test_busiest_from_loops(void **state)
+{
+	(void)state;
+	check_workers(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_busiest_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busiest_from_loops, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("check_loop", tests, NULL, NULL);
+}
