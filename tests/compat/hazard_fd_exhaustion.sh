@@ -11,7 +11,11 @@ prog=$(hazard fd_exhaustion)
 (ulimit -n 64 && hazard_run plain "$prog")
 (ulimit -n 64 && hazard_run agent "$prog")
 grep -q "^limit 64: opened [0-9]* files" "$T/plain.out" || fail "without the agent: $(cat "$T/plain.out" "$T/plain.err")"
-note "without the agent: $(cat "$T/plain.out"); with it: $(cat "$T/agent.out")"
+plain=$(sed -n 's/.*opened \([0-9]*\) files.*/\1/p' "$T/plain.out")
+agent=$(sed -n 's/.*opened \([0-9]*\) files.*/\1/p' "$T/agent.out")
+[ "$plain" = "$agent" ] ||
+	fail "files opened before EMFILE: ${agent:-none} with the agent, $plain without ($(status_text "$(cat "$T/agent.rc")"))"
+note "files opened before EMFILE: $plain without the agent, $agent with it"
 hazard_same
 hazard_loop "$T/s" "$(cat "$T/agent.pid")" 30 0.12 0.4
 between "block (ms)" "$(loop_fig 'd["longest_block_ms"]')" 140 300 || fail "the 150 ms block was not recorded"

@@ -1,10 +1,11 @@
 # Hazard: a loop that blocks every signal and reads them all from a signalfd, with blocked spans (the
-# agent wants their stacks). Workload: signalfd (ticks of 100 ms, busy 200 ms on ticks 1-15: 8 busy
-# spans, 1.6 s); the test sends it SIGUSR1 5 times, each once the previous one was read, then SIGTERM
-# 2.5 s after it started polling.
+# agent wants their stacks). Workload: signalfd (a 100 ms timer, busy 200 ms on its events 3 to 10:
+# 1.6 s); the test sends it SIGUSR1 5 times, each once the previous one was read, then SIGTERM 2.5 s
+# after it started polling.
 # Expected: with and without the agent it reads exactly the 5 SIGUSR1 and the SIGTERM, no other
 # signal (the agent's stack signal must not reach a thread that blocks it), exit 0, the same output;
-# the session has its loop: ELU 0.6 (1.6 s busy of 2.5-3 s; 0.45-0.85), >= 6 blocks of 200 ms (190-400).
+# the session has its loop: >= 8 blocks of 200 ms (190-450 ms: load delays wakeups), ELU 0.6 (1.6 s
+# busy of 2.5-3 s; 0.35-0.9 on a loaded machine).
 . tests/lib.sh
 . tests/compat/lib.sh
 
@@ -44,6 +45,6 @@ if ! diff -u "$T/want" "$T/agent.out" >"$T/diff"; then
 	fail "under the agent ($(status_text "$(cat "$T/agent.rc")")) it read $(grep -c '^unexpected' "$T/agent.out") signals nobody sent: $(grep -m1 '^unexpected' "$T/agent.out")"
 fi
 hazard_same
-hazard_loop "$T/s" "$(cat "$T/agent.pid")" 10 0.45 0.85
-at_least "blocks" "$(loop_fig 'd["blocks"]')" 6 || fail "blocks missing"
-between "longest block (ms)" "$(loop_fig 'd["longest_block_ms"]')" 190 400 || fail "the 200 ms blocks were not recorded"
+hazard_loop "$T/s" "$(cat "$T/agent.pid")" 10 0.35 0.9
+at_least "blocks" "$(loop_fig 'd["blocks"]')" 8 || fail "fewer blocks than the 8 busy spans"
+between "longest block (ms)" "$(loop_fig 'd["longest_block_ms"]')" 190 450 || fail "the 200 ms blocks were not recorded"
