@@ -53,6 +53,7 @@ BPF_SKELS    := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 WORKLOADS    := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%)
 HAZARDS      := $(HAZARD_SRCS:tests/compat/hazards/%.c=$(BUILD)/compat/%)
+COMPAT_TESTS := $(sort $(filter-out tests/compat/lib.sh,$(wildcard tests/compat/*.sh)))
 
 LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
@@ -145,7 +146,7 @@ $(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 workloads: $(WORKLOADS)
 
 # ---- compatibility: C programs that each do one thing an agent could disturb ---------------------
-$(BUILD)/compat/%: tests/compat/hazards/%.c | deps
+$(BUILD)/compat/%: tests/compat/hazards/%.c tests/compat/hazards/hazard.h | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $$(pkg-config --cflags libuv) \
@@ -157,13 +158,12 @@ hazards: $(HAZARDS)
 unit: $(UNIT_BINS)
 
 check: all unit workloads hazards
-	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) \
-		$(sort $(wildcard tests/compat/*.sh))
+	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) $(COMPAT_TESTS)
 
 # The compatibility suite alone: real servers and runtimes, and the hazard programs, each with and
 # without the agent (docs/agent.md says what it guarantees). Also part of make check.
 compat: all workloads hazards
-	$(V)BUILD=$(BUILD) tests/run.sh $(sort $(wildcard tests/compat/*.sh))
+	$(V)BUILD=$(BUILD) tests/run.sh $(COMPAT_TESTS)
 
 # Run one integration test: make integration T=name
 integration: all workloads
