@@ -23,11 +23,12 @@
 
 /* Agent-thread state (and the exit path's, once the agent thread has stopped). */
 static struct {
-	pthread_mutex_t lock; /* w.dir, w.sub, w.name: the agent thread and a setuid wrapper */
+	pthread_mutex_t lock; /* w.dir, w.where, w.name: the agent thread and a setuid wrapper */
 	bool dir_ready, created;
 	uid_t dir_uid;        /* the session directory's owner */
-	char dir[PATH_MAX - 128]; /* room in PATH_MAX for sub and name */
-	char sub[32];         /* "" or "uid-N/" */
+	uid_t where_uid;      /* the user w.where was made for */
+	char dir[PATH_MAX - 192]; /* the session directory; room in PATH_MAX for the rest */
+	char where[PATH_MAX - 128]; /* the directory the record file is in: dir, dir/uid-N or a spool */
 	char name[64];        /* agent-PID.jsonl */
 	char file[PATH_MAX];
 	size_t queued;
@@ -224,7 +225,7 @@ static int open_record_file(void)
 	int fd;
 
 	pthread_mutex_lock(&w.lock); /* a setuid wrapper may be moving the file (writer_before_uid) */
-	if (snprintf(path, sizeof(path), "%s/%s%s", w.dir, w.sub, w.name) >= (int)sizeof(path)) {
+	if (snprintf(path, sizeof(path), "%s/%s", w.where, w.name) >= (int)sizeof(path)) {
 		pthread_mutex_unlock(&w.lock);
 		return -1;
 	}
@@ -334,23 +335,29 @@ static int prepare_dir(void)
 	return 0;
 }
 
-/* The subdirectory for a process that runs as another user than the directory's owner:
- * "uid-N/", made by writer_before_uid while the process was still root. "" for the owner. */
-static int pick_subdir(void)
+/* Where a process records (w.where): the session directory for its owner; for a process that runs
+ * as another user, the place writer_before_uid made for that user while the process was still
+ * root: DIR/uid-N/, found again here after an exec. Under w.lock. */
+static int pick_where(void)
 {
-	char sub[sizeof(w.sub)], path[PATH_MAX];
+	char path[sizeof(w.where)];
 	struct stat st;
 	uid_t e = geteuid();
 
 	if (e == w.dir_uid) {
-		w.sub[0] = 0;
+		snprintf(w.where, sizeof(w.where), "%s", w.dir);
+		w.where_uid = e;
 		return 0;
 	}
-	snprintf(sub, sizeof(sub), "uid-%u/", (unsigned)e);
-	snprintf(path, sizeof(path), "%s/%s", w.dir, sub);
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != e)
-		return -EACCES;
-	memcpy(w.sub, sub, sizeof(sub));
+	if (w.where[0] && w.where_uid == e)
+		return 0; /* made for this user in this image (a spool, maybe) */
+	snprintf(path, sizeof(path), "%s/uid-%u", w.dir, (unsigned)e);
+	if (lstat(path, &st) < 0)
+		return -errno; /* EACCES: a directory above is closed to us; ENOENT: never made */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != e)
+		return -EPERM;
+	memcpy(w.where, path, sizeof(path));
+	w.where_uid = e;
 	return 0;
 }
 
@@ -427,13 +434,13 @@ int writer_open(void)
 	pthread_mutex_lock(&w.lock);
 	rc = prepare_dir();
 	if (rc == 0)
-		rc = pick_subdir();
+		rc = pick_where();
 	for (int k = 0; rc == 0 && k < 100 && fd < 0; k++) {
 		if (k == 0)
 			snprintf(w.name, sizeof(w.name), "agent-%d.jsonl", (int)getpid());
 		else
 			snprintf(w.name, sizeof(w.name), "agent-%d.%d.jsonl", (int)getpid(), k);
-		snprintf(path, sizeof(path), "%s/%s%s", w.dir, w.sub, w.name);
+		snprintf(path, sizeof(path), "%s/%s", w.where, w.name);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			rc = -errno;
@@ -444,11 +451,15 @@ int writer_open(void)
 	}
 	pthread_mutex_unlock(&w.lock);
 	if (!w.created) {
-		if (rc == -EACCES && geteuid() != w.dir_uid && w.dir_ready)
+		if (w.dir_ready && geteuid() != w.dir_uid && rc == -ENOENT)
 			agent_warn("not recording: this process runs as uid %u and cannot write to %s (owned by "
-				   "uid %u); it dropped privileges without the agent seeing it (start it with "
-				   "loopscope run, or give LOOPSCOPE_DIR to a directory that uid owns)",
-				   (unsigned)geteuid(), w.dir, (unsigned)w.dir_uid);
+				   "uid %u): it changed user without a setuid call the agent sees; give "
+				   "LOOPSCOPE_DIR a directory uid %u owns", (unsigned)geteuid(), w.dir,
+				   (unsigned)w.dir_uid, (unsigned)geteuid());
+		else if (w.dir_ready && geteuid() != w.dir_uid && rc == -EACCES)
+			agent_warn("not recording: this process runs as uid %u, which cannot reach %s (a "
+				   "directory above it is closed to that user); put the session under one it can "
+				   "search, e.g. /tmp", (unsigned)geteuid(), w.dir);
 		else if (rc == -EPERM)
 			agent_warn("not recording: %s is not owned by uid %u or is writable by others; give "
 				   "LOOPSCOPE_DIR a private directory", w.dir, (unsigned)geteuid());
@@ -457,42 +468,104 @@ int writer_open(void)
 				   "a writable directory", w.dir[0] ? w.dir : "(none)", strerror(rc ? -rc : EEXIST));
 		return rc ? rc : -EEXIST;
 	}
-	snprintf(w.file, sizeof(w.file), "%s/%s%s", w.dir, w.sub, w.name);
+	snprintf(w.file, sizeof(w.file), "%s/%s", w.where, w.name);
 	agent_debug("recording to %s", w.file);
 	write_process_record();
 	return 0;
 }
 
+/* Whether user UID (group GID) may search PATH and every directory above it. Supplementary groups
+ * are not known here: a "no" may be wrong, which only costs a spool directory. */
+static bool reachable_by(const char *path, uid_t uid, gid_t gid)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(path, p))
+		return false;
+	for (;;) {
+		if (stat(p, &st) < 0)
+			return false;
+		mode_t bit = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+		if (!(st.st_mode & bit))
+			return false;
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return false;
+		if (slash == p) {
+			if (p[1] == 0)
+				return true;
+			p[1] = 0;
+		} else {
+			*slash = 0;
+		}
+	}
+}
+
+/* The directory for UID's records, made as root: DIR/uid-UID (owned by UID, 0700; DIR becomes 0711
+ * so that UID can reach it and nobody can list it). When UID cannot reach DIR at all (a parent like
+ * /root is 0700), the records go to a spool directory under TMPDIR (owned by UID, 0700) and
+ * DIR/uid-UID is made a symbolic link to it, so the collector finds them. 0 or -errno. */
+static int make_where(uid_t uid, char *where, size_t cap)
+{
+	char link[PATH_MAX];
+	struct stat st;
+
+	snprintf(link, sizeof(link), "%s/uid-%u", w.dir, (unsigned)uid);
+	if (lstat(link, &st) == 0 && S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(link, where, cap - 1);
+		if (n <= 0)
+			return -EINVAL;
+		where[n] = 0;
+		return lstat(where, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid ? 0 : -EPERM;
+	}
+	if (reachable_by(w.dir, uid, getegid()) || (chmod(w.dir, 0711) == 0 && reachable_by(w.dir, uid, getegid()))) {
+		if (mkdir(link, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		if (lstat(link, &st) < 0 || !S_ISDIR(st.st_mode))
+			return -EPERM;
+		if (st.st_uid != uid && chown(link, uid, (gid_t)-1) < 0)
+			return -errno;
+		if (strlen(link) >= cap)
+			return -ENAMETOOLONG;
+		memcpy(where, link, strlen(link) + 1);
+		return 0;
+	}
+	const char *tmp = agent_cfg.tmpdir ? agent_cfg.tmpdir : "/tmp";
+	if (snprintf(where, cap, "%s/loopscope-uid%u-XXXXXX", tmp, (unsigned)uid) >= (int)cap || !mkdtemp(where))
+		return -errno;
+	if (chown(where, uid, (gid_t)-1) < 0 || symlink(where, link) < 0) {
+		int err = -errno;
+		rmdir(where);
+		return err;
+	}
+	return 0;
+}
+
 /* Called on the target's thread just before it changes its effective uid from root to UID: while
- * still root, make DIR/uid-UID/ (owned by UID, 0700), let UID through DIR (0711: no listing), and
- * move a record file already made into it, so that the process goes on recording as UID and the
- * session stays closed to every other user. */
+ * still root, make the place UID records into (make_where) and move a record file already made
+ * there, so that the process goes on recording as UID and the session stays closed to every other
+ * user. */
 void writer_before_uid(uid_t uid)
 {
-	char sub[sizeof(w.sub)], from[PATH_MAX], to[PATH_MAX];
-	struct stat st;
+	char where[sizeof(w.where)], from[PATH_MAX], to[PATH_MAX];
 
 	pthread_mutex_lock(&w.lock);
 	if (prepare_dir() < 0 || w.dir_uid != geteuid() || uid == w.dir_uid)
 		goto out;
-	snprintf(sub, sizeof(sub), "uid-%u/", (unsigned)uid);
-	snprintf(to, sizeof(to), "%s/%s", w.dir, sub);
-	if (mkdir(to, 0700) < 0 && errno != EEXIST)
+	if (w.where[0] && w.where_uid == uid)
 		goto out;
-	if (lstat(to, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (make_where(uid, where, sizeof(where)) < 0)
 		goto out;
-	if (st.st_uid != uid && (st.st_uid != w.dir_uid || chown(to, uid, (gid_t)-1) < 0))
-		goto out;
-	if (chmod(w.dir, 0711) < 0)
-		goto out;
-	if (w.created && strcmp(w.sub, sub) != 0) {
-		snprintf(from, sizeof(from), "%s/%s%s", w.dir, w.sub, w.name);
-		snprintf(to, sizeof(to), "%s/%s%s", w.dir, sub, w.name);
+	if (w.created) {
+		snprintf(from, sizeof(from), "%s/%s", w.where, w.name);
+		snprintf(to, sizeof(to), "%s/%s", where, w.name);
 		if (rename(from, to) < 0 || chown(to, uid, (gid_t)-1) < 0)
-			goto out;
-		memcpy(w.sub, sub, sizeof(sub));
+			goto out; /* another file system: the first part stays where it was */
 		snprintf(w.file, sizeof(w.file), "%s", to);
 	}
+	memcpy(w.where, where, sizeof(where));
+	w.where_uid = uid;
 out:
 	pthread_mutex_unlock(&w.lock);
 }
