@@ -65,6 +65,8 @@ void agent_config_load(void);
  * thread; returns at once if it runs already. */
 void agent_thread_ensure(void);
 bool agent_thread_running(void);
+/* Before an exec (agent/exec_hooks.c): the agent thread's last records of this image. */
+void agent_before_exec(void);
 
 /* agent_thread.c: a "hist" record of a live histogram (skipped when empty). loop_id 0: none. */
 struct hist;

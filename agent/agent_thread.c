@@ -32,6 +32,7 @@ static struct {
 	uint64_t intervals;
 	uint64_t next_interval;
 	uint64_t drops_written[DROP_KINDS];
+	uint32_t exec_req, exec_done; /* an exec asks for the last records (agent_before_exec) */
 } agent;
 
 static struct hist scratch_hist;
@@ -326,6 +327,12 @@ static void *agent_main(void *arg)
 		now = agent_now();
 		recycle_stale();
 		announce_new();
+		uint32_t exec_req = __atomic_load_n(&agent.exec_req, __ATOMIC_ACQUIRE);
+		if (exec_req != agent.exec_done) {
+			write_interval(now, true); /* the image is about to be replaced: all it has */
+			agent.next_interval = now + agent_cfg.interval_ns;
+			__atomic_store_n(&agent.exec_done, exec_req, __ATOMIC_RELEASE);
+		}
 		pool_tick(now);
 		watchdog_tick(now);
 		if (now >= agent.next_interval) {
@@ -352,6 +359,20 @@ static void *agent_main(void *arg)
 	if (agent_drops[DROP_WRITE_BYTES])
 		agent_debug("the disk refused %llu bytes of records", (unsigned long long)agent_drops[DROP_WRITE_BYTES]);
 	return NULL;
+}
+
+/* On the thread about to exec: the agent thread writes what it has (the interval under way, the
+ * histograms, a block still open) before the image is replaced; waits for it at most 100 ms. */
+void agent_before_exec(void)
+{
+	struct timespec pause = {0, 1000000};
+
+	if (!agent_thread_running())
+		return; /* none, or a vfork child's view of its parent's */
+	uint32_t req = __atomic_add_fetch(&agent.exec_req, 1, __ATOMIC_ACQ_REL);
+	uint64_t deadline = agent_now() + 100000000u;
+	while (__atomic_load_n(&agent.exec_done, __ATOMIC_ACQUIRE) != req && agent_now() < deadline)
+		nanosleep(&pause, NULL);
 }
 
 void agent_thread_ensure(void)

@@ -1,6 +1,6 @@
 /* The exec calls, interposed so that no stack signal of ours is pending when the program image is
  * replaced: the new image has no handler for it and a real-time signal's default action kills
- * (watchdog_before_exec). glibc's exec family calls execve inside libc, past any interposition, so
+ * (watchdog_before_exec); and so that the image's last records are written (agent_before_exec). glibc's exec family calls execve inside libc, past any interposition, so
  * every public entry is wrapped; the list forms are turned into vectors and go to the vector forms. */
 #include <errno.h>
 #include <stdarg.h>
@@ -48,6 +48,7 @@ static int done(int rc)
 	type fn = (type)real(#name, &cache_);                                        \
 	if (!fn)                                                                     \
 		return -1;                                                           \
+	agent_before_exec();                                                         \
 	watchdog_before_exec()
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
