@@ -4,6 +4,7 @@
 #include "collector/proctree.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,14 @@
 static int read_stat(pid_t pid, struct proc_ids *out)
 {
 	char path[64], buf[1024];
-	FILE *f;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "re")))
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
 	buf[n] = 0;
 	char *open = strchr(buf, '('), *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
 	int ppid, pgrp, sid;
@@ -85,17 +88,16 @@ size_t proctree_children(pid_t parent, pid_t *out, size_t max)
 	return n;
 }
 
-size_t proctree_list(pid_t root, pid_t *out, size_t max)
+size_t proctree_list_from(const pid_t *roots, size_t nroots, pid_t *out, size_t max)
 {
 	static pid_t pids[MAX_PROCS], ppids[MAX_PROCS];
 	size_t n = 0, count = 0;
-	DIR *d = opendir("/proc");
+	DIR *d;
 	struct dirent *e;
 
-	if (!max)
-		return 0;
-	out[count++] = root;
-	if (!d)
+	for (size_t i = 0; i < nroots && count < max; i++)
+		out[count++] = roots[i];
+	if (!count || !(d = opendir("/proc")))
 		return count;
 	while ((e = readdir(d)) && n < MAX_PROCS) {
 		char *end;
@@ -107,12 +109,23 @@ size_t proctree_list(pid_t root, pid_t *out, size_t max)
 		n++;
 	}
 	closedir(d);
-	/* Breadth-first from the root: out[] doubles as the queue. */
+	/* Breadth-first from the roots: out[] doubles as the queue. */
 	for (size_t head = 0; head < count; head++)
-		for (size_t i = 0; i < n && count < max; i++)
-			if (ppids[i] == out[head] && pids[i] != root)
+		for (size_t i = 0; i < n && count < max; i++) {
+			if (ppids[i] != out[head])
+				continue;
+			bool dup = false;
+			for (size_t k = 0; k < nroots && !dup; k++)
+				dup = pids[i] == roots[k];
+			if (!dup)
 				out[count++] = pids[i];
+		}
 	return count;
+}
+
+size_t proctree_list(pid_t root, pid_t *out, size_t max)
+{
+	return proctree_list_from(&root, 1, out, max);
 }
 
 /* LISTEN sockets' (inode, port) from one /proc/net file. */

@@ -9,6 +9,8 @@
 
 /* pid and its descendants into out (at most max); returns how many. */
 size_t proctree_list(pid_t root, pid_t *out, size_t max);
+/* The same for several roots at once (one reading of /proc): the roots, then their descendants. */
+size_t proctree_list_from(const pid_t *roots, size_t nroots, pid_t *out, size_t max);
 /* pid's children (direct ones) into out (at most max); returns how many. */
 size_t proctree_children(pid_t parent, pid_t *out, size_t max);
 

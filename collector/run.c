@@ -40,7 +40,7 @@
 #define PROGRESS_MS 1000
 #define CPU_DRAIN_MS 250 /* reading the sample stream, which wakes us only in bulk */
 #define LISTEN_WARN_MS 30000   /* say so once if --load still waits for a port */
-#define TREE_MS 250            /* the tree read again: adopted processes, uid changes */
+#define TREE_MS 500            /* the tree read again: adopted processes, uid changes */
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
 #define MAX_TREE 4096
 
@@ -194,12 +194,13 @@ static bool running(const struct run *r)
 /* The processes of the tree alive now: the target's and the followed ones' descendants. */
 static size_t tree_pids(struct run *r, pid_t *out, size_t max)
 {
+	pid_t roots[MAX_FOLLOW + 1];
 	size_t n = 0;
 	if (r->target_running)
-		n = proctree_list(r->target_pid, out, max);
-	for (size_t i = 0; i < r->nfollowed && n < max; i++)
-		n += proctree_list(r->followed[i], out + n, max - n);
-	return n;
+		roots[n++] = r->target_pid;
+	for (size_t i = 0; i < r->nfollowed; i++)
+		roots[n++] = r->followed[i];
+	return proctree_list_from(roots, n, out, max);
 }
 
 /* A signal to the target and to the processes of it we follow; a SIGKILL to all of the tree, so
@@ -782,8 +783,8 @@ static void on_sigchld(uv_signal_t *h, int signum)
 	reap(h->data);
 }
 
-/* Every TREE_MS: processes orphaned to us, and whether a process of the tree changed its uid (for
- * the reason when nothing got recorded). */
+/* Every TREE_MS: whether a process of the tree changed its uid (for the reason when nothing got
+ * recorded), and, once the target is gone, processes orphaned to us (at once on SIGCHLD otherwise). */
 static void on_tree_timer(uv_timer_t *t)
 {
 	struct run *r = t->data;
@@ -792,7 +793,8 @@ static void on_tree_timer(uv_timer_t *t)
 	reap(r);
 	if (!r->watching)
 		return;
-	adopt(r);
+	if (!r->target_running)
+		adopt(r); /* a followed process's descendants come to us when their parent ends */
 	if (r->dropped_pid)
 		return;
 	size_t n = tree_pids(r, pids, MAX_TREE);
