@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ struct cpu_probe {
 	size_t nsamples, capsamples;
 	uint64_t dropped_samples;
 	uint64_t resampled; /* tasks that got an event after the fact (PROFILE_UNSAMPLED) */
+	struct cpu_probe_crash crash; /* the first process of the tree that crashed */
 	struct stack_slot *slots;
 	size_t nslots, capslots;
 	struct folded stacks;     /* every stack text named, by index */
@@ -218,6 +220,14 @@ static bool opened_since(const struct cpu_probe *p, pid_t tid, uint64_t ts)
 
 /* --- the stream --- */
 
+/* A signal that means the process crashed (its default action dumps core; SIGQUIT aside, which
+ * people send). */
+static bool crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
+	       sig == SIGSYS;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct cpu_probe *p = ctx;
@@ -247,6 +257,14 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case PROFILE_EXEC:
 		new_image(p, (pid_t)e->pid, e->ts);
+		break;
+	case PROFILE_EXIT:
+		if (!p->crash.pid && crash_signal((int)(e->exit_code & 0x7f))) {
+			const struct image *img = image_at(p, (pid_t)e->pid, UINT64_MAX);
+			p->crash.pid = (pid_t)e->pid;
+			p->crash.signal = (int)(e->exit_code & 0x7f);
+			snprintf(p->crash.comm, sizeof(p->crash.comm), "%s", img ? img->comm : "");
+		}
 		break;
 	case PROFILE_UNSAMPLED:
 		/* a task of the tree without our event (made by a thread that had none, or an exec that
@@ -390,6 +408,13 @@ int cpu_probe_add_child(struct cpu_probe *p, pid_t pid)
 		return -errno;
 	/* no image yet: the exec streams one */
 	return sample_thread(p, pid, true);
+}
+
+bool cpu_probe_crashed(struct cpu_probe *p, struct cpu_probe_crash *out)
+{
+	ring_buffer__consume(p->rb);
+	*out = p->crash;
+	return p->crash.pid != 0;
 }
 
 bool cpu_probe_traced(struct cpu_probe *p, pid_t pid)

@@ -28,6 +28,13 @@ int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid);
 /* Trace a child of ours stopped before its exec (run's target): from its exec on, it and every
  * thread and process it creates are sampled, however fast it forks. -errno on failure. */
 int cpu_probe_add_child(struct cpu_probe *p, pid_t pid);
+struct cpu_probe_crash {
+	pid_t pid;     /* 0: none */
+	int signal;    /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP or SIGSYS */
+	char comm[16];
+};
+/* The first process of the tree that died of a crash signal so far. */
+bool cpu_probe_crashed(struct cpu_probe *p, struct cpu_probe_crash *out);
 /* Whether pid is (or was) of the traced tree: added, or forked by a process of it. */
 bool cpu_probe_traced(struct cpu_probe *p, pid_t pid);
 /* Readable when events wait (the ring buffer's epoll fd), for a libuv poll handle. */

@@ -91,6 +91,7 @@ struct run {
 	size_t nfollowed;
 	bool daemonized;     /* the target exited 0 and left these running */
 	struct ending daemon_failure; /* the first followed process that failed (pid 0: none) */
+	struct cpu_probe_crash tree_crash; /* the first process of the tree that crashed (the probes saw) */
 	/* A process of the tree that changed its effective uid (0: none seen). */
 	pid_t dropped_pid;
 	uid_t dropped_uid;
@@ -495,6 +496,8 @@ static void finish_probes(struct run *r)
 {
 	char err[256];
 	uint64_t t0 = mono_now_ns();
+	if (r->cpu)
+		cpu_probe_crashed(r->cpu, &r->tree_crash);
 	if (r->cpu && cpu_probe_finish(r->cpu, r->dir, err, sizeof(err)) < 0)
 		fprintf(stderr, "loopscope: %s\n", err);
 	if (r->cpu && getenv("LOOPSCOPE_DEBUG")) {
@@ -880,6 +883,12 @@ static int exit_status(const struct run *r)
 	return 0;
 }
 
+static void signal_name(int sig, char *out, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	snprintf(out, len, "SIG%s", abbrev ? abbrev : "?");
+}
+
 static bool crash_signal(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
@@ -913,13 +922,16 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 	char name[64];
 
 	if (sig && !(r->sent & (1ull << sig))) {
-		const char *abbrev = sigabbrev_np(sig);
-		snprintf(name, sizeof(name), "SIG%s", abbrev ? abbrev : "?");
+		signal_name(sig, name, sizeof(name));
 		if (crash_signal(sig))
 			snprintf(out, len, "the target crashed (%s) in pid %d%s", name, (int)pid,
 				 r->daemonized ? ", after it daemonized" : "");
 		else
 			snprintf(out, len, "the target was killed by %s in pid %d, not by loopscope", name, (int)pid);
+	} else if (r->tree_crash.pid) {
+		signal_name(r->tree_crash.signal, name, sizeof(name));
+		snprintf(out, len, "the target crashed (%s) in pid %d (%s), a process of its tree", name,
+			 (int)r->tree_crash.pid, r->tree_crash.comm);
 	} else if (r->exe_static == 1) {
 		snprintf(out, len, "%s is statically linked: LD_PRELOAD cannot load the agent; use loopscope attach PID "
 				   "(the eBPF probes need no agent)", r->exe);

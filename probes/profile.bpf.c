@@ -53,7 +53,7 @@ static __always_inline void stat_add(__u32 i)
 		*v += 1;
 }
 
-static __always_inline void emit(__u32 type, __u32 pid, __u32 tid, __s32 ustack, __s32 kstack)
+static __always_inline void emit_code(__u32 type, __u32 pid, __u32 tid, __s32 ustack, __s32 kstack, __u32 code)
 {
 	struct profile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -67,10 +67,17 @@ static __always_inline void emit(__u32 type, __u32 pid, __u32 tid, __s32 ustack,
 	e->kern_stack_id = kstack;
 	e->cpu = bpf_get_smp_processor_id();
 	e->type = type;
+	e->exit_code = code;
+	e->pad = 0;
 	bpf_ringbuf_submit(e, type != PROFILE_SAMPLE ||
 				      bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= PROFILE_WAKEUP_BYTES
 			      ? BPF_RB_FORCE_WAKEUP
 			      : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void emit(__u32 type, __u32 pid, __u32 tid, __s32 ustack, __s32 kstack)
+{
+	emit_code(type, pid, tid, ustack, kstack, 0);
 }
 
 SEC("perf_event")
@@ -160,6 +167,6 @@ int BPF_PROG(profile_exit, struct task_struct *p)
 	__u32 pid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
 
 	if (pid == tid && bpf_map_lookup_elem(&targets, &pid))
-		emit(PROFILE_EXIT, pid, tid, -1, -1);
+		emit_code(PROFILE_EXIT, pid, tid, -1, -1, BPF_CORE_READ(p, exit_code));
 	return 0;
 }

@@ -42,6 +42,8 @@ struct profile_event {
 	__s32 kern_stack_id;
 	__u32 cpu;
 	__u32 type; /* enum profile_event_type */
+	__u32 exit_code; /* PROFILE_EXIT: as wait() encodes it (signal in the low 7 bits, status << 8) */
+	__u32 pad;
 };
 
 /* Indexes of the per-CPU `stats` array. */

@@ -1,6 +1,9 @@
 # When loopscope run records nothing, it says why, from what it saw of the target, and keeps the
 # exit status's meaning. Workloads: small C programs built here.
 # - crash: dereferences NULL before any loop. Expected: "the target crashed (SIGSEGV)", exit 139.
+# - the same crash in a child of a shell that then exits 0. Expected (with the eBPF probes, which
+#   see the tree's exits): "the target crashed (SIGSEGV) in pid N (prog), a process of its tree",
+#   exit 1 (no session).
 # - static (cc -static): an epoll loop that burns 0.45 s of CPU. Expected: "statically linked:
 #   LD_PRELOAD cannot load the agent; use loopscope attach PID", exit 1 (no session), and the CPU
 #   profile still holds the program's samples: 0.45 s x 99 Hz = 44.5, at least 30.
@@ -71,6 +74,14 @@ says() { # NAME TEXT
 
 run_case crash 139 "$T/prog" crash
 says crash "nothing recorded: the target crashed (SIGSEGV)"
+
+run_case childcrash 1 sh -c "$T/prog crash; exit 0"
+if grep -q 'no eBPF probes' "$T/childcrash/session.json"; then
+	note "childcrash: skipped (no eBPF probes)"
+else
+	says childcrash "nothing recorded: the target crashed (SIGSEGV) in pid"
+	says childcrash "(prog), a process of its tree"
+fi
 
 run_case noloop 1 /bin/true
 says noloop "nothing recorded: the target closed or never ran an event loop"
