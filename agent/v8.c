@@ -205,6 +205,12 @@ bool v8_on_poll(struct loop *l, uint64_t now)
 		l->next_heap_ts = now;
 	}
 	if (v8.layout >= 0 && now >= l->next_heap_ts) {
+		/* Only while this thread is still in the isolate: a worker thread whose isolate node
+		 * has disposed goes on polling its loop while it closes its handles. */
+		if (v8.current() != l->isolate) {
+			l->v8_state = -1;
+			return false;
+		}
 		read_heap(l, now);
 		l->next_heap_ts = now + agent_cfg.interval_ns;
 		return true;
