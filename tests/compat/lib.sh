@@ -30,7 +30,7 @@ _stop() {
 # serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD twice, under the shell command LOAD.
 #   plain:  CMD alone; once 127.0.0.1:PORT accepts, `LOOPSCOPE_PORT=PORT LOAD $T/plain`; then CMD is
 #           stopped as loopscope stops it (SIGINT, then SIGTERM, then SIGKILL, 3 s apart).
-#   traced: loopscope run -q -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS] -- CMD.
+#   traced: loopscope run -q --no-report -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS] -- CMD.
 # LOAD gets the prefix of its output files as its last argument (it writes PREFIX.load-rc and
 # whatever it wants to compare). For each of plain and traced: PREFIX.out and PREFIX.err (CMD's
 # output; loopscope -q adds nothing), PREFIX.status (CMD's exit status as loopscope reports it,
@@ -52,7 +52,7 @@ serve_pair() {
 	case $(cat "$T/plain.rc") in 130 | 143) echo 0 ;; *) cat "$T/plain.rc" ;; esac >"$T/plain.status"
 	note "plain:  $* -> exit $(cat "$T/plain.rc") (as loopscope reports it: $(cat "$T/plain.status"))"
 
-	"$LOOPSCOPE" run -q -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" >"$T/traced.out" 2>"$T/traced.err"
+	"$LOOPSCOPE" run -q --no-report -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" >"$T/traced.out" 2>"$T/traced.err"
 	rc=$?
 	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
 	json "$T/s/session.json" 'd["exit_status"]' >"$T/traced.status"
