@@ -9,7 +9,6 @@
 need memcached memcached
 need memcslap libmemcached-tools
 
-chmod 711 "$T" # memcached runs as nobody: it reaches the session under $T
 PORT=$(free_port)
 cat >"$T/load.sh" <<'SH'
 out=$1 s="127.0.0.1:$LOOPSCOPE_PORT"

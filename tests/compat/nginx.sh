@@ -9,7 +9,7 @@
 need nginx nginx-light
 need wrk wrk
 
-chmod 711 "$T" # workers running as nobody reach their files and the session under $T
+chmod 711 "$T" # workers running as nobody read $T/www (the session needs no such help)
 PORT=$(free_port)
 mkdir -p "$T/www" "$T/logs"
 head -c 20000 /dev/urandom | base64 >"$T/www/index.html"
