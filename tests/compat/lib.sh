@@ -27,6 +27,17 @@ _stop() {
 	echo $?
 }
 
+# The log files a server writes (set SERVER_LOGS="PATH..." before serve_pair): after each run they
+# become PATH.plain and PATH.traced, compared by same_behaviour with every number masked (times,
+# pids, connection numbers). A worker that crashed and was respawned shows there.
+SERVER_LOGS=""
+_move_logs() {
+	local f
+	for f in $SERVER_LOGS; do
+		if [ -f "$f" ]; then mv "$f" "$f.$1"; else : >"$f.$1"; fi
+	done
+}
+
 # serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD twice, under the shell command LOAD.
 #   plain:  CMD alone; once 127.0.0.1:PORT accepts, `LOOPSCOPE_PORT=PORT LOAD $T/plain`; then CMD is
 #           stopped as loopscope stops it (SIGINT, then SIGTERM, then SIGKILL, 3 s apart).
@@ -47,6 +58,7 @@ serve_pair() {
 	wait_port "$port" 20
 	LOOPSCOPE_PORT=$port bash -c "$load $T/plain" >"$T/plain.load" 2>&1
 	_stop "$pid" >"$T/plain.rc"
+	_move_logs plain
 	# As loopscope reports it (session.json's exit_status): a target that ended on the SIGINT or
 	# SIGTERM it was sent (killed by it, or exit 130/143) succeeded.
 	case $(cat "$T/plain.rc") in 130 | 143) echo 0 ;; *) cat "$T/plain.rc" ;; esac >"$T/plain.status"
@@ -54,6 +66,7 @@ serve_pair() {
 
 	"$LOOPSCOPE" run -q --no-report -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" >"$T/traced.out" 2>"$T/traced.err"
 	rc=$?
+	_move_logs traced
 	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
 	json "$T/s/session.json" 'd["exit_status"]' >"$T/traced.status"
 	note "traced: loopscope run $* -> exit $rc, the target's $(cat "$T/traced.status")"
@@ -62,7 +75,7 @@ serve_pair() {
 }
 
 # same_behaviour FILE-SUFFIX...: plain and traced agree on CMD's exit status, its stdout and stderr
-# (but for loopscope's lines, shown),
+# (but for loopscope's lines, shown), its SERVER_LOGS,
 # the load's exit status (0) and each named output of the load (e.g. check: PREFIX.check).
 same_behaviour() {
 	local f
@@ -79,7 +92,11 @@ same_behaviour() {
 		diff -u "$T/plain.$f" "$T/traced.$f" >"$T/diff" ||
 			fail "$f differs under loopscope: $(head -20 "$T/diff")"
 	done
-	note "same exit status ($(cat "$T/plain.status")), output, load results ($*) with and without loopscope"
+	for f in $SERVER_LOGS; do
+		diff -u <(sed -E 's/[0-9]+/N/g' "$f.plain") <(sed -E 's/[0-9]+/N/g' "$f.traced") >"$T/diff" ||
+			fail "$(basename "$f") differs under loopscope (numbers masked): $(head -20 "$T/diff")"
+	done
+	note "same exit status ($(cat "$T/plain.status")), output, ${SERVER_LOGS:+logs, }load results ($*) with and without loopscope"
 }
 
 # wrk_clean FILE: wrk's report in FILE shows requests and no error of any kind (socket errors,

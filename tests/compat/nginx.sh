@@ -1,9 +1,10 @@
 # nginx (Debian's nginx-light): master and 2 workers, 'daemon off', its own nginx.conf in $T
 # (workers as nobody when root), a static file and a fixed response, under wrk (2 threads,
 # 20 connections, 3 s), without and with loopscope run.
-# Expected: same exit status, output and responses both times, wrk without a single error both
-# times; the session holds a busy loop (iterations, ELU > 0) and CPU samples for each of the 2
-# workers, CPU samples naming nginx's functions (ngx_*), and a healthy diagnosis (healthy_diagnosis).
+# Expected: same exit status, output, responses and error.log (numbers masked: a worker crash shows
+# there) both times, wrk without a single error both times; the session holds a busy loop
+# (iterations, ELU > 0) and CPU samples for each of the 2 workers, CPU samples naming nginx's
+# functions (ngx_*), and a healthy diagnosis (healthy_diagnosis).
 . tests/lib.sh
 . tests/compat/lib.sh
 need nginx nginx-light
@@ -51,6 +52,7 @@ timeout 20 wrk -t2 -c20 -d3s "$base/index.html" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
+SERVER_LOGS="$T/logs/error.log"
 serve_pair "$PORT" "bash $T/load.sh" -- nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
 same_behaviour check
 note "wrk requests: $(wrk_clean "$T/plain.wrk") alone, $(wrk_clean "$T/traced.wrk") under loopscope"

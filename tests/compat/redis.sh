@@ -1,10 +1,10 @@
 # redis-server (Debian's): its own config on a free port, no persistence, under redis-benchmark
 # (-n 40000 -t set,get, 20 clients) and one DEBUG SLEEP 0.3 (a 300 ms block of its event loop),
 # without and with loopscope run.
-# Expected: same exit status, output, replies (redis-cli) both times, redis-benchmark without an
-# error both times; the session holds redis's busy main loop, CPU samples (at 499 Hz) naming
-# redis's functions, and the diagnosis event-loop-blocked, the main loop's longest block 300 ms
-# (± 60).
+# Expected: same exit status, output, replies (redis-cli), redis.log (numbers masked) both times,
+# redis-benchmark without an error both times; the session holds redis's busy main loop, CPU
+# samples (at 499 Hz) naming redis's functions, and the diagnosis event-loop-blocked, the main
+# loop's longest block 300 ms (± 60).
 . tests/lib.sh
 . tests/compat/lib.sh
 need redis-server redis-server
@@ -39,6 +39,7 @@ rc=$?
 echo $rc >"$out.load-rc"
 SH
 
+SERVER_LOGS="$T/redis.log"
 serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- redis-server "$T/redis.conf"
 same_behaviour check
 for f in plain traced; do
