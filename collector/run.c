@@ -966,6 +966,9 @@ static int finish(struct run *r, bool *written)
 	session_meta_write(r->dir, &m);
 	clear_progress(r);
 	finish_probes(r);
+	/* records of processes that could not reach the session, spooled by their agent */
+	if (session_dir_gather(r->dir, err, sizeof(err)) < 0)
+		fprintf(stderr, "loopscope: %s\n", err);
 	struct folded blocked = {0};
 	if (analyze_session(r->dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
 		why_nothing(r, why, sizeof(why));

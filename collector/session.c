@@ -349,10 +349,10 @@ static FILE *open_records(const char *path, uid_t owner, char *err, size_t errle
 		errbuf_printf(err, errlen, "%s: not a regular file: not read", path);
 		return NULL;
 	}
-	if (owner != (uid_t)-1 && st.st_uid != owner && st.st_uid != 0) {
+	if (owner != (uid_t)-1 && ((st.st_uid != owner && st.st_uid != 0) || st.st_nlink != 1)) {
 		close(fd);
 		*rc = -EPERM;
-		errbuf_printf(err, errlen, "%s: owned by uid %u, not by uid %u or root: not read", path,
+		errbuf_printf(err, errlen, "%s: owned by uid %u, not by uid %u or root, or a hard link: not read", path,
 			      (unsigned)st.st_uid, (unsigned)owner);
 		return NULL;
 	}
@@ -496,12 +496,46 @@ static long uid_dir_name(const char *name)
 	return *end || n >= (uid_t)-1 ? -1 : (long)n;
 }
 
-int session_list_records(const char *dir, session_record_fn fn, void *arg)
+long session_uid_dir(const char *dir, const char *name, char *where, size_t len, bool *spool)
 {
 	char path[4096];
+	struct stat st, top;
+	long uid = uid_dir_name(name);
+
+	*spool = false;
+	if (uid < 0 || stat(dir, &top) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (S_ISLNK(st.st_mode)) {
+		/* the agent's spool for a uid that could not reach DIR: the link, made as root, is as
+		 * trustworthy as DIR; its target must be a directory itself, owned by N */
+		ssize_t n;
+		if ((st.st_uid != 0 && st.st_uid != top.st_uid) || (n = readlink(path, where, len - 1)) <= 0 ||
+		    (size_t)n >= len - 1)
+			return -1;
+		where[n] = 0;
+		if (where[0] != '/' || lstat(where, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != (uid_t)uid)
+			return -1;
+		*spool = true;
+		return uid;
+	}
+	/* made by the agent, as root, for a process about to drop to uid N: a directory itself, owned by
+	 * N (or root) */
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != (uid_t)uid && st.st_uid != 0) || strlen(path) >= len)
+		return -1;
+	memcpy(where, path, strlen(path) + 1);
+	return uid;
+}
+
+int session_list_records(const char *dir, session_record_fn fn, void *arg)
+{
+	char path[4096], where[4096];
 	struct dirent *e;
 	DIR *d = opendir(dir);
 	int rc = 0;
+	bool spool;
 
 	if (!d)
 		return -errno;
@@ -511,21 +545,16 @@ int session_list_records(const char *dir, session_record_fn fn, void *arg)
 			rc = fn(path, (uid_t)-1, arg);
 			continue;
 		}
-		/* uid-N: made by the agent, as root, for a process about to drop to uid N; only N (or
-		 * root) may own it, and it must be a directory itself, not a link to one elsewhere */
-		long uid = uid_dir_name(e->d_name);
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (uid < 0 || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
-		    (st.st_uid != (uid_t)uid && st.st_uid != 0))
+		long uid = session_uid_dir(dir, e->d_name, where, sizeof(where), &spool);
+		if (uid < 0)
 			continue;
-		DIR *sub = opendir(path);
+		DIR *sub = opendir(where);
 		struct dirent *f;
 		while (sub && !rc && (f = readdir(sub))) {
 			char file[4096 + 300];
 			if (!record_file_name(f->d_name, true))
 				continue;
-			snprintf(file, sizeof(file), "%s/%s", path, f->d_name);
+			snprintf(file, sizeof(file), "%s/%s", where, f->d_name);
 			rc = fn(file, (uid_t)uid, arg);
 		}
 		if (sub)

@@ -137,8 +137,13 @@ long session_read_records(struct s_process *p, const char *path, long offset, ch
 long session_read_records_as(struct s_process *p, const char *path, uid_t owner, long offset, char *err,
 			     size_t errlen);
 /* Every record file of session DIR: DIR/agent-*.jsonl and probe-*.jsonl (owner (uid_t)-1), and
- * DIR/uid-N/agent-*.jsonl where uid-N is a directory (not a symlink) owned by N or root (owner N).
- * fn's non-zero return stops the walk and is returned; -errno when DIR cannot be listed. */
+ * DIR/uid-N/agent-*.jsonl (owner N) where session_uid_dir accepts uid-N. fn's non-zero return stops
+ * the walk and is returned; -errno when DIR cannot be listed. */
+/* The records of a process that dropped root for uid N: DIR/NAME when NAME is uid-N and either a
+ * directory (not a symlink) owned by N or root, or a symlink that root or DIR's owner made to a
+ * directory (not a symlink) owned by N: the agent's spool, for a uid that could not reach DIR (*spool
+ * set). The directory's path goes to where. N, or -1 when NAME is not such a directory. */
+long session_uid_dir(const char *dir, const char *name, char *where, size_t len, bool *spool);
 typedef int (*session_record_fn)(const char *path, uid_t owner, void *arg);
 int session_list_records(const char *dir, session_record_fn fn, void *arg);
 void session_free(struct session *s);

@@ -1,5 +1,6 @@
-/* Session directories: created 0700 (never following a symlink for the last component), and
- * session.json written through a temporary file and rename, so a reader never sees half of it. */
+/* Session directories: created 0700 (never following a symlink for the last component);
+ * session.json written through a temporary file and rename, so a reader never sees half of it; and
+ * the agent's spools (records of a uid that could not reach the session) brought into it. */
 #include "collector/session_dir.h"
 
 #include <cjson/cJSON.h>
@@ -98,6 +99,144 @@ int session_dir_create(const char *requested, char *out, size_t len, char *err, 
 		return -e;
 	}
 	return 0;
+}
+
+/* Copy one spooled record file (at dfd/name: a regular file of uid's, one link) to out/name, 0600.
+ * 0 or -errno (-EPERM: not a file the agent wrote). */
+static int copy_spooled(int dfd, const char *name, uid_t uid, const char *out)
+{
+	char dst[PATH_MAX + 300], buf[65536];
+	struct stat st;
+	ssize_t n = 0;
+	int in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc = 0;
+
+	if (in < 0)
+		return -errno;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != uid || st.st_nlink != 1) {
+		close(in);
+		return -EPERM;
+	}
+	snprintf(dst, sizeof(dst), "%s/%s", out, name);
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		close(in);
+		return rc;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			rc = errno ? -errno : -EIO;
+			break;
+		}
+	if (n < 0)
+		rc = -errno;
+	close(in);
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* Remove the copies in tmp, and tmp. */
+static void remove_copies(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	if (d) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(tmp);
+}
+
+/* One spool: DIR/uid-N, a link to it, becomes a directory of the session holding copies of its
+ * files; only then are the spooled files removed (through the descriptor of the directory checked,
+ * never its path, which its owner could point elsewhere meanwhile). On failure the link stays. */
+static int gather_spool(const char *dir, const char *name, long uid, const char *spool)
+{
+	char tmp[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	struct dirent *e;
+	int rc = 0;
+	int dfd = open(spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -errno;
+	if (fstat(dfd, &st) < 0 || st.st_uid != (uid_t)uid) {
+		close(dfd);
+		return -EPERM;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(link, sizeof(link), "%s/%s", dir, name);
+	int lfd = dup(dfd);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d || mkdir(tmp, 0700) < 0) {
+		rc = -errno;
+		if (d)
+			closedir(d);
+		else if (lfd >= 0)
+			close(lfd);
+		close(dfd);
+		return rc;
+	}
+	while (!rc && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (strncmp(e->d_name, "agent-", 6) || len < 12 || strcmp(e->d_name + len - 6, ".jsonl"))
+			continue;
+		rc = copy_spooled(dfd, e->d_name, (uid_t)uid, tmp);
+		if (rc == -EPERM)
+			rc = 0; /* not one the agent wrote: not taken */
+	}
+	if (!rc && unlink(link) < 0)
+		rc = -errno;
+	if (!rc && rename(tmp, link) < 0) {
+		rc = -errno;
+		if (symlink(spool, link) < 0)
+			rc = -errno;
+	}
+	if (rc) {
+		remove_copies(tmp);
+	} else {
+		/* the spooled files that were copied (those of the new directory) go */
+		DIR *c = opendir(link);
+		struct dirent *f;
+		while (c && (f = readdir(c)))
+			if (f->d_name[0] != '.')
+				unlinkat(dfd, f->d_name, 0);
+		if (c)
+			closedir(c);
+		rmdir(spool); /* a directory is removed only when empty; a symlink is not removed */
+	}
+	closedir(d);
+	close(dfd);
+	return rc;
+}
+
+int session_dir_gather(const char *dir, char *err, size_t errlen)
+{
+	char where[PATH_MAX];
+	struct dirent *e;
+	bool spool;
+	int n = 0, rc;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		long uid = session_uid_dir(dir, e->d_name, where, sizeof(where), &spool);
+		if (uid < 0 || !spool)
+			continue;
+		if ((rc = gather_spool(dir, e->d_name, uid, where)) < 0) {
+			snprintf(err, errlen, "cannot bring the records of uid %ld from %s into the session: %s (%s/%s "
+					      "still links to them)", uid, where, strerror(-rc), dir, e->d_name);
+			closedir(d);
+			return rc;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int session_meta_write(const char *dir, const struct session_meta *m)

@@ -24,6 +24,12 @@ struct session_meta {
 /* Write DIR/session.json atomically. 0 or -errno. */
 int session_meta_write(const char *dir, const struct session_meta *m);
 
+/* Bring the agent's spools into the session: each DIR/uid-N that links to a spool (records of a uid
+ * that could not reach DIR; session_uid_dir) becomes a directory of DIR holding copies of its record
+ * files (owned by the caller, 0600); the spool's files and directory are removed. Done at the end of
+ * a run, once the processes that wrote them are gone. How many spools, or -errno (reason in err). */
+int session_dir_gather(const char *dir, char *err, size_t errlen);
+
 /* Write DIR/NAME from a cJSON tree, atomically (temporary file, then rename), 0600. 0 or -errno. */
 struct cJSON;
 int json_write_file(const char *dir, const char *name, const struct cJSON *j);
