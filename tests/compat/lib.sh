@@ -150,14 +150,16 @@ PY
 session_recorded() {
 	local min=${1:-1} n
 	n=$(python3 -c 'import glob,sys; print(len(glob.glob(sys.argv[1]+"/agent-*.jsonl")+glob.glob(sys.argv[1]+"/uid-*/agent-*.jsonl")))' "$T/s")
-	at_least "agent record files" "$n" 1 || fail "the agent recorded nothing; loopscope said: $(tail -5 "$T/traced.err")"
+	[ "$n" -gt 0 ] || fail "the agent recorded nothing (no agent-PID.jsonl); loopscope said: $(tail -5 "$T/traced.err")"
+	note "agent record files: $n"
 	summarize "$T/s"
 	[ -z "$(ls "$T"/s/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" >/dev/null || fail "invalid records"
 	[ -z "$(ls "$T"/s/uid-*/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/s" 'uid-*/agent-*.jsonl' >/dev/null ||
 		fail "invalid records under uid-*/"
 	busy_loops >"$T/busy"
 	sed 's/^/    busy loop: pid tid thread iterations elu: /' "$T/busy" >&2
-	at_least "busy loops" "$(wc -l <"$T/busy")" "$min" || fail "too few busy loops: $(sum 'd["loops"]')"
+	[ "$(wc -l <"$T/busy")" -ge "$min" ] || fail "$(wc -l <"$T/busy") busy loops, expected at least $min; loops: $(sum 'd["loops"]')"
+	note "busy loops: $(wc -l <"$T/busy") >= $min: ok"
 	at_least "CPU samples (summary)" "$(sum 'd["cpu"]["samples"]')" 1 || fail "no CPU samples"
 	[ -s "$T/s/cpu.folded" ] || fail "cpu.folded is empty"
 	note "diagnosis: $(sum '[(f["kind"], f["severity"]) for f in d["diagnosis"]]')"
