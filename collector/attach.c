@@ -1,5 +1,5 @@
 /* loopscope attach PID, for a process that already runs with the agent: its record file is found
- * through /proc/PID/fd (the agent keeps it open), the records of the window are copied into a new
+ * where the agent makes it (LOOPSCOPE_DIR in the process's environment), the records of the window are copied into a new
  * session, and cumulative figures (histograms, CPU time, pool counters) are rebased to the window's
  * start, so the session describes the window alone. Descendants with the agent come along. */
 #include "collector/attach.h"
@@ -55,31 +55,89 @@ struct attach {
 	bool target_gone;
 };
 
-/* The agent record file PID has open, or -ENOENT. */
+/* VAR's value in PID's initial environment (/proc/PID/environ), into out; false if unset. */
+static bool environ_of(int pid, const char *var, char *out, size_t len)
+{
+	char path[64], buf[65536];
+	size_t vlen = strlen(var);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strncmp(p, var, vlen) && p[vlen] == '=' && p[vlen + 1] && strlen(p + vlen + 1) < len) {
+			strcpy(out, p + vlen + 1);
+			return true;
+		}
+	return false;
+}
+
+/* The newest record file of PID in DIR (agent-PID.jsonl, or agent-PID.N.jsonl after N execs): a
+ * regular file owned by UID or root. */
+static bool newest_record_in(const char *dir, int pid, uid_t uid, char *out, size_t len)
+{
+	char name[64], path[PATH_MAX];
+	struct stat st;
+	bool found = false;
+
+	for (int k = 0; k < 100; k++) {
+		if (k == 0)
+			snprintf(name, sizeof(name), "agent-%d.jsonl", pid);
+		else
+			snprintf(name, sizeof(name), "agent-%d.%d.jsonl", pid, k);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) || lstat(path, &st) < 0)
+			break;
+		if (S_ISREG(st.st_mode) && (st.st_uid == uid || st.st_uid == 0) && strlen(path) < len) {
+			strcpy(out, path);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* The agent record file of PID, or -ENOENT. The agent holds no descriptor on it (docs/agent.md), so
+ * it is found where the agent makes it: LOOPSCOPE_DIR of the process's environment (uid-N/ inside it
+ * for a process that dropped to uid N), else its private $TMPDIR/loopscope-PID-XXXXXX. */
 static int agent_file_of(int pid, char *out, size_t len)
 {
-	char dir[64], link[PATH_MAX], path[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-	int rc = -ENOENT;
+	char path[64], dir[PATH_MAX], sub[PATH_MAX + 32];
+	struct stat st;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
-	if (!(d = opendir(dir)))
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) < 0)
 		return -errno;
-	while ((e = readdir(d))) {
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		const char *base = strrchr(link, '/');
-		if (!base || strncmp(base, "/agent-", 7) || !strstr(base, ".jsonl"))
-			continue;
-		snprintf(out, len, "%s", link);
-		rc = 0;
-		break;
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if (access(path, R_OK) < 0)
+		return -errno;
+	uid_t uid = st.st_uid;
+	if (environ_of(pid, "LOOPSCOPE_DIR", dir, sizeof(dir))) {
+		snprintf(sub, sizeof(sub), "%s/uid-%u", dir, (unsigned)uid);
+		if ((uid != 0 && newest_record_in(sub, pid, uid, out, len)) || newest_record_in(dir, pid, uid, out, len))
+			return 0;
+		return -ENOENT;
 	}
-	closedir(d);
+	if (!environ_of(pid, "TMPDIR", dir, sizeof(dir)))
+		strcpy(dir, "/tmp");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char prefix[32];
+	int rc = -ENOENT;
+	snprintf(prefix, sizeof(prefix), "loopscope-%d-", pid);
+	while (d && rc < 0 && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+			if (newest_record_in(sub, pid, uid, out, len))
+				rc = 0;
+		}
+	if (d)
+		closedir(d);
 	return rc;
 }
 

@@ -10,6 +10,9 @@ bg_track $pid
 sleep 1.5
 "$LOOPSCOPE" attach "$pid" --duration 2.2 -q -o "$T/s" || fail "attach exited $?"
 cp "$T/s/summary.json" "$T/summary.json"
+# The agent's records, not only the probes': it holds no descriptor on its file, which attach finds
+# through the process's LOOPSCOPE_DIR.
+ls "$T/s"/agent-"$pid"*.jsonl >/dev/null 2>&1 || fail "the window has no agent records: $(ls "$T/s")"
 blocks=$(sum "$MAINLOOP[\"blocks\"]")
 [ "$blocks" -ge 4 ] && [ "$blocks" -le 5 ] || fail "want 4-5 blocks in a 2.2 s window, got $blocks"
 note "blocks in the window: $blocks"
