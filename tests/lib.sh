@@ -14,7 +14,12 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/loopscope-test.XXXXXX")
 _pids=""
 _cleanup() {
 	for p in $_pids; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	[ -n "${KEEP:-}" ] && return
+	# Spool directories the agent made for a user who could not reach a session in $T (docs/agent.md).
+	find "$T" -type l -name 'uid-*' 2>/dev/null | while read -r l; do
+		case "$(readlink "$l")" in "${TMPDIR:-/tmp}"/loopscope-uid*) rm -rf "$(readlink "$l")" ;; esac
+	done
+	rm -rf "$T"
 }
 trap _cleanup EXIT
 
