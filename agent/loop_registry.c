@@ -30,6 +30,7 @@ struct thread_polls {
 static __thread struct thread_polls tls_polls = {.epfd = {-1, -1, -1, -1}};
 
 static pthread_key_t exit_key;
+static unsigned slots_touched; /* slots below this index may be in use: a fork child looks no further */
 static bool exit_key_ok;
 static uint32_t next_loop_id;
 
@@ -99,6 +100,10 @@ static struct loop *take_slot(int epfd, uint64_t now)
 		if (!__atomic_compare_exchange_n(&l->slot_state, &expect, SLOT_ACTIVE, false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
+		unsigned seen = __atomic_load_n(&slots_touched, __ATOMIC_RELAXED);
+		while (seen < i + 1 && !__atomic_compare_exchange_n(&slots_touched, &seen, i + 1, false,
+								 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
 		l->id = __atomic_add_fetch(&next_loop_id, 1, __ATOMIC_RELAXED);
 		l->tid = agent_gettid();
 		l->epfd = epfd;
@@ -180,7 +185,9 @@ void loop_suspend_nested(struct loop *l, uint64_t now, uintptr_t frame)
 
 void loop_registry_after_fork_child(void)
 {
-	for (unsigned i = 0; i < LOOPS_MAX; i++)
+	/* Only slots ever taken: reading the others would fault in pages of a child that may only
+	 * be about to exec. */
+	for (unsigned i = 0; i < slots_touched; i++)
 		if (__atomic_load_n(&agent_loops[i].slot_state, __ATOMIC_RELAXED) != SLOT_FREE)
 			__atomic_store_n(&agent_loops[i].slot_state, SLOT_STALE, __ATOMIC_RELAXED);
 	memset(&tls_polls, 0, sizeof(tls_polls));

@@ -4,6 +4,7 @@
 #include "agent/pool.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "agent/agent.h"
@@ -169,10 +170,16 @@ void pool_write_interval(uint64_t now, bool hists)
 
 void pool_after_fork_child(void)
 {
-	/* The child has no workers (threads do not survive fork); libuv re-creates the pool there. */
+	/* The child has no workers (threads do not survive fork); libuv re-creates the pool there.
+	 * Only what was written is cleared: the state is megabytes of histograms, and a pre-forking
+	 * server's every worker (or a child that is about to exec) would otherwise touch them all. */
 	memset(&smp, 0, sizeof(smp));
 	int impl = pool.impl;
-	memset(&pool, 0, sizeof(pool));
+	for (unsigned i = 0; i < POOL_WORKERS_MAX && pool.workers[i].used; i++)
+		memset(&pool.workers[i], 0, sizeof(pool.workers[i]));
+	if (pool.agent_wait.count)
+		memset(&pool.agent_wait, 0, sizeof(pool.agent_wait));
+	memset(&pool, 0, offsetof(struct pool_state, workers));
 	if (impl == POOL_IN_BINARY)
 		pool.impl = impl;
 	tls_worker = NULL;
