@@ -3,6 +3,7 @@
 #   make            build build/bin/loopscope, build/lib/libloopscope.so, BPF objects and skeletons
 #   make check      build and run every test (unit tests under ASan+UBSan, integration, compatibility)
 #   make compat     the compatibility suite alone: real servers and runtimes with and without the agent
+#   make libuv-suite  libuv's own test suite plainly and under the agent (LIBUV_SRC=tree, else apt-get source)
 #   make demo       profile the bundled demo server under load and write a report
 #   make bench      overhead and speed benchmarks (results: docs/performance.md)
 #   make lint       cppcheck over the C sources
@@ -59,7 +60,7 @@ LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
 
 .SECONDARY:
-.PHONY: all deps check compat unit integration demo bench install clean workloads hazards help lint fuzz
+.PHONY: libuv-suite all deps check compat unit integration demo bench install clean workloads hazards help lint fuzz
 .DEFAULT_GOAL := all
 
 all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
@@ -168,6 +169,11 @@ compat: all workloads hazards
 # Run one integration test: make integration T=name
 integration: all workloads
 	$(V)BUILD=$(BUILD) tests/run.sh tests/integration/$(T).sh
+
+# libuv's own tests against the system's libuv1, plainly and under the agent (3-5 minutes; not in
+# check: the first run fetches libuv1's Debian source).
+libuv-suite: all
+	$(V)BUILD=$(BUILD) tests/libuv-suite.sh $(LIBUV_SRC)
 
 demo: all workloads
 	$(V)BUILD=$(BUILD) tests/demo.sh

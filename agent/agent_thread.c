@@ -428,6 +428,7 @@ __attribute__((destructor)) static void agent_unload(void)
 {
 	struct timespec deadline;
 
+	writer_at_exit();
 	if (!agent_thread_running())
 		return;
 	/* Let the agent thread write its last records; wait at most a second. */

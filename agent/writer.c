@@ -580,6 +580,15 @@ void writer_close(void)
 	writer_flush();
 }
 
+/* At exit, a process that got a spool directory (make_where) but never recorded removes it: the
+ * collector skips the session's link to it then. */
+void writer_at_exit(void)
+{
+	const char *tmp = agent_cfg.tmpdir ? agent_cfg.tmpdir : "/tmp";
+	if (!w.created && w.where[0] && !strncmp(w.where, tmp, strlen(tmp)) && strstr(w.where, "/loopscope-uid"))
+		rmdir(w.where);
+}
+
 void writer_after_fork_child(void)
 {
 	/* The parent's file stays the parent's: the child writes nothing there and makes its own file
