@@ -7,13 +7,16 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/pool.h"
+#include "agent/resolve.h"
 
 #define TRACKED 4096     /* queued requests followed for their wait; beyond, depth only */
 #define WALK_LIMIT 65536 /* a queue longer than this is not walked further (corruption guard) */
@@ -44,7 +47,8 @@ struct wanted {
 	uintptr_t value;
 };
 
-static bool read_symtab(uintptr_t *default_loop, struct wanted *want, unsigned nwant, int *type)
+static bool read_symtab(uintptr_t *default_loop, struct wanted *want, unsigned nwant, int *type,
+			uintptr_t *entry)
 {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	Elf *elf;
@@ -63,6 +67,7 @@ static bool read_symtab(uintptr_t *default_loop, struct wanted *want, unsigned n
 		return false;
 	}
 	*type = eh.e_type;
+	*entry = eh.e_entry;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
@@ -80,7 +85,10 @@ static bool read_symtab(uintptr_t *default_loop, struct wanted *want, unsigned n
 				continue;
 			int t = GELF_ST_TYPE(sym.st_info);
 			if (t == STT_FILE) {
-				in_threadpool = strcmp(name, "threadpool.c") == 0;
+				/* "threadpool.c" (node), "threadpool.c.o" (Debian's libuv_a.a), or a path */
+				const char *base = strrchr(name, '/');
+				base = base ? base + 1 : name;
+				in_threadpool = !strcmp(base, "threadpool.c") || !strcmp(base, "threadpool.c.o");
 				continue;
 			}
 			if (GELF_ST_BIND(sym.st_info) == STB_GLOBAL && t == STT_FUNC && !strcmp(name, "uv_default_loop"))
@@ -96,23 +104,39 @@ static bool read_symtab(uintptr_t *default_loop, struct wanted *want, unsigned n
 	return found_symtab;
 }
 
+static int first_object_bias(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	*(uintptr_t *)arg = info->dlpi_addr;
+	return 1; /* the program comes first */
+}
+
 bool pool_node_discover(void)
 {
 	struct wanted want[] = {{"wq", 0},           {"mutex", 0},          {"idle_threads", 0},
 				{"nthreads", 0},     {"slow_io_pending_wq", 0}, {"run_slow_work_message", 0},
 				{"exit_message", 0}};
-	uintptr_t default_loop = 0;
+	uintptr_t default_loop = 0, entry = 0;
 	int type = 0;
 
-	void *live = dlsym(RTLD_DEFAULT, "uv_default_loop");
-	if (!live || !read_symtab(&default_loop, want, sizeof(want) / sizeof(want[0]), &type) || !default_loop)
+	if (!read_symtab(&default_loop, want, sizeof(want) / sizeof(want[0]), &type, &entry) || !default_loop)
 		return false;
 	for (unsigned k = 0; k < 4; k++)
 		if (!want[k].value)
 			return false;
-	/* The symbols must describe the running image: uv_default_loop resolves to this binary's. */
-	uintptr_t bias = type == ET_DYN ? (uintptr_t)live - default_loop : 0;
-	if (default_loop + bias != (uintptr_t)live)
+	/* The symbols must describe the running image. The program's load bias is dl_iterate_phdr's
+	 * first object; /proc/self/exe is the program only if its entry point, moved by that bias, is
+	 * the one the kernel started (not so when ld.so was run as the command). And where the program
+	 * exports uv_default_loop (node, -rdynamic), the dynamic linker must resolve it there. */
+	uintptr_t bias = 0;
+	dl_iterate_phdr(first_object_bias, &bias);
+	if (type != ET_DYN)
+		bias = 0;
+	if (entry + bias != getauxval(AT_ENTRY))
+		return false;
+	void *live = dlsym(RTLD_DEFAULT, "uv_default_loop");
+	if (live && agent_owns(live))
+		live = NULL;
+	if (live && default_loop + bias != (uintptr_t)live)
 		return false;
 	np.wq = (struct queue *)(want[0].value + bias);
 	np.mutex = (pthread_mutex_t *)(want[1].value + bias);
