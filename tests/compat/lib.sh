@@ -41,7 +41,8 @@ _move_logs() {
 # serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD twice, under the shell command LOAD.
 #   plain:  CMD alone; once 127.0.0.1:PORT accepts, `LOOPSCOPE_PORT=PORT LOAD $T/plain`; then CMD is
 #           stopped as loopscope stops it (SIGINT, then SIGTERM, then SIGKILL, 3 s apart).
-#   traced: loopscope run -q --no-report -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS] -- CMD.
+#   traced: loopscope run -q --no-report --duration 60 -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS]
+#           -- CMD (the duration only bounds a target that never listens).
 # LOAD gets the prefix of its output files as its last argument (it writes PREFIX.load-rc and
 # whatever it wants to compare). For each of plain and traced: PREFIX.out and PREFIX.err (CMD's
 # output; loopscope -q adds nothing), PREFIX.status (CMD's exit status as loopscope reports it,
@@ -64,7 +65,8 @@ serve_pair() {
 	case $(cat "$T/plain.rc") in 130 | 143) echo 0 ;; *) cat "$T/plain.rc" ;; esac >"$T/plain.status"
 	note "plain:  $* -> exit $(cat "$T/plain.rc") (as loopscope reports it: $(cat "$T/plain.status"))"
 
-	"$LOOPSCOPE" run -q --no-report -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" >"$T/traced.out" 2>"$T/traced.err"
+	"$LOOPSCOPE" run -q --no-report --duration 60 -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" \
+		>"$T/traced.out" 2>"$T/traced.err"
 	rc=$?
 	_move_logs traced
 	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
@@ -99,12 +101,16 @@ same_behaviour() {
 	note "same exit status ($(cat "$T/plain.status")), output, ${SERVER_LOGS:+logs, }load results ($*) with and without loopscope"
 }
 
-# wrk_clean FILE: wrk's report in FILE shows requests and no error of any kind (socket errors,
-# non-2xx/3xx responses); prints the request count.
+# wrk_clean FILE...: each wrk report shows requests and no error of any kind (socket errors,
+# non-2xx/3xx responses); notes the request counts.
 wrk_clean() {
-	grep -q 'requests in' "$1" || fail "no wrk report in $1: $(cat "$1")"
-	if grep -E 'Socket errors|Non-2xx' "$1" >&2; then fail "wrk saw errors ($1)"; fi
-	awk '/requests in/ { print $1 }' "$1"
+	local f counts=""
+	for f in "$@"; do
+		grep -q 'requests in' "$f" || fail "no wrk report in $f: $(cat "$f")"
+		if grep -E 'Socket errors|Non-2xx' "$f" >&2; then fail "wrk saw errors ($f)"; fi
+		counts="$counts $(basename "$f" .wrk) $(awk '/requests in/ { print $1 }' "$f")"
+	done
+	note "wrk without errors, requests:$counts"
 }
 
 # busy_loops: the loops of $T/summary.json that ran (iterations > 0, ELU > 0), one per line:

@@ -31,7 +31,7 @@ SH
 
 serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- node "$COMPAT_APPS/node_workers.js" "$PORT"
 same_behaviour check
-note "wrk requests: $(wrk_clean "$T/plain.wrk") alone, $(wrk_clean "$T/traced.wrk") under loopscope"
+wrk_clean "$T/plain.wrk" "$T/traced.wrk"
 
 session_recorded 3
 pid=$(json "$T/s/session.json" 'd["pid"]')

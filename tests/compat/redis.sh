@@ -24,7 +24,7 @@ enable-debug-command local
 CONF
 
 cat >"$T/load.sh" <<'SH'
-out=$1 cli="redis-cli -p $LOOPSCOPE_PORT"
+out=$1 cli="timeout 10 redis-cli -p $LOOPSCOPE_PORT"
 timeout 30 redis-benchmark -p "$LOOPSCOPE_PORT" -q -n 40000 -c 20 -t set,get >"$out.bench" 2>&1
 rc=$?
 {
