@@ -61,7 +61,7 @@ static struct loop *before_poll(int epfd, int timeout_ms)
 	if (agent_cfg.disabled)
 		return NULL;
 	now = agent_now();
-	l = loop_lookup(epfd, now);
+	l = loop_lookup(epfd, now, timeout_ms);
 	loop_suspend_nested(l, now, (uintptr_t)__builtin_frame_address(0));
 	if (!l)
 		return NULL;
@@ -74,7 +74,10 @@ static struct loop *before_poll(int epfd, int timeout_ms)
 static int after_poll(struct loop *l, int rc)
 {
 	int saved = errno;
-	loop_poll_return(l, agent_now(), rc);
+	if (l)
+		loop_poll_return(l, agent_now(), rc);
+	else
+		loop_candidate_returned(agent_now(), rc); /* the first poll of a loop-to-be */
 	errno = saved;
 	return rc;
 }
@@ -85,7 +88,7 @@ EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int t
 		epoll_hooks_init();
 	struct loop *l = before_poll(epfd, timeout);
 	int rc = real_epoll_wait(epfd, events, maxevents, timeout);
-	return l ? after_poll(l, rc) : rc;
+	return l || loop_awaiting_return ? after_poll(l, rc) : rc;
 }
 
 EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
@@ -95,7 +98,7 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int 
 		epoll_hooks_init();
 	struct loop *l = before_poll(epfd, timeout);
 	int rc = real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
-	return l ? after_poll(l, rc) : rc;
+	return l || loop_awaiting_return ? after_poll(l, rc) : rc;
 }
 
 EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
@@ -106,5 +109,5 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	int timeout_ms = !timeout ? -1 : (timeout->tv_sec == 0 && timeout->tv_nsec == 0) ? 0 : 1;
 	struct loop *l = before_poll(epfd, timeout_ms);
 	int rc = real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
-	return l ? after_poll(l, rc) : rc;
+	return l || loop_awaiting_return ? after_poll(l, rc) : rc;
 }

@@ -158,7 +158,10 @@ bool loop_gc_pop(struct loop *l, struct gc_event *out);
 
 /* The loop for this thread and epoll fd, registering it once it has polled twice; NULL while it
  * is not (yet) a loop or when every slot is taken. */
-struct loop *loop_lookup(int epfd, uint64_t now);
+struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms);
+/* A candidate (not yet a loop) is in its first poll on this thread: its return is to be noted. */
+extern __thread int loop_awaiting_return;
+void loop_candidate_returned(uint64_t now, int nfds);
 /* Before a poll from stack address `frame` (of loop l, or of an epoll fd that is no loop yet: l
  * NULL): the thread's other loops that are busy but whose last poll was at the same depth or
  * deeper are no longer on the call stack: they are away. */

@@ -24,10 +24,16 @@ struct thread_polls {
 	int epfd[THREAD_CACHE];
 	uint32_t count[THREAD_CACHE];
 	struct loop *loop[THREAD_CACHE];
+	/* A candidate's first poll (entry, return, nfds, zero timeout), so that a loop registered at
+	 * its second poll still counts its time from the first (an idle master polls seconds apart). */
+	uint64_t first_enter[THREAD_CACHE], first_return[THREAD_CACHE];
+	int first_nfds[THREAD_CACHE];
+	bool first_zero[THREAD_CACHE];
 	unsigned next_victim;
 	bool exit_hook_set;
 };
 static __thread struct thread_polls tls_polls = {.epfd = {-1, -1, -1, -1}};
+__thread int loop_awaiting_return; /* 1 + the cache index of a candidate in its first poll */
 
 static pthread_key_t exit_key;
 static unsigned slots_touched; /* slots below this index may be in use: a fork child looks no further */
@@ -90,7 +96,7 @@ static void stack_bounds(struct loop *l)
 	}
 }
 
-static struct loop *take_slot(int epfd, uint64_t now)
+static struct loop *take_slot(int epfd, uint64_t now, const struct thread_polls *tp, unsigned c)
 {
 	for (unsigned i = 0; i < LOOPS_MAX; i++) {
 		struct loop *l = &agent_loops[i];
@@ -110,13 +116,30 @@ static struct loop *take_slot(int epfd, uint64_t now)
 		l->thread = pthread_self();
 		l->registered_ts = now;
 		stack_bounds(l);
-		loop_start(l, now);
+		if (tp && tp->first_return[c] && tp->first_return[c] <= now) {
+			/* Its first poll, replayed: the time from the first entry counts. */
+			loop_start(l, tp->first_enter[c]);
+			loop_poll_enter(l, tp->first_enter[c], tp->first_zero[c] ? 0 : 1);
+			loop_poll_return(l, tp->first_return[c], tp->first_nfds[c]);
+		} else {
+			loop_start(l, now);
+		}
 		return l;
 	}
 	return NULL;
 }
 
-struct loop *loop_lookup(int epfd, uint64_t now)
+void loop_candidate_returned(uint64_t now, int nfds)
+{
+	unsigned i = (unsigned)loop_awaiting_return - 1;
+	loop_awaiting_return = 0;
+	if (i < THREAD_CACHE && !tls_polls.loop[i]) {
+		tls_polls.first_return[i] = now;
+		tls_polls.first_nfds[i] = nfds;
+	}
+}
+
+struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms)
 {
 	struct thread_polls *tp = &tls_polls;
 	unsigned i;
@@ -148,11 +171,17 @@ struct loop *loop_lookup(int epfd, uint64_t now)
 		tp->count[i] = 0;
 	}
 	tp->count[i]++;
+	if (tp->count[i] == 1) {
+		tp->first_enter[i] = now;
+		tp->first_return[i] = 0;
+		tp->first_zero[i] = timeout_ms == 0;
+		loop_awaiting_return = (int)i + 1;
+	}
 	if (tp->count[i] < REGISTER_AFTER_POLLS ||
 	    (tp->count[i] > REGISTER_AFTER_POLLS && tp->count[i] % RETRY_EVERY_POLLS))
 		return NULL;
 
-	struct loop *l = take_slot(epfd, now);
+	struct loop *l = take_slot(epfd, now, tp->count[i] == REGISTER_AFTER_POLLS ? tp : NULL, i);
 	if (!l) {
 		if (tp->count[i] == REGISTER_AFTER_POLLS)
 			agent_drop(DROP_LOOPS);
@@ -193,6 +222,7 @@ void loop_registry_after_fork_child(void)
 	memset(&tls_polls, 0, sizeof(tls_polls));
 	for (unsigned i = 0; i < THREAD_CACHE; i++)
 		tls_polls.epfd[i] = -1;
+	loop_awaiting_return = 0;
 	if (exit_key_ok)
 		pthread_setspecific(exit_key, NULL);
 }
