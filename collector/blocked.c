@@ -244,11 +244,16 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 
 /* --- from CPU samples (probes) --- */
 
+/* Below this share of the samples a thread running through its blocks would have given, the
+ * blocks were mostly spent asleep: the watchdog's stacks describe them better. */
+#define OFF_CPU_SHARE_MAX 0.25
+
 struct cpu_samples {
 	char **stacks; /* cpu-stacks.txt */
 	size_t nstacks;
 	unsigned char *raw; /* cpu-samples.bin, records after the header */
 	size_t nsamples;
+	uint32_t hz; /* the sampling rate: samples per second of CPU time */
 };
 
 static void samples_free(struct cpu_samples *cs)
@@ -295,6 +300,7 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 		samples_free(cs);
 		return false;
 	}
+	cs->hz = *(uint32_t *)(head + 8);
 	cs->nsamples = (size_t)(st.st_size - 16) / 24;
 	cs->raw = malloc(cs->nsamples * 24 + 1);
 	if (!cs->raw)
@@ -395,7 +401,9 @@ static void classify(const char *stack, const struct frame_table *ft, enum runti
 }
 
 /* The blocked profile and top frame of one loop from the samples inside its blocks; false when
- * no sample fell inside one (then the agent's stacks serve). */
+ * no sample fell inside one, or when the thread was mostly off the CPU in its blocks and the agent
+ * has stacks of them (then the agent's stacks serve: asleep in a system call, a thread is not
+ * sampled, and the few samples at the edges of its sleep would name whatever ran there). */
 static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, const struct frame_table *ft,
 			 struct folded *out)
 {
@@ -434,7 +442,11 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 		if (out)
 			folded_add(out, cs->stacks[stack], 1);
 	}
-	if (!n) {
+	uint64_t blocked_ns = 0;
+	for (size_t b = 0; b < l->blocks.len; b++)
+		blocked_ns += ((const struct s_block *)vec_at(&l->blocks, b))->dur;
+	double expected = (double)blocked_ns * cs->hz / 1e9; /* had the thread run all along */
+	if (!n || (l->stacks.len && (double)n < OFF_CPU_SHARE_MAX * expected)) {
 		free(t);
 		return false;
 	}
