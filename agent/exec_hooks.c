@@ -18,22 +18,6 @@ typedef int (*execv_fn)(const char *, char *const[]);
 typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int);
 typedef int (*fexecve_fn)(int, char *const[], char *const[]);
 
-/* The real function NAME, or NULL: the caller then fails the call with ENOSYS (no loaded libc
- * defines it, which cannot happen in a program that linked against it). */
-static void *real(const char *name, void **cache)
-{
-	void *fn = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-	if (!fn) {
-		fn = agent_resolve(name, NULL);
-		__atomic_store_n(cache, fn, __ATOMIC_RELEASE);
-	}
-	if (!fn) {
-		agent_drop(DROP_UNRESOLVED);
-		errno = ENOSYS;
-	}
-	return fn;
-}
-
 /* Around every exec: the guard before, and its release when the exec returned (it failed). */
 static int done(int rc)
 {
@@ -45,7 +29,7 @@ static int done(int rc)
 
 #define REAL(type, name)                                                             \
 	static void *cache_;                                                         \
-	type fn = (type)real(#name, &cache_);                                        \
+	type fn = (type)agent_resolve_cached(#name, &cache_);                                        \
 	if (!fn)                                                                     \
 		return -1;                                                           \
 	agent_before_exec();                                                         \

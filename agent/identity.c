@@ -15,20 +15,6 @@ typedef int (*setuid_fn)(uid_t);
 typedef int (*setreuid_fn)(uid_t, uid_t);
 typedef int (*setresuid_fn)(uid_t, uid_t, uid_t);
 
-static void *real(const char *name, void **cache)
-{
-	void *fn = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-	if (!fn) {
-		fn = agent_resolve(name, NULL);
-		__atomic_store_n(cache, fn, __ATOMIC_RELEASE);
-	}
-	if (!fn) {
-		agent_drop(DROP_UNRESOLVED);
-		errno = ENOSYS;
-	}
-	return fn;
-}
-
 /* The effective uid is about to become EUID ((uid_t)-1: unchanged). */
 static void before(uid_t euid)
 {
@@ -41,7 +27,7 @@ static void before(uid_t euid)
 
 #define REAL(type, name)                                                             \
 	static void *cache_;                                                         \
-	type fn = (type)real(#name, &cache_);                                        \
+	type fn = (type)agent_resolve_cached(#name, &cache_);                                        \
 	if (!fn)                                                                     \
 		return -1
 

@@ -7,8 +7,11 @@
 #include "agent/resolve.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <string.h>
+
+#include "agent/agent.h"
 
 #define OBJECTS_MAX 256
 
@@ -80,4 +83,18 @@ void *agent_resolve(const char *name, const void *caller)
 		if ((fn = lookup_in(objs.path[i], name)))
 			return fn;
 	return NULL;
+}
+
+void *agent_resolve_cached(const char *name, void **cache)
+{
+	void *fn = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!fn) {
+		fn = agent_resolve(name, NULL);
+		__atomic_store_n(cache, fn, __ATOMIC_RELEASE);
+	}
+	if (!fn) {
+		agent_drop(DROP_UNRESOLVED);
+		errno = ENOSYS;
+	}
+	return fn;
 }

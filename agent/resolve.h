@@ -8,6 +8,10 @@
  * loaded object that defines it. NULL when no object does; never the agent's own wrapper. */
 void *agent_resolve(const char *name, const void *caller);
 
+/* agent_resolve(NAME, NULL), remembered in *CACHE (any thread may race to fill it: same answer).
+ * NULL, with errno ENOSYS and the call counted as unresolved, when no object defines it. */
+void *agent_resolve_cached(const char *name, void **cache);
+
 /* Whether ADDR lies in the agent's own library. */
 int agent_owns(const void *addr);
 
