@@ -48,8 +48,8 @@ pid_t agent_gettid(void);
 void agent_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* One line on stderr ("loopscope[PID]: ..."), by default: for what stops the agent from recording,
- * with the cause and the fix. Not written where fd 2 is a socket or closed (a daemon's fd 2 may be a
- * client's connection), nor with LOOPSCOPE_QUIET set. Never on a loop thread's hot path. */
+ * with the cause and the fix. Written only while fd 2 is the file it was at load, and not a socket
+ * (a daemon's fd 2 may later be its own file, or a client's connection), nor with LOOPSCOPE_QUIET. Never on a loop thread's hot path. */
 void agent_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define agent_warn_once(...)                                                         \
 	do {                                                                         \

@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -317,8 +319,11 @@ static void *agent_main(void *arg)
 	pthread_setname_np(pthread_self(), "loopscope");
 	recycle_stale();
 	watchdog_init(); /* first: the process record names the signal it took */
-	if (writer_open() < 0)
-		return NULL; /* nowhere to write: the hooks keep counting in memory, harmlessly */
+	if (writer_open() < 0) {
+		/* Nowhere to write: the hooks keep counting in memory, harmlessly; nobody waits for us. */
+		__atomic_store_n(&agent.started, 2, __ATOMIC_RELEASE);
+		return NULL;
+	}
 	pool_discover();
 	write_runtime(now);
 	agent.next_interval = now + agent_cfg.interval_ns;
@@ -346,8 +351,11 @@ static void *agent_main(void *arg)
 			next = agent.next_interval;
 		wake.tv_sec = (time_t)(next / 1000000000u);
 		wake.tv_nsec = (long)(next % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL) == EINTR)
-			;
+		/* Until the next tick, or until an exec asks for the last records (agent_before_exec). */
+		uint32_t seen = __atomic_load_n(&agent.exec_req, __ATOMIC_ACQUIRE);
+		if (seen == agent.exec_done)
+			syscall(SYS_futex, &agent.exec_req, FUTEX_WAIT_BITSET_PRIVATE, seen, &wake, NULL,
+				FUTEX_BITSET_MATCH_ANY);
 	}
 	now = agent_now();
 	announce_new();
@@ -365,11 +373,12 @@ static void *agent_main(void *arg)
  * histograms, a block still open) before the image is replaced; waits for it at most 100 ms. */
 void agent_before_exec(void)
 {
-	struct timespec pause = {0, 1000000};
+	struct timespec pause = {0, 100000};
 
 	if (!agent_thread_running())
 		return; /* none, or a vfork child's view of its parent's */
 	uint32_t req = __atomic_add_fetch(&agent.exec_req, 1, __ATOMIC_ACQ_REL);
+	syscall(SYS_futex, &agent.exec_req, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	uint64_t deadline = agent_now() + 100000000u;
 	while (__atomic_load_n(&agent.exec_done, __ATOMIC_ACQUIRE) != req && agent_now() < deadline)
 		nanosleep(&pause, NULL);
@@ -418,6 +427,7 @@ __attribute__((constructor)) static void agent_load(void)
 	epoll_hooks_init();
 	if (agent_cfg.disabled)
 		return;
+	writer_init();
 	loop_registry_init();
 	v8_init();
 	pool_init();
@@ -428,7 +438,6 @@ __attribute__((destructor)) static void agent_unload(void)
 {
 	struct timespec deadline;
 
-	writer_at_exit();
 	if (!agent_thread_running())
 		return;
 	/* Let the agent thread write its last records; wait at most a second. */

@@ -18,6 +18,14 @@ uint64_t agent_drops[DROP_KINDS];
  * so a pointer kept from getenv() would later read as the title's bytes or as nothing. */
 static char dir_copy[4096], tmpdir_copy[3072];
 
+/* The target's stderr as it was at load: agent_warn writes only while descriptor 2 is still that
+ * file (a daemon that closed it may have reopened the number for a file of its own). */
+static struct {
+	bool ok;
+	dev_t dev;
+	ino_t ino;
+} stderr_at_load;
+
 static const char *env_copy(const char *name, char *buf, size_t cap)
 {
 	const char *s = getenv(name);
@@ -63,6 +71,9 @@ void agent_config_load(void)
 			agent_cfg.signo = n;
 	}
 	agent_cfg.debug = (s = getenv("LOOPSCOPE_DEBUG")) && *s && strcmp(s, "0") != 0;
+	struct stat st;
+	if (fstat(STDERR_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode))
+		stderr_at_load = (typeof(stderr_at_load)){true, st.st_dev, st.st_ino};
 	agent_cfg.quiet = (s = getenv("LOOPSCOPE_QUIET")) && *s && strcmp(s, "0") != 0;
 	agent_cfg.disabled = (s = getenv("LOOPSCOPE_DISABLE")) && *s && strcmp(s, "0") != 0;
 	agent_cfg.dir = env_copy("LOOPSCOPE_DIR", dir_copy, sizeof(dir_copy));
@@ -109,7 +120,8 @@ void agent_warn(const char *fmt, ...)
 
 	if (agent_cfg.quiet && !agent_cfg.debug)
 		return;
-	if (fstat(STDERR_FILENO, &st) < 0 || S_ISSOCK(st.st_mode))
+	if (!stderr_at_load.ok || fstat(STDERR_FILENO, &st) < 0 || st.st_dev != stderr_at_load.dev ||
+	    st.st_ino != stderr_at_load.ino)
 		return;
 	va_start(ap, fmt);
 	say(fmt, ap);

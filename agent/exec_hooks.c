@@ -11,7 +11,6 @@
 #include "agent/watchdog.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define ARGS_MAX 4096 /* arguments a list form may pass (exec itself allows far more in vectors) */
 
 typedef int (*execve_fn)(const char *, char *const[], char *const[]);
 typedef int (*execv_fn)(const char *, char *const[]);
@@ -71,49 +70,43 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return done(fn(fd, argv, envp));
 }
 
-/* The list forms: arguments up to the NULL (and, for execle, the environment after it). */
-static int collect(const char *arg0, va_list ap, char **argv, char ***envp)
-{
-	int n = 0;
-	argv[n++] = (char *)arg0;
-	while (argv[n - 1]) {
-		if (n == ARGS_MAX) {
-			errno = E2BIG;
-			return -1;
-		}
-		argv[n++] = va_arg(ap, char *);
-	}
-	if (envp)
-		*envp = va_arg(ap, char **);
-	return 0;
-}
+/* The list forms, as glibc builds them: the arguments counted, then a vector of exactly that size
+ * on the caller's stack (no fixed buffer that a small thread stack could not hold). */
+#define LIST_TO_VECTOR(arg0, argv, envp, with_env)                                     \
+	va_list ap_;                                                                 \
+	size_t argc_ = 1;                                                            \
+	va_start(ap_, arg0);                                                         \
+	while (va_arg(ap_, char *))                                                  \
+		argc_++;                                                             \
+	va_end(ap_);                                                                 \
+	char *argv[argc_ + 1];                                                       \
+	argv[0] = (char *)(arg0);                                                    \
+	va_start(ap_, arg0);                                                         \
+	for (size_t i_ = 1; i_ <= argc_; i_++)                                       \
+		argv[i_] = va_arg(ap_, char *);                                      \
+	if (with_env) /* only execle passes one */                                  \
+		envp = va_arg(ap_, char **);                                         \
+	va_end(ap_)
 
 EXPORT int execl(const char *path, const char *arg, ...)
 {
-	char *argv[ARGS_MAX];
-	va_list ap;
-	va_start(ap, arg);
-	int rc = collect(arg, ap, argv, NULL);
-	va_end(ap);
-	return rc < 0 ? -1 : execv(path, argv);
+	char **envp = NULL;
+	LIST_TO_VECTOR(arg, argv, envp, 0);
+	(void)envp;
+	return execv(path, argv);
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	char *argv[ARGS_MAX];
-	va_list ap;
-	va_start(ap, arg);
-	int rc = collect(arg, ap, argv, NULL);
-	va_end(ap);
-	return rc < 0 ? -1 : execvp(file, argv);
+	char **envp = NULL;
+	LIST_TO_VECTOR(arg, argv, envp, 0);
+	(void)envp;
+	return execvp(file, argv);
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char *argv[ARGS_MAX], **envp;
-	va_list ap;
-	va_start(ap, arg);
-	int rc = collect(arg, ap, argv, &envp);
-	va_end(ap);
-	return rc < 0 ? -1 : execve(path, argv, envp);
+	char **envp = NULL;
+	LIST_TO_VECTOR(arg, argv, envp, 1);
+	return execve(path, argv, envp);
 }

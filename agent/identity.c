@@ -15,7 +15,9 @@ typedef int (*setuid_fn)(uid_t);
 typedef int (*setreuid_fn)(uid_t, uid_t);
 typedef int (*setresuid_fn)(uid_t, uid_t, uid_t);
 
-/* The effective uid is about to become EUID ((uid_t)-1: unchanged). */
+/* The process is about to give up root for good, for UID: real, effective and saved uids all
+ * become UID. A seteuid bracket (root comes back) changes nothing here: while it lasts a flush may
+ * fail and is counted. */
 static void before(uid_t euid)
 {
 	if (agent_cfg.disabled || euid == (uid_t)-1 || geteuid() != 0 || euid == 0)
@@ -38,23 +40,18 @@ EXPORT int setuid(uid_t uid)
 	return fn(uid);
 }
 
-EXPORT int seteuid(uid_t euid)
-{
-	REAL(setuid_fn, seteuid);
-	before(euid);
-	return fn(euid);
-}
-
 EXPORT int setreuid(uid_t ruid, uid_t euid)
 {
 	REAL(setreuid_fn, setreuid);
-	before(euid);
+	if (ruid == euid) /* the saved uid follows the effective one when the real one is set */
+		before(euid);
 	return fn(ruid, euid);
 }
 
 EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 {
 	REAL(setresuid_fn, setresuid);
-	before(euid);
+	if (ruid == euid && suid == euid)
+		before(euid);
 	return fn(ruid, euid, suid);
 }

@@ -103,13 +103,14 @@ static struct loop *take_slot(int epfd, uint64_t now, const struct thread_polls 
 		int expect = SLOT_FREE;
 		if (__atomic_load_n(&l->slot_state, __ATOMIC_RELAXED) != SLOT_FREE)
 			continue;
+		/* Raised before the claim: a fork between the two still sees the slot. */
+		unsigned seen = __atomic_load_n(&slots_touched, __ATOMIC_RELAXED);
+		while (seen < i + 1 && !__atomic_compare_exchange_n(&slots_touched, &seen, i + 1, false,
+								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			;
 		if (!__atomic_compare_exchange_n(&l->slot_state, &expect, SLOT_ACTIVE, false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
-		unsigned seen = __atomic_load_n(&slots_touched, __ATOMIC_RELAXED);
-		while (seen < i + 1 && !__atomic_compare_exchange_n(&slots_touched, &seen, i + 1, false,
-								 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			;
 		l->id = __atomic_add_fetch(&next_loop_id, 1, __ATOMIC_RELAXED);
 		l->tid = agent_gettid();
 		l->epfd = epfd;

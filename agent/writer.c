@@ -27,6 +27,7 @@ static struct {
 	bool dir_ready, created;
 	uid_t dir_uid;        /* the session directory's owner */
 	uid_t where_uid;      /* the user w.where was made for */
+	pid_t owner_pid;      /* the process this state is of (a vfork child shares it) */
 	char dir[PATH_MAX - 192]; /* the session directory; room in PATH_MAX for the rest */
 	char where[PATH_MAX - 128]; /* the directory the record file is in: dir, dir/uid-N or a spool */
 	char name[64];        /* agent-PID.jsonl */
@@ -240,7 +241,10 @@ static int open_record_file(void)
 			agent_warn_once("cannot reopen %s: %s; records are dropped", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+	/* Ours: owned by the user we run as; as root (back from a seteuid bracket), by the user the file
+	 * was given to. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == w.where_uid))) {
 		close(fd);
 		agent_warn_once("%s is no longer the agent's record file; records are dropped", path);
 		return -1;
@@ -321,7 +325,7 @@ static int prepare_dir(void)
 		if (!mkdtemp(w.dir))
 			return -errno;
 	}
-	fd = open(w.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(w.dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); /* 0711 after a drop: no read */
 	if (fd < 0)
 		return -errno;
 	int rc = fstat(fd, &st) < 0 ? -errno : 0;
@@ -344,13 +348,13 @@ static int pick_where(void)
 	struct stat st;
 	uid_t e = geteuid();
 
+	if (w.where[0] && (w.where_uid == e || e == 0))
+		return 0; /* made for this user in this image (a spool, maybe), or root before the drop */
 	if (e == w.dir_uid) {
 		snprintf(w.where, sizeof(w.where), "%s", w.dir);
 		w.where_uid = e;
 		return 0;
 	}
-	if (w.where[0] && w.where_uid == e)
-		return 0; /* made for this user in this image (a spool, maybe) */
 	snprintf(path, sizeof(path), "%s/uid-%u", w.dir, (unsigned)e);
 	if (lstat(path, &st) < 0)
 		return -errno; /* EACCES: a directory above is closed to us; ENOENT: never made */
@@ -502,10 +506,24 @@ static bool reachable_by(const char *path, uid_t uid, gid_t gid)
 	}
 }
 
-/* The directory for UID's records, made as root: DIR/uid-UID (owned by UID, 0700; DIR becomes 0711
- * so that UID can reach it and nobody can list it). When UID cannot reach DIR at all (a parent like
- * /root is 0700), the records go to a spool directory under TMPDIR (owned by UID, 0700) and
- * DIR/uid-UID is made a symbolic link to it, so the collector finds them. 0 or -errno. */
+/* A directory descriptor for PATH if it is a real directory owned by UID and closed to others. */
+static int open_owned_dir(const char *path, uid_t uid)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != uid || (st.st_mode & 0077))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The directory for UID's records, made as root; its path into WHERE and a descriptor returned (or
+ * -errno). DIR/uid-UID (owned by UID, 0700; DIR becomes 0711 so that UID can reach it and nobody
+ * can list it). When UID cannot reach DIR at all (a parent like /root is 0700), a spool directory
+ * under TMPDIR (owned by UID, 0700) that DIR/uid-UID links to, so the collector finds it. Names are
+ * made in directories only root can write (DIR, or a new mkdtemp name in sticky /tmp), and what
+ * UID owns is used through descriptors only: UID cannot redirect a root operation. */
 static int make_where(uid_t uid, char *where, size_t cap)
 {
 	char link[PATH_MAX];
@@ -517,57 +535,110 @@ static int make_where(uid_t uid, char *where, size_t cap)
 		if (n <= 0)
 			return -EINVAL;
 		where[n] = 0;
-		return lstat(where, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid ? 0 : -EPERM;
+		int fd = open_owned_dir(where, uid);
+		return fd >= 0 ? fd : -EPERM;
 	}
 	if (reachable_by(w.dir, uid, getegid()) || (chmod(w.dir, 0711) == 0 && reachable_by(w.dir, uid, getegid()))) {
 		if (mkdir(link, 0700) < 0 && errno != EEXIST)
 			return -errno;
 		if (lstat(link, &st) < 0 || !S_ISDIR(st.st_mode))
 			return -EPERM;
-		if (st.st_uid != uid && chown(link, uid, (gid_t)-1) < 0)
-			return -errno;
+		/* DIR is root's and closed to UID: the name cannot have been swapped under us. */
+		if (st.st_uid != uid && (st.st_uid != geteuid() || chown(link, uid, (gid_t)-1) < 0))
+			return -EPERM;
 		if (strlen(link) >= cap)
 			return -ENAMETOOLONG;
 		memcpy(where, link, strlen(link) + 1);
-		return 0;
+		return open_owned_dir(where, uid);
 	}
 	const char *tmp = agent_cfg.tmpdir ? agent_cfg.tmpdir : "/tmp";
 	if (snprintf(where, cap, "%s/loopscope-uid%u-XXXXXX", tmp, (unsigned)uid) >= (int)cap || !mkdtemp(where))
 		return -errno;
-	if (chown(where, uid, (gid_t)-1) < 0 || symlink(where, link) < 0) {
+	int fd = open(where, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchownat(fd, "", uid, (gid_t)-1, AT_EMPTY_PATH) < 0 || symlink(where, link) < 0) {
 		int err = -errno;
+		if (fd >= 0)
+			close(fd);
 		rmdir(where);
 		return err;
 	}
-	return 0;
+	return fd;
 }
 
-/* Called on the target's thread just before it changes its effective uid from root to UID: while
- * still root, make the place UID records into (make_where) and move a record file already made
- * there, so that the process goes on recording as UID and the session stays closed to every other
- * user. */
+/* Move the record file (in root's w.where) into the directory TO, given to UID: its owner changed
+ * through a descriptor while it is still in root's directory, then renamed into TO's descriptor; on
+ * another file system, copied. 0 or -errno. */
+static int move_record_file(int to, uid_t uid)
+{
+	char from[PATH_MAX], buf[65536];
+	int in = -1, out = -1, rc = 0;
+
+	snprintf(from, sizeof(from), "%s/%s", w.where, w.name);
+	if ((in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fchown(in, uid, (gid_t)-1) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (renameat(AT_FDCWD, from, to, w.name) == 0)
+		goto out;
+	if (errno != EXDEV) {
+		rc = -errno;
+		goto out;
+	}
+	if ((out = openat(to, w.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    fchown(out, uid, (gid_t)-1) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (ssize_t n; (n = read(in, buf, sizeof(buf))) > 0;)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = -EIO;
+			goto out;
+		}
+	unlink(from);
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/* Called on the target's thread just before it gives up root for good (setuid and the like, not a
+ * seteuid bracket): while still root, make the place UID records into (make_where) and move a
+ * record file already made there, so that the process goes on recording as UID and the session
+ * stays closed to every other user. A vfork child (it shares our memory) only makes the place, for
+ * the program it is about to exec. Without LOOPSCOPE_DIR and before any record, nothing: the
+ * private directory will be made as UID. */
 void writer_before_uid(uid_t uid)
 {
-	char where[sizeof(w.where)], from[PATH_MAX], to[PATH_MAX];
+	char where[sizeof(w.where)];
+	bool vfork_child = getpid() != w.owner_pid;
 
+	if (!agent_cfg.dir && !w.created)
+		return;
 	pthread_mutex_lock(&w.lock);
 	if (prepare_dir() < 0 || w.dir_uid != geteuid() || uid == w.dir_uid)
 		goto out;
-	if (w.where[0] && w.where_uid == uid)
+	if (!vfork_child && w.where[0] && w.where_uid == uid)
 		goto out;
-	if (make_where(uid, where, sizeof(where)) < 0)
-		goto out;
-	if (w.created) {
-		snprintf(from, sizeof(from), "%s/%s", w.where, w.name);
-		snprintf(to, sizeof(to), "%s/%s", where, w.name);
-		if (rename(from, to) < 0 || chown(to, uid, (gid_t)-1) < 0)
-			goto out; /* another file system: the first part stays where it was */
-		snprintf(w.file, sizeof(w.file), "%s", to);
-	}
+	int to = make_where(uid, where, sizeof(where));
+	if (to < 0 || vfork_child)
+		goto done;
+	if (w.created && move_record_file(to, uid) < 0)
+		goto done; /* it stays where it was: its records end at the drop (said at the next flush) */
 	memcpy(w.where, where, sizeof(where));
 	w.where_uid = uid;
+	snprintf(w.file, sizeof(w.file), "%s/%s", w.where, w.name);
+done:
+	if (to >= 0)
+		close(to);
 out:
 	pthread_mutex_unlock(&w.lock);
+}
+
+void writer_init(void)
+{
+	w.owner_pid = getpid();
 }
 
 bool writer_is_open(void)
@@ -580,20 +651,13 @@ void writer_close(void)
 	writer_flush();
 }
 
-/* At exit, a process that got a spool directory (make_where) but never recorded removes it: the
- * collector skips the session's link to it then. */
-void writer_at_exit(void)
-{
-	const char *tmp = agent_cfg.tmpdir ? agent_cfg.tmpdir : "/tmp";
-	if (!w.created && w.where[0] && !strncmp(w.where, tmp, strlen(tmp)) && strstr(w.where, "/loopscope-uid"))
-		rmdir(w.where);
-}
 
 void writer_after_fork_child(void)
 {
 	/* The parent's file stays the parent's: the child writes nothing there and makes its own file
 	 * at its first loop. The directory is shared by the process tree. */
 	pthread_mutex_init(&w.lock, NULL); /* a fork from under the parent's lock leaves it held */
+	w.owner_pid = getpid();
 	w.created = false;
 	w.queued = 0;
 	w.file[0] = 0;

@@ -40,8 +40,8 @@ bool writer_is_open(void);
 /* Write what is queued. */
 void writer_flush(void);
 void writer_close(void);
-/* At exit: an unused spool directory of this process is removed. */
-void writer_at_exit(void);
+/* Constructor: whose state this is. */
+void writer_init(void);
 /* Fork child: drop the parent's file and queue without touching them. */
 void writer_after_fork_child(void);
 /* On the target's thread, before its effective uid changes from root to UID (agent/identity.c). */

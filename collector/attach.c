@@ -107,7 +107,7 @@ static bool newest_record_in(const char *dir, int pid, uid_t uid, char *out, siz
  * for a process that dropped to uid N), else its private $TMPDIR/loopscope-PID-XXXXXX. */
 static int agent_file_of(int pid, char *out, size_t len)
 {
-	char path[64], dir[PATH_MAX], sub[PATH_MAX + 32];
+	char path[64], dir[PATH_MAX], sub[PATH_MAX + 320];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d", pid);
