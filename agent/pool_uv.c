@@ -183,20 +183,24 @@ static void after_submit(enum kind k, struct task *t, struct uv__work *w, int rc
 	agent_thread_ensure();
 }
 
-/* The real NAME, through the object that defines it (agent/resolve.c: a libuv loaded with
- * RTLD_LOCAL is found through its caller), and whether it is the shared libuv's. Resolved once per
- * call site's first use. When no loaded object defines it (nothing should call us then), the call
+/* The real NAME for this caller, as the dynamic linker would bind it without us (agent/resolve.c:
+ * a libuv loaded with RTLD_LOCAL is found through its caller, one per calling object), and whether
+ * it is the shared libuv's. When no loaded object defines it (nothing should call us then), the call
  * steps aside: UV_ENOSYS, counted, and said once on stderr. */
 #define REAL(name)                                                                   \
-	static name##_fn real;                                                       \
-	static int shared = -1;                                                      \
-	if (!__atomic_load_n(&real, __ATOMIC_ACQUIRE)) {                             \
-		name##_fn fn_ = (name##_fn)agent_resolve(#name, __builtin_return_address(0)); \
-		if (!fn_)                                                            \
-			return step_aside(#name);                                    \
-		__atomic_store_n(&shared, in_shared_libuv((void *)fn_), __ATOMIC_RELAXED); \
-		__atomic_store_n(&real, fn_, __ATOMIC_RELEASE);                      \
-	}
+	static struct resolve_cache cache_;                                          \
+	static name##_fn last_;                                                      \
+	static int last_shared_;                                                     \
+	name##_fn real = (name##_fn)agent_resolve_for(#name, __builtin_return_address(0), &cache_); \
+	if (!real)                                                                   \
+		return step_aside(#name);                                            \
+	if (real != __atomic_load_n(&last_, __ATOMIC_ACQUIRE)) {                     \
+		__atomic_store_n(&last_shared_, in_shared_libuv((void *)real), __ATOMIC_RELAXED); \
+		__atomic_store_n(&last_, real, __ATOMIC_RELEASE);                    \
+	}                                                                            \
+	int shared = real == __atomic_load_n(&last_, __ATOMIC_ACQUIRE) ?             \
+			     __atomic_load_n(&last_shared_, __ATOMIC_RELAXED) :          \
+			     in_shared_libuv((void *)real)
 
 static int step_aside(const char *name)
 {

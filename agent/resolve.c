@@ -98,3 +98,37 @@ void *agent_resolve_cached(const char *name, void **cache)
 	}
 	return fn;
 }
+
+void *agent_resolve_for(const char *name, const void *caller, struct resolve_cache *c)
+{
+	Dl_info info;
+
+	if (!__atomic_load_n(&c->global_done, __ATOMIC_ACQUIRE)) {
+		void *fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(&c->global, fn && !agent_owns(fn) ? fn : NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->global_done, 1, __ATOMIC_RELEASE);
+	}
+	void *global = __atomic_load_n(&c->global, __ATOMIC_RELAXED);
+	if (global)
+		return global; /* what the linker binds first for every caller */
+	if (!caller || !dladdr(caller, &info))
+		return agent_resolve(name, caller);
+	for (unsigned i = 0; i < RESOLVE_CALLERS; i++) {
+		const void *base = __atomic_load_n(&c->per[i].base, __ATOMIC_ACQUIRE);
+		if (base == info.dli_fbase) {
+			void *fn = __atomic_load_n(&c->per[i].fn, __ATOMIC_ACQUIRE);
+			if (fn)
+				return fn;
+			break; /* being filled by another thread: resolve it ourselves */
+		}
+		if (!base) {
+			void *fn = agent_resolve(name, caller);
+			const void *expect = NULL;
+			if (fn && __atomic_compare_exchange_n(&c->per[i].base, &expect, info.dli_fbase, false,
+							      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				__atomic_store_n(&c->per[i].fn, fn, __ATOMIC_RELEASE);
+			return fn;
+		}
+	}
+	return agent_resolve(name, caller); /* more callers than slots: resolved each time */
+}
