@@ -455,7 +455,16 @@ int writer_open(void)
 	}
 	pthread_mutex_unlock(&w.lock);
 	if (!w.created) {
-		if (w.dir_ready && geteuid() != w.dir_uid && rc == -ENOENT)
+		/* Why a process that runs as another user cannot write: the session (or uid-N in it) was
+		 * not opened to it, because it changed user without a call we see; or a directory above
+		 * the session is closed to it. */
+		char parent[sizeof(w.dir)];
+		snprintf(parent, sizeof(parent), "%s", w.dir);
+		char *slash = strrchr(parent, '/');
+		if (slash)
+			*slash = 0;
+		bool above_closed = slash && parent[0] && faccessat(AT_FDCWD, parent, X_OK, AT_EACCESS) < 0;
+		if (w.dir_ready && geteuid() != w.dir_uid && (rc == -ENOENT || rc == -EACCES) && !above_closed)
 			agent_warn("not recording: this process runs as uid %u and cannot write to %s (owned by "
 				   "uid %u): it changed user without a setuid call the agent sees; give "
 				   "LOOPSCOPE_DIR a directory uid %u owns", (unsigned)geteuid(), w.dir,
