@@ -69,10 +69,10 @@ static bool attach_one(struct node_uprobes *u, struct bpf_program *prog, pid_t p
 bool node_uprobes_attach(struct node_uprobes *u, pid_t pid)
 {
 	char bin[64];
-	size_t before = u->nlinks;
 
 	if (!u)
 		return false;
+	size_t before = u->nlinks;
 	snprintf(bin, sizeof(bin), "/proc/%d/exe", (int)pid);
 	/* V8 first: a program without it is no node (a shared libuv's pool is not in its .dynsym). */
 	if (!attach_one(u, u->skel->progs.gc_enter, pid, bin, GC_ENTRY, false))
