@@ -8,8 +8,10 @@
 # profile; zoom by API, click, Escape, the button and reset; kind filtering keeps totals; empty and
 # absent profiles say "No samples"; hostile names are drawn as text (no element, no alert);
 # screenshots are PNGs over 10 KB. For 100 000 stacks it prints the time from navigation start to
-# the first render (bound 3 s) and of a search with its redraw (bound 500 ms): a correctness test
-# with generous bounds, not a benchmark.
+# the first render and of a search with its redraw (bound 500 ms): a correctness test with generous
+# bounds, not a benchmark. The viewer's own start (init, to its first render) is bounded at 1.5 s,
+# the whole from navigation start only loosely (10 s): Chromium's parse of the 13 MB page alone
+# takes 2.5-3 s on these machines, depending on their load.
 . tests/lib.sh
 
 command -v node >/dev/null || skip "node is not installed"
@@ -217,11 +219,12 @@ def check(ok, what):
     if not ok: bad.append(what)
 t = r["timings"]
 print(f"  first render {t['firstRender']:.0f} ms after navigation start (DOM interactive at {r['nav']['domInteractive']:.0f} ms;"
-      f" viewer init {t['init']:.0f} ms), bound 3000 ms", file=sys.stderr)
+      f" viewer init {t['init']:.0f} ms), bounds 1500 ms for the viewer's init, 10000 ms in all", file=sys.stderr)
 print(f"  search + redraw {r['searchMs']:.1f} ms (regex {r['search2Ms']:.1f} ms, clear {r['clearMs']:.1f} ms), bound 500 ms", file=sys.stderr)
 print(f"  zoom {r['zoomMs']:.1f} ms, reset {r['resetMs']:.1f} ms, hide native {r['filterMs']:.0f} ms, show again {r['unfilterMs']:.0f} ms,"
       f" first switch to blocked {r['blockedMs']:.0f} ms; {r['state']['drawn']} boxes drawn of {r['state']['nodes']} nodes", file=sys.stderr)
-check(t["firstRender"] < 3000, f"first render took {t['firstRender']:.0f} ms")
+check(t["init"] < 1500 and t["firstRender"] < 10000,
+      f"first render took {t['firstRender']:.0f} ms (viewer init {t['init']:.0f} ms)")
 check(r["searchMs"] < 500, f"search took {r['searchMs']:.0f} ms")
 check(r["state"]["nodes"] == meta["profiles"]["cpu"]["nodes"] and r["state"]["nodes"] >= 200000, f"{r['state']['nodes']} nodes")
 for key, got in (("cpu", r["search"]["matchPercent"]), ("blocked", r["blocked"]), ("offcpu", r["offcpu"])):
