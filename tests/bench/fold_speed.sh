@@ -22,7 +22,7 @@ for r in $(seq "$ROUNDS"); do
 	samples=$(echo "$line" | sed -E 's/.*probes: ([0-9]+) samples.*/\1/')
 	ls_kb=$(tail -1 "$T/lstime$r")
 	perf record -q -F 999 -g -o "$T/perf$r.data" -- node --perf-basic-prof --interpreted-frames-native-stack \
-		--logfile=/dev/null "$NODE_WORKLOADS/block-interval.js" --block-ms 60 --seconds 4 >/dev/null 2>&1
+		--no-logfile-per-isolate --logfile=+ "$NODE_WORKLOADS/block-interval.js" --block-ms 60 --seconds 4 >/dev/null 2>&1
 	/usr/bin/time -f '%e %M' -o "$T/time$r" perf script -i "$T/perf$r.data" >"$T/perf$r.txt" 2>/dev/null
 	read -r secs kb <"$T/time$r"
 	psamples=$(grep -c '^node ' "$T/perf$r.txt" || true)

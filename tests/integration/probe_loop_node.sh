@@ -8,7 +8,7 @@
 # reallySlowChecksum (from the CPU samples inside blocks); CPU time counted from the window's start.
 . tests/lib.sh
 
-node --perf-basic-prof --interpreted-frames-native-stack --logfile=/dev/null "$NODE_WORKLOADS/block-interval.js" --seconds 6 >"$T/node.json" &
+node --perf-basic-prof --interpreted-frames-native-stack --no-logfile-per-isolate --logfile=+ "$NODE_WORKLOADS/block-interval.js" --seconds 6 >"$T/node.json" &
 pid=$!
 bg_track $pid
 sleep 1
