@@ -363,7 +363,7 @@ static void *agent_main(void *arg)
 	struct rec *r = rec_begin("end", now);
 	rec_str(r, "reason", "exit");
 	rec_end(r);
-	writer_close();
+	writer_flush();
 	if (agent_drops[DROP_WRITE_BYTES])
 		agent_debug("the disk refused %llu bytes of records", (unsigned long long)agent_drops[DROP_WRITE_BYTES]);
 	return NULL;

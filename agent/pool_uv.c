@@ -189,18 +189,24 @@ static void after_submit(enum kind k, struct task *t, struct uv__work *w, int rc
  * steps aside: UV_ENOSYS, counted, and said once on stderr. */
 #define REAL(name)                                                                   \
 	static struct resolve_cache cache_;                                          \
-	static name##_fn last_;                                                      \
+	static name##_fn last_;  /* the function last_shared_ describes */           \
 	static int last_shared_;                                                     \
 	name##_fn real = (name##_fn)agent_resolve_for(#name, __builtin_return_address(0), &cache_); \
 	if (!real)                                                                   \
 		return step_aside(#name);                                            \
-	if (real != __atomic_load_n(&last_, __ATOMIC_ACQUIRE)) {                     \
-		__atomic_store_n(&last_shared_, in_shared_libuv((void *)real), __ATOMIC_RELAXED); \
-		__atomic_store_n(&last_, real, __ATOMIC_RELEASE);                    \
-	}                                                                            \
 	int shared = real == __atomic_load_n(&last_, __ATOMIC_ACQUIRE) ?             \
 			     __atomic_load_n(&last_shared_, __ATOMIC_RELAXED) :          \
-			     in_shared_libuv((void *)real)
+			     remember_shared((void *)real, (void **)&last_, &last_shared_)
+
+/* Whether FN is the shared libuv's, remembered for the next call of that wrapper (almost always
+ * the same function: one libuv per process). */
+static int remember_shared(void *fn, void **last, int *last_shared)
+{
+	int shared = in_shared_libuv(fn);
+	__atomic_store_n(last_shared, shared, __ATOMIC_RELAXED);
+	__atomic_store_n(last, fn, __ATOMIC_RELEASE);
+	return shared;
+}
 
 static int step_aside(const char *name)
 {

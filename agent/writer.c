@@ -31,7 +31,6 @@ static struct {
 	char dir[PATH_MAX - 192]; /* the session directory; room in PATH_MAX for the rest */
 	char where[PATH_MAX - 128]; /* the directory the record file is in: dir, dir/uid-N or a spool */
 	char name[64];        /* agent-PID.jsonl */
-	char file[PATH_MAX];
 	size_t queued;
 	struct rec rec;
 } w = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -241,8 +240,8 @@ static int open_record_file(void)
 			agent_warn_once("cannot reopen %s: %s; records are dropped", path, strerror(errno));
 		return -1;
 	}
-	/* Ours: owned by the user we run as; as root (back from a seteuid bracket), by the user the file
-	 * was given to. */
+	/* Ours: owned by the user we run as; as root, also by the user writer_before_uid gave it to
+	 * (the instants before the real setuid, or a setuid that failed). */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == w.where_uid))) {
 		close(fd);
@@ -481,8 +480,7 @@ int writer_open(void)
 				   "a writable directory", w.dir[0] ? w.dir : "(none)", strerror(rc ? -rc : EEXIST));
 		return rc ? rc : -EEXIST;
 	}
-	snprintf(w.file, sizeof(w.file), "%s/%s", w.where, w.name);
-	agent_debug("recording to %s", w.file);
+	agent_debug("recording to %s/%s", w.where, w.name);
 	write_process_record();
 	return 0;
 }
@@ -637,7 +635,6 @@ void writer_before_uid(uid_t uid)
 		goto done; /* it stays where it was: its records end at the drop (said at the next flush) */
 	memcpy(w.where, where, sizeof(where));
 	w.where_uid = uid;
-	snprintf(w.file, sizeof(w.file), "%s/%s", w.where, w.name);
 done:
 	if (to >= 0)
 		close(to);
@@ -650,16 +647,6 @@ void writer_init(void)
 	w.owner_pid = getpid();
 }
 
-bool writer_is_open(void)
-{
-	return w.created;
-}
-
-void writer_close(void)
-{
-	writer_flush();
-}
-
 
 void writer_after_fork_child(void)
 {
@@ -669,16 +656,6 @@ void writer_after_fork_child(void)
 	w.owner_pid = getpid();
 	w.created = false;
 	w.queued = 0;
-	w.file[0] = 0;
 	w.name[0] = 0;
 }
 
-const char *writer_dir(void)
-{
-	return w.dir;
-}
-
-const char *writer_file(void)
-{
-	return w.file;
-}

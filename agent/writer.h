@@ -36,18 +36,13 @@ void rec_end(struct rec *r);
 /* Create the directory (if needed) and this process's file, and write the "process" record.
  * 0 or -errno. Idempotent. */
 int writer_open(void);
-bool writer_is_open(void);
 /* Write what is queued. */
 void writer_flush(void);
-void writer_close(void);
 /* Constructor: whose state this is. */
 void writer_init(void);
 /* Fork child: drop the parent's file and queue without touching them. */
 void writer_after_fork_child(void);
 /* On the target's thread, before its effective uid changes from root to UID (agent/identity.c). */
 void writer_before_uid(uid_t uid);
-/* The session directory and file, once open. */
-const char *writer_dir(void);
-const char *writer_file(void);
 
 #endif
