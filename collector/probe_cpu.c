@@ -24,6 +24,7 @@
 
 #include "collector/blocked.h"
 #include "collector/frames.h"
+#include "collector/session_dir.h"
 #include "collector/errbuf.h"
 #include "collector/kallsyms.h"
 #include "collector/probe_util.h"
@@ -94,13 +95,6 @@ struct cpu_probe {
 	struct kallsyms *ksyms;
 	int ksyms_err;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void *read_kallsyms(void *arg)
 {
@@ -203,7 +197,7 @@ static int sample_thread(struct cpu_probe *p, pid_t tid, bool before_exec)
 		if (!p->perf_links || !p->opened)
 			abort();
 	}
-	p->opened[p->nperf] = (struct opened){tid, now_ns()};
+	p->opened[p->nperf] = (struct opened){tid, mono_now_ns()};
 	p->perf_links[p->nperf++] = link;
 	return 0;
 }
@@ -220,9 +214,7 @@ static bool opened_since(const struct cpu_probe *p, pid_t tid, uint64_t ts)
 
 /* --- the stream --- */
 
-/* A signal that means the process crashed (its default action dumps core; SIGQUIT aside, which
- * people send). */
-static bool crash_signal(int sig)
+bool crash_signal(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
 	       sig == SIGSYS;
@@ -384,7 +376,8 @@ fail:
 	return -EPERM;
 }
 
-int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
+/* PID into the target maps of both samplers (the off-CPU one when it runs). */
+static int trace_pid(struct cpu_probe *p, pid_t pid)
 {
 	__u32 key = (__u32)pid;
 	__u8 one = 1;
@@ -392,6 +385,14 @@ int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
 		return -errno;
 	if (p->off && bpf_map__update_elem(p->off->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY) < 0)
 		return -errno;
+	return 0;
+}
+
+int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
+{
+	int rc = trace_pid(p, pid);
+	if (rc < 0)
+		return rc;
 	if (!seen(p, pid))
 		new_image(p, pid, 0);
 	int n = sample_threads(p, pid);
@@ -400,12 +401,9 @@ int cpu_probe_add_pid(struct cpu_probe *p, pid_t pid)
 
 int cpu_probe_add_child(struct cpu_probe *p, pid_t pid)
 {
-	__u32 key = (__u32)pid;
-	__u8 one = 1;
-	if (bpf_map__update_elem(p->prof->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY) < 0)
-		return -errno;
-	if (p->off && bpf_map__update_elem(p->off->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY) < 0)
-		return -errno;
+	int rc = trace_pid(p, pid);
+	if (rc < 0)
+		return rc;
 	/* no image yet: the exec streams one */
 	return sample_thread(p, pid, true);
 }
@@ -452,7 +450,7 @@ int cpu_probe_poll(struct cpu_probe *p)
 	 * epoll fd stays quiet and poll would read nothing on the drain timer */
 	int n = ring_buffer__consume(p->rb);
 
-	uint64_t now = now_ns();
+	uint64_t now = mono_now_ns();
 	if (now - p->last_refresh >= p->refresh_ns) {
 		p->last_refresh = now;
 		if (!p->refresh_ns)

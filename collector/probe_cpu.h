@@ -59,4 +59,8 @@ struct cpu_probe_stats {
 void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out);
 void cpu_probe_free(struct cpu_probe *p);
 
+/* A signal that means the process crashed (its default action dumps core; SIGQUIT aside, which
+ * people send). */
+bool crash_signal(int sig);
+
 #endif

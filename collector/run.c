@@ -793,11 +793,9 @@ static void on_tree_timer(uv_timer_t *t)
 	struct run *r = t->data;
 	static pid_t pids[MAX_TREE];
 
-	reap(r);
+	reap(r); /* it also adopts what came to us once the target is gone */
 	if (!r->watching)
 		return;
-	if (!r->target_running)
-		adopt(r); /* a followed process's descendants come to us when their parent ends */
 	if (r->dropped_pid)
 		return;
 	size_t n = tree_pids(r, pids, MAX_TREE);
@@ -887,12 +885,6 @@ static void signal_name(int sig, char *out, size_t len)
 {
 	const char *abbrev = sigabbrev_np(sig);
 	snprintf(out, len, "SIG%s", abbrev ? abbrev : "?");
-}
-
-static bool crash_signal(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
-	       sig == SIGSYS;
 }
 
 /* The first directory above dir that uid may not search, into out; false when there is none (dir
