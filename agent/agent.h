@@ -20,7 +20,7 @@
 struct agent_config {
 	uint64_t block_ns;          /* LOOPSCOPE_BLOCK_MS, default 50 */
 	uint64_t interval_ns;       /* LOOPSCOPE_INTERVAL_MS, default 100 */
-	uint64_t tick_ns;           /* LOOPSCOPE_TICK_MS, watchdog period, default 10 */
+	uint64_t tick_ns;           /* LOOPSCOPE_TICK_MS, the agent thread's longest sleep, default 50 */
 	uint64_t stack_interval_ns; /* LOOPSCOPE_STACK_MS, between stacks of one block, default 10 */
 	uint64_t delay_resolution_ns; /* the ideal timer's period, 10 ms as monitorEventLoopDelay */
 	unsigned max_stacks_per_block; /* LOOPSCOPE_MAX_STACKS, default 100 */
@@ -65,6 +65,8 @@ void agent_config_load(void);
  * thread; returns at once if it runs already. */
 void agent_thread_ensure(void);
 bool agent_thread_running(void);
+/* Wake the agent thread now (a new loop to announce); it otherwise sleeps until something is due. */
+void agent_thread_poke(void);
 /* Before an exec (agent/exec_hooks.c): the agent thread's last records of this image. */
 void agent_before_exec(void);
 

@@ -346,7 +346,15 @@ static void *agent_main(void *arg)
 			if (agent.next_interval <= now) /* we slept long (stopped, overloaded): catch up */
 				agent.next_interval = now + agent_cfg.interval_ns;
 		}
-		uint64_t next = now + (pool_active() ? POOL_TICK_NS : agent_cfg.tick_ns);
+		/* Asleep until something is due: the next interval, a busy span reaching the block
+		 * threshold or a block's next stack, the pool's next sample (every 1 ms while it has work),
+		 * or at the latest one tick (a loop that turns busy meanwhile is seen before it can
+		 * reach the threshold: the tick is never longer than the threshold). */
+		uint64_t idle = agent_cfg.tick_ns < agent_cfg.block_ns ? agent_cfg.tick_ns : agent_cfg.block_ns;
+		uint64_t next = now + (pool_active() ? POOL_TICK_NS : idle);
+		uint64_t due = watchdog_next_due(now);
+		if (next > due)
+			next = due;
 		if (next > agent.next_interval)
 			next = agent.next_interval;
 		wake.tv_sec = (time_t)(next / 1000000000u);
@@ -382,6 +390,12 @@ void agent_before_exec(void)
 	uint64_t deadline = agent_now() + 100000000u;
 	while (__atomic_load_n(&agent.exec_done, __ATOMIC_ACQUIRE) != req && agent_now() < deadline)
 		nanosleep(&pause, NULL);
+}
+
+void agent_thread_poke(void)
+{
+	if (agent_thread_running())
+		syscall(SYS_futex, &agent.exec_req, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 void agent_thread_ensure(void)

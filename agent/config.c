@@ -60,7 +60,7 @@ void agent_config_load(void)
 
 	agent_cfg.block_ns = env_ms("LOOPSCOPE_BLOCK_MS", 50, 1, 3600000);
 	agent_cfg.interval_ns = env_ms("LOOPSCOPE_INTERVAL_MS", 100, 10, 60000);
-	agent_cfg.tick_ns = env_ms("LOOPSCOPE_TICK_MS", 10, 1, 1000);
+	agent_cfg.tick_ns = env_ms("LOOPSCOPE_TICK_MS", 50, 1, 1000);
 	agent_cfg.stack_interval_ns = env_ms("LOOPSCOPE_STACK_MS", 10, 1, 60000);
 	agent_cfg.delay_resolution_ns = 10000000u;
 	agent_cfg.max_stacks_per_block = (unsigned)env_num("LOOPSCOPE_MAX_STACKS", 100, 1, 10000);

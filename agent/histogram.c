@@ -48,16 +48,20 @@ uint64_t hist_bucket_value(unsigned bucket)
 	return lo + (hi - lo) / 2;
 }
 
+/* On a loop thread at every poll: no division (an overflow check by division cost more than the
+ * rest of the record), saturating sums. */
 void hist_record_n(struct hist *h, uint64_t v, uint64_t n)
 {
 	unsigned b = hist_bucket(v);
-	uint64_t add = v * n;
+	uint64_t add, sum;
 
-	if (n && add / n != v)
+	if (__builtin_mul_overflow(v, n, &add))
 		add = UINT64_MAX;
+	if (__builtin_add_overflow(h->sum, add, &sum))
+		sum = UINT64_MAX;
 	store(&h->counts[b], h->counts[b] + n);
 	store(&h->count, h->count + n);
-	store(&h->sum, h->sum + add < h->sum ? UINT64_MAX : h->sum + add);
+	store(&h->sum, sum);
 	if (v > h->max && n)
 		store(&h->max, v);
 }

@@ -30,10 +30,18 @@ struct thread_polls {
 	int first_nfds[THREAD_CACHE];
 	bool first_zero[THREAD_CACHE];
 	unsigned next_victim;
+	unsigned loops; /* non-NULL entries of loop[]: with one, no other loop can be nested */
 	bool exit_hook_set;
 };
 static __thread struct thread_polls tls_polls = {.epfd = {-1, -1, -1, -1}};
 __thread int loop_awaiting_return; /* 1 + the cache index of a candidate in its first poll */
+
+/* Every change of a thread's loop[] goes through here, so that its count stays right. */
+static void set_loop(struct thread_polls *tp, unsigned i, struct loop *l)
+{
+	tp->loops += (l != NULL) - (tp->loop[i] != NULL);
+	tp->loop[i] = l;
+}
 
 static pthread_key_t exit_key;
 static unsigned slots_touched; /* slots below this index may be in use: a fork child looks no further */
@@ -47,7 +55,7 @@ static void on_thread_exit(void *unused)
 		struct loop *l = tls_polls.loop[i];
 		if (l) {
 			__atomic_store_n(&l->slot_state, SLOT_DEAD, __ATOMIC_RELEASE);
-			tls_polls.loop[i] = NULL;
+			set_loop(&tls_polls, i, NULL);
 			tls_polls.epfd[i] = -1;
 		}
 	}
@@ -68,7 +76,7 @@ static unsigned evict_oldest(struct thread_polls *tp)
 		if (tp->loop[k]->last_return < tp->loop[oldest]->last_return)
 			oldest = k;
 	__atomic_store_n(&tp->loop[oldest]->slot_state, SLOT_DEAD, __ATOMIC_RELEASE);
-	tp->loop[oldest] = NULL;
+	set_loop(tp, oldest, NULL);
 	return oldest;
 }
 
@@ -160,7 +168,7 @@ struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms)
 		if (i == THREAD_CACHE)
 			i = evict_oldest(tp); /* four loops on this thread: the least recently polled ends */
 		tp->next_victim = (i + 1) % THREAD_CACHE;
-		tp->loop[i] = NULL;
+		set_loop(tp, i, NULL);
 		tp->epfd[i] = epfd;
 		tp->count[i] = 0;
 	}
@@ -168,7 +176,7 @@ struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms)
 		/* A slot recycled after fork or exit is not ours any more. */
 		if (__atomic_load_n(&tp->loop[i]->slot_state, __ATOMIC_RELAXED) == SLOT_ACTIVE)
 			return tp->loop[i];
-		tp->loop[i] = NULL;
+		set_loop(tp, i, NULL);
 		tp->count[i] = 0;
 	}
 	tp->count[i]++;
@@ -189,12 +197,13 @@ struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms)
 		agent_thread_ensure(); /* it recycles stale slots */
 		return NULL;
 	}
-	tp->loop[i] = l;
+	set_loop(tp, i, l);
 	if (!tp->exit_hook_set && exit_key_ok) {
 		pthread_setspecific(exit_key, (void *)1);
 		tp->exit_hook_set = true;
 	}
 	agent_thread_ensure();
+	agent_thread_poke(); /* announce it now, not at the agent thread's next wake */
 	return l;
 }
 
@@ -206,6 +215,8 @@ void loop_suspend_nested(struct loop *l, uint64_t now, uintptr_t frame)
 {
 	if (l)
 		l->poll_frame = frame;
+	if (tls_polls.loops <= (l != NULL))
+		return; /* this thread has no other loop (the common case: one loop per thread) */
 	for (unsigned i = 0; i < THREAD_CACHE; i++) {
 		struct loop *other = tls_polls.loop[i];
 		if (other && other != l && other->state == LOOP_BUSY && other->poll_frame <= frame)

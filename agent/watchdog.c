@@ -359,6 +359,32 @@ void watchdog_tick(uint64_t now)
 	}
 }
 
+uint64_t watchdog_next_due(uint64_t now)
+{
+	uint64_t due = UINT64_MAX;
+
+	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+		struct loop *l = &agent_loops[i];
+		struct loop_view v;
+		uint64_t t;
+
+		if (__atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE || !l->agent.announced)
+			continue;
+		loop_read(l, &v);
+		if (v.state != LOOP_BUSY)
+			continue;
+		if (l->agent.stack_block_start != v.busy_start)
+			t = v.busy_start + agent_cfg.block_ns; /* a span that may become a block */
+		else if (l->agent.stacks_this_block < agent_cfg.max_stacks_per_block)
+			t = l->agent.last_stack_ts + agent_cfg.stack_interval_ns; /* the block's next stack */
+		else
+			continue;
+		if (t < due)
+			due = t > now ? t : now + 1;
+	}
+	return due;
+}
+
 void watchdog_after_fork_child(void)
 {
 	exec_tid = 0;

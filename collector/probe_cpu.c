@@ -35,6 +35,8 @@
 #include "profile.skel.h"
 
 #define MAX_SAMPLES (64u << 20) /* 1.5 GiB of samples at most; beyond, samples are counted, not kept */
+/* The one frame of an off-CPU stack that waited in an epoll call (OFFCPU_STACK_EPOLL_WAIT). */
+#define EPOLL_WAIT_FRAME "epoll_wait (event loop idle: stack not taken)"
 #define STACK_TEXT (PROFILE_STACK_DEPTH * 2 * 160 + 64)
 /* Mappings of live processes are read again after 1 s, then every 2, 4, 8 and 16 s: the first
  * reading after an exec comes before the libraries are mapped, a later dlopen is rarer, and reading
@@ -536,8 +538,16 @@ static uint32_t stack_index(struct cpu_probe *p, struct image *img, const char *
 		if (p->slots[h].img == img && p->slots[h].ustack == ustack && p->slots[h].kstack == kstack)
 			return p->slots[h].index - 1;
 	size_t used = (size_t)snprintf(p->text, STACK_TEXT, "%s", img && img->comm[0] ? img->comm : comm);
-	used = append_frames(p, stacks_fd, ustack, false, img, used);
-	append_frames(p, stacks_fd, kstack, true, img, used);
+	if (ustack == OFFCPU_STACK_EPOLL_WAIT) {
+		/* an event loop waiting for events: the probe took no stacks (probes/offcpu.h) */
+		struct frame f = {.name = EPOLL_WAIT_FRAME, .module = "[kernel]", .kind = FRAME_KERNEL};
+		frame_format(&f, p->frame_buf, 4096);
+		frame_table_add(p->frames, p->frame_buf, &f);
+		snprintf(p->text + used, STACK_TEXT - used, ";%s", p->frame_buf);
+	} else {
+		used = append_frames(p, stacks_fd, ustack, false, img, used);
+		append_frames(p, stacks_fd, kstack, true, img, used);
+	}
 	uint32_t index = (uint32_t)folded_add(table, p->text, 0);
 	p->slots[h] = (struct stack_slot){img, ustack, kstack, index + 1};
 	p->nslots++;

@@ -41,22 +41,47 @@ struct {
 	__type(value, __u64);
 } times SEC(".maps");
 
+/* x86-64 system call numbers of the epoll waits. */
+#define NR_EPOLL_WAIT 232
+#define NR_EPOLL_PWAIT 281
+#define NR_EPOLL_PWAIT2 441
+
+/* Whether t, switching out of its own accord (not preempted), sleeps in an epoll wait. */
+static __always_inline bool waits_in_epoll(struct task_struct *t, bool preempt)
+{
+	if (preempt)
+		return false;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	return nr == NR_EPOLL_WAIT || nr == NR_EPOLL_PWAIT || nr == NR_EPOLL_PWAIT2;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 prev_pid = BPF_CORE_READ(prev, tgid), next_pid = BPF_CORE_READ(next, tgid);
 	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	bool prev_ours = prev_pid && bpf_map_lookup_elem(&targets, &prev_pid);
+	bool next_ours = next_pid && bpf_map_lookup_elem(&targets, &next_pid);
+
+	/* Most switches on a busy machine are other processes': nothing more (not even the clock). */
+	if (!prev_ours && !next_ours)
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
 
 	/* prev is still current here: its stacks are the ones it switched out with. */
-	if (prev_pid && bpf_map_lookup_elem(&targets, &prev_pid)) {
+	if (prev_ours) {
 		struct offcpu_start st = {.ts = now};
-		st.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		st.kern_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (waits_in_epoll(prev, preempt)) {
+			st.user_stack_id = st.kern_stack_id = OFFCPU_STACK_EPOLL_WAIT;
+		} else {
+			st.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+			st.kern_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		}
 		BPF_CORE_READ_STR_INTO(&st.comm, prev, comm);
 		bpf_map_update_elem(&starts, &prev_tid, &st, BPF_ANY);
 	}
-	if (!next_pid || !bpf_map_lookup_elem(&targets, &next_pid))
+	if (!next_ours)
 		return 0;
 	struct offcpu_start *st = bpf_map_lookup_elem(&starts, &next_tid);
 	if (!st)

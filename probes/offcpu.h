@@ -9,6 +9,11 @@
 #define OFFCPU_MAX_PIDS 4096
 #define OFFCPU_COMM_LEN 16
 
+/* The stack ids of a switch-out inside epoll_wait, epoll_pwait or epoll_pwait2: an event loop
+ * waiting for events. No stacks are taken for it (two stack walks cost ~4 us per switch, and a
+ * busy server's loop waits thousands of times a second); the collector names it with one frame. */
+#define OFFCPU_STACK_EPOLL_WAIT (-1000)
+
 /* One cell of the aggregation: time (ns) a thread spent off CPU after switching out with a stack. */
 struct offcpu_key {
 	__u32 pid;

@@ -6,6 +6,9 @@
 # shell spinning on the other CPU): the CPU profile and no off-CPU one, the session's notes say so,
 # and the sampler interrupted no thread outside the target (0 reported by LOOPSCOPE_DEBUG; a
 # per-CPU sampler would have interrupted the spinner about 99 times).
+# Off-CPU: the loop's waits in epoll_wait (10 ms of every 100) are one stackless frame, "epoll_wait
+# (event loop idle: stack not taken)" (the probe takes no stacks for them: probes/offcpu.h), of
+# 0.3 s +- 0.15 s in 3 s.
 . tests/lib.sh
 
 "$LOOPSCOPE" run -q --no-report -o "$T/s" -- "$WORKLOADS/epoll-loop" --block-ms 90 --period-ms 100 --seconds 3 >/dev/null ||
@@ -25,6 +28,8 @@ folded = sum(int(l.rsplit(" ", 1)[1]) for l in open(d + "/cpu.folded"))
 assert abs(len(ts) - folded) <= max(3, folded // 20), (len(ts), folded)
 print(f"  {len(ts)} samples streamed, {folded} counted", file=sys.stderr)
 PY
+idle=$(awk '/;epoll_wait \(event loop idle: stack not taken\)_\[k\] [0-9]+$/ {s += $NF} END {print s / 1e9}' "$T/s/offcpu.folded")
+within "off-CPU s waiting in epoll_wait" "$idle" 0.3 0.15 || fail "the loop's epoll waits are not one stackless frame"
 
 sh -c 'while :; do :; done' &
 bg_track $!

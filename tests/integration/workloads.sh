@@ -129,6 +129,7 @@ expect_body server.js '/leak?kb=1024' '^1024$'
 expect_body server.js /hash '^[0-9a-f]{64}$'
 expect_body server.js '/hash?iterations=1000' '^[0-9a-f]{64}$'
 expect_body server.js /alloc '^[0-9]+$'
+expect_body server.js '/render?items=10' '^1665$'
 expect_status server.js /nope 404
 expect_status server.js '/block?ms=x' 400
 twice check_wrk server.js

@@ -13,7 +13,11 @@
 //                     process.memoryUsage().external grow); replies the total leaked KiB
 //   /hash[?iterations=N]  crypto.pbkdf2 (sha256) async, default 100000 iterations; replies the key (hex)
 //   /alloc            ~10 MB of short-lived objects (garbage for the GC); replies the object count
-// Missing or invalid ms/kb/iterations: 400. ms is capped at 60000, kb at 1048576, iterations at 1e7.
+//   /render?items=N   a fixed amount of JavaScript work, no clock: builds N records, serializes them
+//                     to JSON, parses them back and sums a field (the CPU-heavy route of the overhead
+//                     benchmark); replies the sum
+// Missing or invalid ms/kb/iterations/items: 400. ms is capped at 60000, kb at 1048576, iterations at
+// 1e7, items at 1e6.
 
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -24,6 +28,7 @@ const { reallySlowChecksum } = require('./common');
 const MAX_MS = 60000;
 const MAX_KB = 1048576;
 const MAX_ITERATIONS = 10000000;
+const MAX_ITEMS = 1000000;
 
 const port = Number(process.argv[2]);
 if (process.argv.length !== 3 || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -79,6 +84,15 @@ function churn() {
   return kept ? count : 0;
 }
 
+// The same work for the same N on every call: N records through JSON and back.
+function render(items) {
+  const rows = [];
+  for (let i = 0; i < items; i++) rows.push({ id: i, name: `item-${i}`, price: (i * 37) % 1000, tags: ['a', 'b'] });
+  let sum = 0;
+  for (const row of JSON.parse(JSON.stringify(rows))) sum += row.price;
+  return sum;
+}
+
 const routes = {
   '/': (req, res) => reply(res, 200, 'hello\n'),
   '/block': (req, res, q) => {
@@ -112,6 +126,11 @@ const routes = {
     pbkdf2(res, iterations);
   },
   '/alloc': (req, res) => reply(res, 200, `${churn()}\n`),
+  '/render': (req, res, q) => {
+    const items = queryNumber(q, 'items', MAX_ITEMS);
+    if (items < 0) return reply(res, 400, 'need items=N\n');
+    reply(res, 200, `${render(items)}\n`);
+  },
 };
 
 const server = http.createServer((req, res) => {
