@@ -189,16 +189,14 @@ static uint64_t run_delay_ns(void)
 		return 0;
 	while ((e = readdir(d))) {
 		char path[64], buf[128];
+		size_t len;
 		unsigned long long cpu, delay;
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%.16s/schedstat", e->d_name);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%llu %llu", &cpu, &delay) == 2)
+		read_small_file(path, buf, sizeof(buf), &len);
+		if (len && sscanf(buf, "%llu %llu", &cpu, &delay) == 2)
 			total += delay;
-		fclose(f);
 	}
 	closedir(d);
 	return total;
@@ -208,16 +206,14 @@ static void write_proc(uint64_t now)
 {
 	struct rusage ru;
 	char buf[128];
+	size_t len;
 	unsigned long long size = 0, resident = 0;
-	FILE *f;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return;
-	if ((f = fopen("/proc/self/statm", "re"))) {
-		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%llu %llu", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
+	read_small_file("/proc/self/statm", buf, sizeof(buf), &len);
+	if (!len || sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		resident = 0;
 	struct rec *r = rec_begin("proc", now);
 	rec_u64(r, "utime", (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u);
 	rec_u64(r, "stime", (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u);
@@ -265,7 +261,7 @@ static void write_interval(uint64_t now, bool final)
 {
 	bool hists = final || ++agent.intervals % HIST_EVERY_INTERVALS == 0;
 
-	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
 		struct loop *l = &agent_loops[i];
 		int st = __atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE);
 		if ((st != SLOT_ACTIVE && st != SLOT_DEAD) || !l->agent.announced)
@@ -289,7 +285,7 @@ static void write_interval(uint64_t now, bool final)
 
 static void recycle_stale(void)
 {
-	for (unsigned i = 0; i < LOOPS_MAX; i++)
+	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++)
 		if (__atomic_load_n(&agent_loops[i].slot_state, __ATOMIC_ACQUIRE) == SLOT_STALE)
 			loop_slot_recycle(&agent_loops[i]);
 }
@@ -299,7 +295,7 @@ static void recycle_stale(void)
 static void announce_new(void)
 {
 	bool any = false;
-	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
 		struct loop *l = &agent_loops[i];
 		int st = __atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE);
 		if ((st == SLOT_ACTIVE || st == SLOT_DEAD) && !l->agent.announced) {

@@ -159,6 +159,9 @@ bool loop_gc_pop(struct loop *l, struct gc_event *out);
 /* The loop for this thread and epoll fd, registering it once it has polled twice; NULL while it
  * is not (yet) a loop or when every slot is taken. */
 struct loop *loop_lookup(int epfd, uint64_t now, int timeout_ms);
+/* Slots at this index and above have never been taken: the agent thread's scans stop there (each
+ * slot is ~45 kB apart, so a scan of all 64 touched 64 pages at every wake). */
+unsigned loop_slots_touched(void);
 /* A candidate (not yet a loop) is in its first poll on this thread: its return is to be noted. */
 extern __thread int loop_awaiting_return;
 void loop_candidate_returned(uint64_t now, int nfds);

@@ -239,6 +239,11 @@ void loop_registry_after_fork_child(void)
 		pthread_setspecific(exit_key, NULL);
 }
 
+unsigned loop_slots_touched(void)
+{
+	return __atomic_load_n(&slots_touched, __ATOMIC_ACQUIRE);
+}
+
 void loop_slot_recycle(struct loop *l)
 {
 	memset((char *)l + sizeof(l->slot_state), 0, sizeof(*l) - sizeof(l->slot_state));

@@ -332,7 +332,7 @@ static bool in_epoll_wait(pid_t tid)
 
 void watchdog_tick(uint64_t now)
 {
-	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
 		struct loop *l = &agent_loops[i];
 		struct loop_view v;
 
@@ -363,7 +363,7 @@ uint64_t watchdog_next_due(uint64_t now)
 {
 	uint64_t due = UINT64_MAX;
 
-	for (unsigned i = 0; i < LOOPS_MAX; i++) {
+	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
 		struct loop *l = &agent_loops[i];
 		struct loop_view v;
 		uint64_t t;

@@ -364,7 +364,7 @@ static int pick_where(void)
 	return 0;
 }
 
-static void read_small_file(const char *path, char *buf, size_t cap, size_t *len)
+void read_small_file(const char *path, char *buf, size_t cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	*len = 0;

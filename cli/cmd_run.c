@@ -26,7 +26,10 @@ static void usage(FILE *out)
 	      "      --block-ms N      a busy span of at least N ms is a block (default 50)\n"
 	      "      --hz N            CPU sampling rate of the probes (default 99)\n"
 	      "      --no-bpf          agent only: no eBPF probes\n"
-	      "      --no-offcpu       no off-CPU probe (offcpu.folded): it runs on every context switch\n"
+	      "      --offcpu          also the off-CPU probe (offcpu.folded: where threads wait, by stack);\n"
+	      "                        it runs on every context switch and costs a busy server 1-3 %\n"
+	      "                        of its CPU (docs/performance.md), so it is off unless asked\n"
+	      "      --no-offcpu       no off-CPU probe (the default)\n"
 	      "      --no-node-flags   do not turn on V8's --perf-basic-prof --interpreted-frames-native-stack\n"
 	      "                        in node processes (JavaScript frames are then unnamed)\n"
 	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
@@ -44,12 +47,13 @@ static void usage(FILE *out)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_NOOFFCPU, O_NONODE, O_NOREPORT };
+	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
 		{"hz", required_argument, 0, O_HZ},     {"no-bpf", no_argument, 0, O_NOBPF},
-		{"no-offcpu", no_argument, 0, O_NOOFFCPU}, {"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
+		{"offcpu", no_argument, 0, O_OFFCPU},   {"no-offcpu", no_argument, 0, O_NOOFFCPU},
+		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
@@ -86,8 +90,11 @@ int cmd_run(int argc, char **argv)
 		case O_NOBPF:
 			o.no_bpf = true;
 			break;
+		case O_OFFCPU:
+			o.offcpu = true;
+			break;
 		case O_NOOFFCPU:
-			o.no_offcpu = true;
+			o.offcpu = false;
 			break;
 		case O_NONODE:
 			o.no_node_flags = true;

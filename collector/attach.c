@@ -410,7 +410,7 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 	uv_timer_init(a->loop, &a->tick);
 	a->tick.data = a;
 	uv_timer_start(&a->tick, on_tick, 100, 100);
-	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = !o->no_offcpu};
+	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = o->offcpu};
 	a->sym = symbolizer_new();
 	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {
 		a->cpu = NULL;

@@ -12,7 +12,7 @@ struct attach_opts {
 	double duration_s;   /* 0: until Ctrl-C or the process exits */
 	bool quiet;
 	bool no_bpf;         /* no eBPF probes: only a process with the agent can be recorded */
-	bool no_offcpu;      /* CPU sampler only: no sched_switch probe */
+	bool offcpu;         /* also the sched_switch probe (off unless asked: its cost) */
 	unsigned hz;         /* CPU samples per second (0: 99) */
 	unsigned block_ms;   /* block threshold of the loop probe, for a process without the agent (0: 50) */
 };

@@ -468,7 +468,7 @@ static void start_probes(struct run *r)
 		return;
 	}
 	r->sym = symbolizer_new();
-	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = !r->o->no_offcpu};
+	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = r->o->offcpu};
 	if (!r->sym || cpu_probe_start(&r->cpu, &po, r->sym, err, sizeof(err)) < 0) {
 		r->cpu = NULL;
 		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", err);

@@ -13,7 +13,7 @@ struct run_opts {
 	const char *load;     /* shell command run once the target listens */
 	unsigned hz;          /* CPU sampling rate for the probes */
 	bool no_bpf;
-	bool no_offcpu;       /* CPU sampler only: no sched_switch probe */
+	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
 	bool quiet;           /* no progress, no diagnosis on stderr */
 	char **argv;          /* the command, NULL-terminated */

@@ -18,10 +18,11 @@ the geometric mean with a 95 % confidence interval (Student's t on the log ratio
 and the spread between sets, which also holds each process's own luck: JIT decisions, address
 layout). The throughput ratio (requests/s) is computed the same way.
 
-Environment: WORKLOADS (node-hello c-hello node-render), CONFIGS (plain agent v8flags nobpf cpu
-run), SETS (3), ROUNDS (5), SECONDS (2), WARMUP (2), CONNS (20), BUILD (build), OUT (a file that
+Environment: WORKLOADS (node-hello c-hello node-render), CONFIGS (plain agent v8flags nobpf run
+run-offcpu; also run-noflags), SETS (3), ROUNDS (5), SECONDS (2), WARMUP (5), CONNS (20), BUILD (build), OUT (a file that
 gets every window as a TSV row).
 """
+import glob
 import json
 import math
 import os
@@ -57,23 +58,22 @@ CONFIGS = {
     "agent": [],
     "v8flags": [],
     "nobpf": ["--no-bpf"],
-    "cpu": ["--no-offcpu"],
     "run": [],
+    "run-offcpu": ["--offcpu"],
     "run-noflags": ["--no-node-flags"],
-    "run-nooffcpu-noflags": ["--no-offcpu", "--no-node-flags"],
 }
-NODE_ONLY = ("v8flags", "run-noflags", "run-nooffcpu-noflags")
+NODE_ONLY = ("v8flags", "run-noflags")
 
 # name, base configuration, configuration with the component
 COMPONENTS = [
     ("agent", "plain", "agent"),
     ("V8 flags (perf map)", "plain", "v8flags"),
     ("agent + V8 flags", "plain", "nobpf"),
-    ("CPU sampler 99 Hz", "nobpf", "cpu"),
-    ("off-CPU probe", "cpu", "run"),
-    ("run, everything", "plain", "run"),
+    ("CPU sampler 99 Hz", "nobpf", "run"),
+    ("off-CPU probe (--offcpu)", "run", "run-offcpu"),
+    ("run (default: all of it)", "plain", "run"),
+    ("run --offcpu", "plain", "run-offcpu"),
     ("run --no-node-flags", "plain", "run-noflags"),
-    ("run --no-offcpu --no-node-flags", "plain", "run-nooffcpu-noflags"),
 ]
 
 T95 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
@@ -210,6 +210,7 @@ class Server:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True,
                                          preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPU))
         self.target = self.proc.pid
+        self.requests = 0
 
     def ready(self, workload):
         if not wait_port(self.port, self.proc):
@@ -223,10 +224,15 @@ class Server:
         pin(self.target, SERVER_CPU)
         self.progs = bpf_prog_ids(self.proc.pid) if self.run else []
 
+    def load(self, secs):
+        n, took = wrk(self.port, self.path, self.conns, secs)
+        self.requests += n
+        return n, took
+
     def window(self, secs):
         k0 = task_cpu_ns(self.proc.pid) if self.run else 0
         c0, a0, b0 = task_cpu_ns(self.target), task_cpu_ns(self.target, "loopscope"), bpf_run_ns(self.progs)
-        n, took = wrk(self.port, self.path, self.conns, secs)
+        n, took = self.load(secs)
         c1, a1, b1 = task_cpu_ns(self.target), task_cpu_ns(self.target, "loopscope"), bpf_run_ns(self.progs)
         k1 = task_cpu_ns(self.proc.pid) if self.run else 0
         if self.proc.poll() is not None:
@@ -241,6 +247,19 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+    def polls_per_request(self):
+        """Polls of the target's loops (the agent's interval records) per request served."""
+        polls = 0
+        for f in glob.glob(os.path.join(self.tmp, "agent-*.jsonl")) + \
+                glob.glob(os.path.join(self.tmp, "s", "agent-*.jsonl")):
+            for line in open(f, errors="replace"):
+                if '"type":"interval"' in line:
+                    try:
+                        polls += json.loads(line).get("polls", 0)
+                    except ValueError:
+                        pass
+        return polls / self.requests if polls and self.requests else None
 
 
 def gmean_ci(ratios):
@@ -261,7 +280,7 @@ def run_set(workload, configs, rounds, secs, warm, out, set_no):
             servers[c] = Server(c, workload, os.path.join(tmp, c))
         for c in configs:
             servers[c].ready(workload)
-            wrk(servers[c].port, servers[c].path, servers[c].conns, warm)
+            servers[c].load(warm)
         rows = []
         for r in range(rounds):
             order = configs + configs[::-1]
@@ -278,20 +297,27 @@ def run_set(workload, configs, rounds, secs, warm, out, set_no):
             print(f"  {workload} set {set_no + 1} round {r + 1}: " +
                   "  ".join(f"{c} {rows[-1][c]['cpu'] / 1000:.2f}" for c in configs) + "  (us CPU/request)",
                   flush=True)
+        for s in servers.values():
+            s.stop()
+        for c in configs:
+            ppr = servers[c].polls_per_request()
+            for row in rows:
+                row[c]["polls"] = ppr
         return rows
     finally:
         for s in servers.values():
-            s.stop()
+            if s.proc.poll() is None:
+                s.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
     workloads = env_list("WORKLOADS", ["node-hello", "c-hello", "node-render"])
-    want = env_list("CONFIGS", ["plain", "agent", "v8flags", "nobpf", "cpu", "run"])
+    want = env_list("CONFIGS", ["plain", "agent", "v8flags", "nobpf", "run", "run-offcpu"])
     sets = int(os.environ.get("SETS", "3"))
     rounds = int(os.environ.get("ROUNDS", "5"))
     secs = int(os.environ.get("SECONDS", "2"))
-    warm = int(os.environ.get("WARMUP", "2"))
+    warm = int(os.environ.get("WARMUP", "5"))
     out = open(os.environ["OUT"], "a") if os.environ.get("OUT") else None
     for w in workloads:
         if w not in WORKLOADS:
@@ -333,6 +359,8 @@ def main():
                     continue
                 plain = statistics.fmean(r["plain"]["cpu"] for r in rows)
                 extra = {k: statistics.fmean(r[c][k] for r in rows) for k in ("agent_thread", "collector", "bpf")}
+                polls = [r[c]["polls"] for r in rows if r[c].get("polls")]
+                extra["polls"] = statistics.fmean(polls) if polls else None
                 table.append((w, c, None, extra, plain, len(rows)))
     finally:
         if bpf_stats:
@@ -350,12 +378,14 @@ def main():
     print()
     print("Measured directly, ns per request (share of plain's CPU per request): the agent's thread; the "
           "eBPF programs' run time (wherever they ran); the collector process.")
-    print(f"{'workload':<12} {'configuration':<22} {'agent thread':<22} {'eBPF programs':<22} {'collector':<22}")
+    print(f"{'workload':<12} {'configuration':<22} {'agent thread':<22} {'eBPF programs':<22} {'collector':<22} "
+          "loop polls/request")
     for w, c, _, extra, plain, n in table:
         if extra is None or _ is not None:
             continue
         cells = [f"{extra[k]:8.1f} ({extra[k] / plain * 100:5.2f} %)" for k in ("agent_thread", "bpf", "collector")]
-        print(f"{w:<12} {c:<22} " + " ".join(f"{x:<22}" for x in cells))
+        polls = f"{extra['polls']:.3f}" if extra.get("polls") else "-"
+        print(f"{w:<12} {c:<22} " + " ".join(f"{x:<22}" for x in cells) + " " + polls)
     if not bpf_stats:
         print("(eBPF run times need root and kernel.bpf_stats_enabled: not measured)")
 

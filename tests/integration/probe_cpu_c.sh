@@ -1,8 +1,8 @@
 # eBPF CPU sampler on a C program spending 90 % of its time in one function: epoll-loop blocking
-# 90 ms every 100 ms in epoll_blocking_work, 3 s under loopscope run (99 Hz).
+# 90 ms every 100 ms in epoll_blocking_work, 3 s under loopscope run --offcpu (99 Hz).
 # Expected: at least 85 % of its samples in cpu.folded have epoll_blocking_work as the innermost
 # frame of the program (frames it calls in the kernel, libc or the vDSO do not count against it);
-# the samples file holds the same samples in time order. With --no-offcpu (1 s more, next to a
+# the samples file holds the same samples in time order. By default (no --offcpu; 1 s more, next to a
 # shell spinning on the other CPU): the CPU profile and no off-CPU one, the session's notes say so,
 # and the sampler interrupted no thread outside the target (0 reported by LOOPSCOPE_DEBUG; a
 # per-CPU sampler would have interrupted the spinner about 99 times).
@@ -11,7 +11,7 @@
 # 0.3 s +- 0.15 s in 3 s.
 . tests/lib.sh
 
-"$LOOPSCOPE" run -q --no-report -o "$T/s" -- "$WORKLOADS/epoll-loop" --block-ms 90 --period-ms 100 --seconds 3 >/dev/null ||
+"$LOOPSCOPE" run -q --no-report --offcpu -o "$T/s" -- "$WORKLOADS/epoll-loop" --block-ms 90 --period-ms 100 --seconds 3 >/dev/null ||
 	fail "run failed"
 grep -q 'no eBPF probes' "$T/s/session.json" && skip "the kernel refused eBPF: $(json "$T/s/session.json" 'd["notes"]')"
 [ -s "$T/s/cpu.folded" ] || fail "no cpu.folded"
@@ -33,12 +33,12 @@ within "off-CPU s waiting in epoll_wait" "$idle" 0.3 0.15 || fail "the loop's ep
 
 sh -c 'while :; do :; done' &
 bg_track $!
-LOOPSCOPE_DEBUG=1 "$LOOPSCOPE" run -q --no-report --no-offcpu -o "$T/n" -- "$WORKLOADS/epoll-loop" --block-ms 90 \
-	--period-ms 100 --seconds 1 >/dev/null 2>"$T/n.err" || fail "run --no-offcpu failed: $(tail -3 "$T/n.err")"
+LOOPSCOPE_DEBUG=1 "$LOOPSCOPE" run -q --no-report -o "$T/n" -- "$WORKLOADS/epoll-loop" --block-ms 90 \
+	--period-ms 100 --seconds 1 >/dev/null 2>"$T/n.err" || fail "run without --offcpu failed: $(tail -3 "$T/n.err")"
 line=$(grep 'probes:' "$T/n.err") || fail "no probe statistics with LOOPSCOPE_DEBUG: $(tail -3 "$T/n.err")"
 foreign=$(echo "$line" | sed -E 's/.*; ([0-9]+) interrupts outside the target.*/\1/')
 note "next to a spinner: $foreign interrupts outside the target"
 [ "$foreign" = 0 ] || fail "the sampler interrupted $foreign times threads outside the target: $line"
-[ -s "$T/n/cpu.folded" ] || fail "--no-offcpu: no cpu.folded"
-[ ! -e "$T/n/offcpu.folded" ] || fail "--no-offcpu: offcpu.folded written anyway"
-grep -q 'CPU at 99 Hz"' "$T/n/session.json" || fail "--no-offcpu: the session's note is not 'eBPF probes: CPU at 99 Hz'"
+[ -s "$T/n/cpu.folded" ] || fail "without --offcpu: no cpu.folded"
+[ ! -e "$T/n/offcpu.folded" ] || fail "without --offcpu: offcpu.folded written anyway"
+grep -q 'CPU at 99 Hz"' "$T/n/session.json" || fail "without --offcpu: the session's note is not 'eBPF probes: CPU at 99 Hz'"

@@ -2,10 +2,10 @@
 # run, which turns on V8's perf map. Expected: JavaScript frames with their tier in cpu.folded
 # ("[*]" turbofan, "[^]" baseline, "[+]" maglev, "[~]" interpreted), reallySlowChecksum among them
 # in at least 30 % of the samples, marked kind "app" in frames.jsonl; node's own JavaScript marked
-# "node". Off-CPU time recorded.
+# "node". Off-CPU time recorded (--offcpu).
 . tests/lib.sh
 
-"$LOOPSCOPE" run -q --no-report -o "$T/s" -- node "$NODE_WORKLOADS/block-interval.js" --block-ms 60 --seconds 3 >/dev/null ||
+"$LOOPSCOPE" run -q --no-report --offcpu -o "$T/s" -- node "$NODE_WORKLOADS/block-interval.js" --block-ms 60 --seconds 3 >/dev/null ||
 	fail "run failed"
 grep -q 'no eBPF probes' "$T/s/session.json" && skip "the kernel refused eBPF"
 tiers=$(grep -oE ' \[[~^+*]\](;| )' "$T/s/cpu.folded" | wc -l)
