@@ -379,8 +379,10 @@ uint64_t watchdog_next_due(uint64_t now)
 			t = l->agent.last_stack_ts + agent_cfg.stack_interval_ns; /* the block's next stack */
 		else
 			continue;
+		if (t <= now)
+			t = now + 1000000; /* past already: look again in 1 ms, never spin */
 		if (t < due)
-			due = t > now ? t : now + 1;
+			due = t;
 	}
 	return due;
 }

@@ -3,8 +3,8 @@
 # are on throughout and cost the same in every interval) loaded by wrk -t1 -cCONNS in back-to-back
 # intervals of SECONDS_PER_RUN:
 #   A  nothing attached
-#   B  `loopscope attach PID --hz 99`   (CPU sampler + off-CPU probe)
-#   C  `loopscope attach PID --hz 999`
+#   B  `loopscope attach PID --hz 99 --offcpu`   (CPU sampler + off-CPU probe)
+#   C  `loopscope attach PID --hz 999 --offcpu`
 #   P  `perf record -e cpu-clock -F 99 -g -p PID`, for reference (only with PERF=1, if perf exists)
 # in the order A B A C A [P A] per round. Each probed interval is compared with the mean of the two
 # A intervals around it, so drift in the machine's speed (large on these shared VMs) cancels; the
@@ -30,7 +30,7 @@ load() { timeout 60 wrk -t1 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "http://127.0.0.1
 # probed HZ N: the load while `loopscope attach --hz HZ` records (its N-th session)
 probed() {
 	local err="$T/attach-$2.err" att i rps
-	"$LOOPSCOPE" attach "$server" --hz "$1" --no-report -o "$T/attach-$2" 2>"$err" &
+	"$LOOPSCOPE" attach "$server" --hz "$1" --offcpu --no-report -o "$T/attach-$2" 2>"$err" &
 	att=$!
 	for i in $(seq 200); do grep -q '^loopscope: recording' "$err" 2>/dev/null && break; sleep 0.05; done
 	grep -q '^loopscope: recording' "$err" || fail "attach did not start: $(cat "$err")"
