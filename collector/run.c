@@ -160,7 +160,8 @@ static char **target_env(struct run *r)
 		abort();
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "LOOPSCOPE_DIR=", 14) ||
-		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21))
+		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21) ||
+		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)))
 			continue;
 		env[k++] = strdup(environ[i]);
 	}
@@ -174,6 +175,10 @@ static char **target_env(struct run *r)
 	if (r->o->block_ms) {
 		snprintf(num, sizeof(num), "%u", r->o->block_ms);
 		env[k++] = concat("LOOPSCOPE_BLOCK_MS=", num, "");
+	}
+	if (r->o->interval_ms) {
+		snprintf(num, sizeof(num), "%u", r->o->interval_ms);
+		env[k++] = concat("LOOPSCOPE_INTERVAL_MS=", num, "");
 	}
 	if (!r->o->no_node_flags)
 		env[k++] = concat("LOOPSCOPE_NODE_FLAGS=1", "", "");

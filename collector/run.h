@@ -9,6 +9,7 @@
 struct run_opts {
 	const char *out_dir;  /* NULL: ./loopscope-YYYYmmdd-HHMMSS */
 	unsigned block_ms;    /* 0: the agent's default (50) */
+	unsigned interval_ms; /* 0: the agent's default (100) */
 	double duration_s;    /* 0: until the command exits */
 	const char *load;     /* shell command run once the target listens */
 	unsigned hz;          /* CPU sampling rate for the probes */
