@@ -1,4 +1,4 @@
-/* The headline figures of a session (summary.json, DESIGN.md's keys and more) and the diagnosis:
+/* The headline figures of a session (summary.json: docs/session-format.md's keys and more) and the diagnosis:
  * computed from the session model, written as JSON, read back by `check`. */
 #ifndef LOOPSCOPE_COLLECTOR_SUMMARY_H
 #define LOOPSCOPE_COLLECTOR_SUMMARY_H
