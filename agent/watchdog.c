@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/fnv1a.h"
 #include "agent/loop.h"
 #include "agent/writer.h"
 
@@ -148,14 +149,6 @@ static char thread_state(pid_t tid)
 		return 0;
 	char *p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static uint64_t fnv1a(const char *s, size_t n)
-{
-	uint64_t h = UINT64_C(1469598103934665603);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-	return h;
 }
 
 /* The process's mappings, so the collector can name addresses after the process is gone. Written

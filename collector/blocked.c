@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/fnv1a.h"
 #include "collector/frames.h"
 #include "collector/symbolize.h"
 
@@ -24,14 +25,6 @@
 
 /* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
 
-static uint64_t hash_text(const char *s)
-{
-	uint64_t h = UINT64_C(1469598103934665603);
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
-	return h;
-}
-
 static void index_rebuild(struct folded *f)
 {
 	size_t cap = f->cap * 2;
@@ -40,7 +33,7 @@ static void index_rebuild(struct folded *f)
 	if (!f->slots)
 		abort();
 	for (size_t i = 0; i < f->n; i++) {
-		size_t h = hash_text(f->stacks[i]) & (cap - 1);
+		size_t h = fnv1a_str(f->stacks[i]) & (cap - 1);
 		while (f->slots[h])
 			h = (h + 1) & (cap - 1);
 		f->slots[h] = i + 1;
@@ -51,7 +44,7 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 {
 	size_t mask = f->cap * 2 - 1, h = 0;
 	if (f->cap) {
-		h = hash_text(stack) & mask;
+		h = fnv1a_str(stack) & mask;
 		for (size_t i; (i = f->slots[h]); h = (h + 1) & mask)
 			if (!strcmp(f->stacks[i - 1], stack)) {
 				f->counts[i - 1] += count;
@@ -66,7 +59,7 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 			abort();
 		index_rebuild(f);
 		mask = f->cap * 2 - 1;
-		h = hash_text(stack) & mask;
+		h = fnv1a_str(stack) & mask;
 		while (f->slots[h])
 			h = (h + 1) & mask;
 	}

@@ -11,19 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/fnv1a.h"
+
 struct frame_table {
 	struct frame_info *v;
 	size_t n, cap;
 	size_t *slots; /* 1 + index, 0 empty; 2 * cap of them */
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = UINT64_C(1469598103934665603);
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
-	return h;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -83,7 +77,7 @@ static size_t *find_slot(const struct frame_table *t, const char *text)
 {
 	if (!t->cap)
 		return NULL;
-	size_t mask = t->cap * 2 - 1, h = hash(text) & mask;
+	size_t mask = t->cap * 2 - 1, h = fnv1a_str(text) & mask;
 	for (; t->slots[h]; h = (h + 1) & mask)
 		if (!strcmp(t->v[t->slots[h] - 1].text, text))
 			return &t->slots[h];

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/fnv1a.h"
 #include "collector/sym_util.h"
 
 #define READ_BUF (256 * 1024) /* also the longest line kept: longer ones are skipped */
@@ -283,14 +284,6 @@ static int describe_other(struct jit_desc *d, const char *key, size_t key_len, c
 	return 0;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = UINT64_C(1469598103934665603);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-	return h;
-}
-
 static int rehash(struct perf_map *m, size_t nslots)
 {
 	uint32_t *slots = calloc(nslots, sizeof(*slots));
@@ -298,7 +291,7 @@ static int rehash(struct perf_map *m, size_t nslots)
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->ndescs; i++) {
-		size_t j = hash_bytes(m->descs[i].key, m->descs[i].key_len) & (nslots - 1);
+		size_t j = fnv1a(m->descs[i].key, m->descs[i].key_len) & (nslots - 1);
 		while (slots[j])
 			j = (j + 1) & (nslots - 1);
 		slots[j] = (uint32_t)i + 1;
@@ -338,7 +331,7 @@ static int intern(struct perf_map *m, const char *name, size_t n, uint32_t *idx,
 
 	if (m->nslots < 2 * (m->ndescs + 1) && (err = rehash(m, m->nslots ? 2 * m->nslots : 1024)) < 0)
 		goto out;
-	size_t j = hash_bytes(key, rn + 1) & (m->nslots - 1);
+	size_t j = fnv1a(key, rn + 1) & (m->nslots - 1);
 	for (; m->slots[j]; j = (j + 1) & (m->nslots - 1)) {
 		const struct jit_desc *d = &m->descs[m->slots[j] - 1];
 		if (d->key_len == rn + 1 && memcmp(d->key, key, rn + 1) == 0) {
