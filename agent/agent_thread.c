@@ -335,7 +335,7 @@ static void *agent_main(void *arg)
 			__atomic_store_n(&agent.exec_done, exec_req, __ATOMIC_RELEASE);
 		}
 		pool_tick(now);
-		watchdog_tick(now);
+		uint64_t due = watchdog_tick(now);
 		if (now >= agent.next_interval) {
 			write_interval(now, false);
 			agent.next_interval += agent_cfg.interval_ns;
@@ -348,7 +348,6 @@ static void *agent_main(void *arg)
 		 * reach the threshold: the tick is never longer than the threshold). */
 		uint64_t idle = agent_cfg.tick_ns < agent_cfg.block_ns ? agent_cfg.tick_ns : agent_cfg.block_ns;
 		uint64_t next = now + (pool_active() ? POOL_TICK_NS : idle);
-		uint64_t due = watchdog_next_due(now);
 		if (next > due)
 			next = due;
 		if (next > agent.next_interval)

@@ -323,57 +323,56 @@ static bool in_epoll_wait(pid_t tid)
 	return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == 441 /* epoll_pwait2 */;
 }
 
-void watchdog_tick(uint64_t now)
+/* A loop busy past the threshold: its block's next stack, if one is due. */
+static void take_stack(struct loop *l, const struct loop_view *v, uint64_t now)
 {
-	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
-		struct loop *l = &agent_loops[i];
-		struct loop_view v;
-
-		if (__atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE || !l->agent.announced)
-			continue;
-		loop_read(l, &v);
-		if (v.state != LOOP_BUSY || now < v.busy_start + agent_cfg.block_ns)
-			continue;
-		if (l->agent.stack_block_start != v.busy_start) {
-			l->agent.stack_block_start = v.busy_start;
-			l->agent.stacks_this_block = 0;
-			l->agent.last_stack_ts = 0;
-		}
-		if (l->agent.stacks_this_block >= agent_cfg.max_stacks_per_block ||
-		    now < l->agent.last_stack_ts + agent_cfg.stack_interval_ns)
-			continue;
-		l->agent.stacks_this_block++;
-		l->agent.last_stack_ts = now;
-		char state = thread_state(l->tid);
-		if (state == 'R' || (state && in_epoll_wait(l->tid)))
-			capture_running(l, v.busy_start);
-		else if (state)
-			capture_sleeping(l, v.busy_start, state);
+	if (l->agent.stack_block_start != v->busy_start) {
+		l->agent.stack_block_start = v->busy_start;
+		l->agent.stacks_this_block = 0;
+		l->agent.last_stack_ts = 0;
 	}
+	if (l->agent.stacks_this_block >= agent_cfg.max_stacks_per_block ||
+	    now < l->agent.last_stack_ts + agent_cfg.stack_interval_ns)
+		return;
+	l->agent.stacks_this_block++;
+	l->agent.last_stack_ts = now;
+	char state = thread_state(l->tid);
+	if (state == 'R' || (state && in_epoll_wait(l->tid)))
+		capture_running(l, v->busy_start);
+	else if (state)
+		capture_sleeping(l, v->busy_start, state);
 }
 
-uint64_t watchdog_next_due(uint64_t now)
+/* When a busy loop needs looking at again: its span reaching the threshold, or its block's next
+ * stack; UINT64_MAX for none. Never at or before now (a due time already past: in 1 ms). */
+static uint64_t next_look(const struct loop *l, const struct loop_view *v, uint64_t now)
+{
+	uint64_t t;
+	if (l->agent.stack_block_start != v->busy_start)
+		t = v->busy_start + agent_cfg.block_ns;
+	else if (l->agent.stacks_this_block < agent_cfg.max_stacks_per_block)
+		t = l->agent.last_stack_ts + agent_cfg.stack_interval_ns;
+	else
+		return UINT64_MAX;
+	return t > now ? t : now + 1000000;
+}
+
+uint64_t watchdog_tick(uint64_t now)
 {
 	uint64_t due = UINT64_MAX;
 
 	for (unsigned i = 0, n = loop_slots_touched(); i < n; i++) {
 		struct loop *l = &agent_loops[i];
 		struct loop_view v;
-		uint64_t t;
 
 		if (__atomic_load_n(&l->slot_state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE || !l->agent.announced)
 			continue;
 		loop_read(l, &v);
 		if (v.state != LOOP_BUSY)
 			continue;
-		if (l->agent.stack_block_start != v.busy_start)
-			t = v.busy_start + agent_cfg.block_ns; /* a span that may become a block */
-		else if (l->agent.stacks_this_block < agent_cfg.max_stacks_per_block)
-			t = l->agent.last_stack_ts + agent_cfg.stack_interval_ns; /* the block's next stack */
-		else
-			continue;
-		if (t <= now)
-			t = now + 1000000; /* past already: look again in 1 ms, never spin */
+		if (now >= v.busy_start + agent_cfg.block_ns)
+			take_stack(l, &v, now);
+		uint64_t t = next_look(l, &v, now);
 		if (t < due)
 			due = t;
 	}

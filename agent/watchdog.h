@@ -10,11 +10,10 @@
 void watchdog_init(void);
 /* The signal in use, or 0 when none could be had. */
 int watchdog_signal(void);
-/* Agent thread, every tick: capture stacks of loops blocked past the threshold. */
-void watchdog_tick(uint64_t now);
-/* Agent thread, after a tick: when it must look again for the loops busy now (a busy span reaching
- * the threshold, the next stack of a block); UINT64_MAX when no loop is busy. */
-uint64_t watchdog_next_due(uint64_t now);
+/* Agent thread, every wake: capture stacks of loops blocked past the threshold. Returns when it
+ * must look again for the loops busy now (a busy span reaching the threshold, a block's next
+ * stack); UINT64_MAX when no loop is busy. */
+uint64_t watchdog_tick(uint64_t now);
 /* Write a "maps" record if the mappings changed (force: whatever the time since the last). */
 void watchdog_write_maps(uint64_t now, bool force);
 void watchdog_after_fork_child(void);

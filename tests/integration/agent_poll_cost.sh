@@ -32,8 +32,6 @@ pa=$(count plain $N1) pb=$(count plain $N2) aa=$(count agent $N1) ab=$(count age
 plain=$(( (pb - pa) / (N2 - N1) ))
 added=$(( (ab - aa - pb + pa) / (N2 - N1) ))
 note "plain poll: $plain instructions; the agent adds $added per poll (bound $POLL_INSTR_MAX)"
-[ -s "$T/d/agent-"*.jsonl ] 2>/dev/null || ls "$T/d"/agent-*.jsonl >/dev/null 2>&1 ||
-	fail "the agent recorded nothing: pollspin was not measured as a loop"
-grep -q '"type":"interval"' "$T"/d/agent-*.jsonl || fail "no interval records: the loop was not seen"
+grep -qs '"type":"interval"' "$T"/d/agent-*.jsonl || fail "no interval records: pollspin was not measured as a loop"
 [ "$added" -gt 20 ] || fail "the agent adds $added instructions per poll: it did not see the polls"
 [ "$added" -le "$POLL_INSTR_MAX" ] || fail "the agent adds $added instructions per poll (bound $POLL_INSTR_MAX)"
