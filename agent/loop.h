@@ -29,6 +29,7 @@ enum slot_state {
 	SLOT_ACTIVE = 1, /* its thread polls */
 	SLOT_DEAD = 2,   /* its thread exited: final records pending */
 	SLOT_STALE = 3,  /* inherited across fork: to be zeroed before reuse */
+	SLOT_CLAIMED = 4, /* taken by a thread still filling it in: nobody else reads it yet */
 };
 
 struct loop_block {

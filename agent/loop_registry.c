@@ -116,7 +116,9 @@ static struct loop *take_slot(int epfd, uint64_t now, const struct thread_polls 
 		while (seen < i + 1 && !__atomic_compare_exchange_n(&slots_touched, &seen, i + 1, false,
 								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 			;
-		if (!__atomic_compare_exchange_n(&l->slot_state, &expect, SLOT_ACTIVE, false,
+		/* Claimed, filled in, then published: the agent thread and the watchdog's signal
+		 * handler read only an ACTIVE slot, never one whose id and tid are still zero. */
+		if (!__atomic_compare_exchange_n(&l->slot_state, &expect, SLOT_CLAIMED, false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
 		l->id = __atomic_add_fetch(&next_loop_id, 1, __ATOMIC_RELAXED);
@@ -133,6 +135,7 @@ static struct loop *take_slot(int epfd, uint64_t now, const struct thread_polls 
 		} else {
 			loop_start(l, now);
 		}
+		__atomic_store_n(&l->slot_state, SLOT_ACTIVE, __ATOMIC_RELEASE);
 		return l;
 	}
 	return NULL;

@@ -105,6 +105,11 @@ for f in files:
             assert rec["type"] == "process" and rec["pid"] == pid, f"{f}: first record {rec['type']} pid {rec.get('pid')}"
         elif rec["type"] == "process":
             sys.exit(f"{f}:{i+1}: a second process record (another process wrote here)")
+        # A loop is announced only once its thread has filled it in: ids start at 1, tids are real.
+        if "loop" in rec and rec["type"] != "process":
+            assert rec["loop"] >= 1, f"{f}:{i+1}: {rec['type']} record of loop {rec['loop']}"
+        if rec["type"] == "loop":
+            assert rec["tid"] > 0 and rec["ts"] > 0, f"{f}:{i+1}: loop record not filled in: {line}"
 print(n)
 PY
 }
