@@ -37,7 +37,7 @@ AGENT_SRCS     := $(wildcard agent/*.c)
 # Pure agent pieces (no interposers) that the collector and unit tests share: the histogram layout,
 # and the loop model with its settings (the probes compute the agent's figures with them).
 AGENT_SHARED   := agent/histogram.c agent/loop_stats.c agent/config.c
-CORE_SRCS      := $(wildcard collector/*.c) $(wildcard reports/*.c) $(AGENT_SHARED)
+CORE_SRCS      := $(wildcard collector/*/*.c) $(wildcard reports/*.c) $(AGENT_SHARED)
 CLI_SRCS       := $(wildcard cli/*.c)
 BPF_SRCS       := $(wildcard probes/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/test_*.c)
@@ -163,7 +163,7 @@ hazards: $(HAZARDS)
 unit: $(UNIT_BINS)
 
 check: all unit workloads hazards
-	$(V)BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) $(COMPAT_TESTS)
+	$(V)BUILD=$(BUILD) tests/run.sh $(sort $(wildcard tests/static/*.sh)) $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) $(COMPAT_TESTS)
 
 # The compatibility suite alone: real servers and runtimes, and the hazard programs, each with and
 # without the agent (docs/agent.md says what it guarantees). Also part of make check.
@@ -193,11 +193,11 @@ lint: | deps
 # libFuzzer targets (clang): the parsers of files other processes write.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
-$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/session.c collector/errbuf.c agent/histogram.c | deps
+$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c agent/histogram.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
-$(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/perf_map.c collector/proc_maps.c \
-		collector/symbolize.c collector/elf_symbols.c collector/kallsyms.c | deps
+$(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c \
+		collector/symbols/symbolize.c collector/symbols/elf_symbols.c collector/symbols/kallsyms.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lelf -lstdc++ -o $@
 fuzz: $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_perf_map

@@ -1,11 +1,11 @@
-/* loopscope attach PID [--duration S] [-o DIR]: options, then collector/attach.c. */
+/* loopscope attach PID [--duration S] [-o DIR]: options, then collector/record/attach.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "collector/attach.h"
+#include "collector/record/attach.h"
 
 static void usage(FILE *out)
 {

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "collector/analyze.h"
+#include "collector/analysis/analyze.h"
 
 static void usage(FILE *out)
 {

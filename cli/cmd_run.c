@@ -1,4 +1,4 @@
-/* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, then collector/run.c. */
+/* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, then collector/record/run.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "collector/run.h"
+#include "collector/record/run.h"
 
 static void usage(FILE *out)
 {

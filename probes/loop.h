@@ -1,4 +1,4 @@
-/* Shared between loop.bpf.c, node.bpf.c and the collector (collector/probe_loop.c): the events the
+/* Shared between loop.bpf.c, node.bpf.c and the collector (collector/record/probe_loop.c): the events the
  * loop probes stream, their kinds and limits. Every poll call of a thread of the target process tree
  * gives an entry and an exit event; forks, execs and thread exits follow the tree. The collector
  * turns them into the agent's records with the agent's own loop model (agent/loop_stats.c). */

@@ -2,7 +2,7 @@
 /* Uprobes for what the event loop cannot show by itself: V8's GC pauses (entry and return of the
  * heap's collection function, and the collector it picks) and libuv's thread pool (a task's
  * submission, the start and end of its work function). The collector attaches them per process
- * (collector/probe_node.c) by symbol; each writes one small event into the loop probe's ring, whose
+ * (collector/record/probe_node.c) by symbol; each writes one small event into the loop probe's ring, whose
  * maps replace these at load, and pairs nothing itself: user space does. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/analyze.h"
-#include "collector/blocked.h"
+#include "collector/analysis/analyze.h"
+#include "collector/analysis/blocked.h"
 #include "reports/export.h"
 
 size_t export_split_location(const char *loc, long *line, long *col)

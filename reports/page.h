@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "collector/session.h"
-#include "collector/summary.h"
+#include "collector/analysis/session.h"
+#include "collector/analysis/summary.h"
 #include "reports/charts.h"
 #include "reports/profiles.h"
 

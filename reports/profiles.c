@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/blocked.h"
+#include "collector/analysis/blocked.h"
 #include "reports/samples.h"
 
 const char *const profile_keys[PROFILE_KEYS] = {"cpu", "blocked", "offcpu"};

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/analyze.h"
-#include "collector/blocked.h"
+#include "collector/analysis/analyze.h"
+#include "collector/analysis/blocked.h"
 #include "reports/charts.h"
 #include "reports/gnuplot.h"
 #include "reports/page.h"

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector/session.h"
-#include "collector/summary.h"
+#include "collector/analysis/session.h"
+#include "collector/analysis/summary.h"
 
 #define TL_MAX_SERIES 8
 #define TL_MAX_POINTS 2000 /* longer series are reduced to this many intervals */

@@ -4,8 +4,8 @@
  *
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. \
- *     tests/fuzz/fuzz_perf_map.c collector/perf_map.c collector/proc_maps.c collector/symbolize.c \
- *     collector/elf_symbols.c collector/kallsyms.c -lelf -lstdc++ -o build/fuzz_perf_map
+ *     tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c collector/symbols/symbolize.c \
+ *     collector/symbols/elf_symbols.c collector/symbols/kallsyms.c -lelf -lstdc++ -o build/fuzz_perf_map
  *   mkdir -p build/fuzz-corpus && build/fuzz_perf_map -max_total_time=60 build/fuzz-corpus
  */
 #include <stdint.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/perf_map.h"
-#include "collector/proc_maps.h"
-#include "collector/symbolize.h"
+#include "collector/symbols/perf_map.h"
+#include "collector/symbols/proc_maps.h"
+#include "collector/symbols/symbolize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,9 +1,9 @@
-/* libFuzzer target: the agent-record reader (collector/session.c) on arbitrary bytes, as a record
+/* libFuzzer target: the agent-record reader (collector/analysis/session.c) on arbitrary bytes, as a record
  * file a crashed or hostile process could leave. It must never crash, hang or leak.
  *
  * Build and run (from the repository root, after `make`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
- *     tests/fuzz/fuzz_records.c collector/session.c agent/histogram.c -lcjson -o build/fuzz_records
+ *     tests/fuzz/fuzz_records.c collector/analysis/session.c agent/histogram.c -lcjson -o build/fuzz_records
  *   build/fuzz_records -max_total_time=60 build/fuzz-corpus-records
  */
 #include <stdint.h>
@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "collector/session.h"
+#include "collector/analysis/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "collector/summary.h"
+#include "collector/analysis/summary.h"
 
 static struct summary sum;
 static struct loop_summary loops[2];

@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "collector/analyze.h"
+#include "collector/analysis/analyze.h"
 
 #define MS 1000000ull
 #define MB (1024ull * 1024ull)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/symbolize.h"
+#include "collector/symbols/symbolize.h"
 
 static void write_fixture(char *path, const char *text)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/symbolize.h"
+#include "collector/symbols/symbolize.h"
 
 /* A process with one anonymous executable mapping, where the fixtures' code lives. */
 static const char maps[] = "00400000-00401000 r-xp 00000000 fe:00 1 /nonexistent/prog\n"

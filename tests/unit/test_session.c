@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/session.h"
+#include "collector/analysis/session.h"
 
 static char dir[64];
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/symbolize.h"
+#include "collector/symbols/symbolize.h"
 
 #define NODE "/usr/bin/node"
 

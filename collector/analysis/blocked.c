@@ -1,0 +1,544 @@
+/* Blocked-loop stacks named. Every watchdog stack of a loop is symbolized once: its frames give a
+ * line of the blocked-loop profile (root first), and the frame to blame — the innermost frame of
+ * the application (its JavaScript, then its dependencies' JavaScript, then native code outside the
+ * runtime and the system libraries; in Python, the interpreter as "Python code"), else the
+ * innermost named frame. The most frequent frame to blame across a loop's stacks is its top frame. */
+#include "collector/analysis/blocked.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/fnv1a.h"
+#include "collector/symbols/frames.h"
+#include "collector/symbols/symbolize.h"
+
+#define MAX_FRAMES 256
+#define FRAME_TEXT 512
+/* What a Python process's interpreter frames are blamed as. */
+#define PYTHON_CODE "Python code"
+
+/* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
+
+static void index_rebuild(struct folded *f)
+{
+	size_t cap = f->cap * 2;
+	free(f->slots);
+	f->slots = calloc(cap, sizeof(size_t));
+	if (!f->slots)
+		abort();
+	for (size_t i = 0; i < f->n; i++) {
+		size_t h = fnv1a_str(f->stacks[i]) & (cap - 1);
+		while (f->slots[h])
+			h = (h + 1) & (cap - 1);
+		f->slots[h] = i + 1;
+	}
+}
+
+size_t folded_add(struct folded *f, const char *stack, uint64_t count)
+{
+	size_t mask = f->cap * 2 - 1, h = 0;
+	if (f->cap) {
+		h = fnv1a_str(stack) & mask;
+		for (size_t i; (i = f->slots[h]); h = (h + 1) & mask)
+			if (!strcmp(f->stacks[i - 1], stack)) {
+				f->counts[i - 1] += count;
+				return i - 1;
+			}
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->stacks = realloc(f->stacks, f->cap * sizeof(*f->stacks));
+		f->counts = realloc(f->counts, f->cap * sizeof(*f->counts));
+		if (!f->stacks || !f->counts)
+			abort();
+		index_rebuild(f);
+		mask = f->cap * 2 - 1;
+		h = fnv1a_str(stack) & mask;
+		while (f->slots[h])
+			h = (h + 1) & mask;
+	}
+	f->stacks[f->n] = strdup(stack);
+	if (!f->stacks[f->n])
+		abort();
+	f->counts[f->n++] = count;
+	f->slots[h] = f->n;
+	return f->n - 1;
+}
+
+int folded_write(const struct folded *f, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		fprintf(out, "%s %llu\n", f->stacks[i], (unsigned long long)f->counts[i]);
+	return fclose(out) == 0 ? 0 : -errno;
+}
+
+void folded_free(struct folded *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->stacks[i]);
+	free(f->stacks);
+	free(f->counts);
+	free(f->slots);
+	memset(f, 0, sizeof(*f));
+}
+
+/* --- naming stacks --- */
+
+/* Native code of the system (libc, the loader, the vDSO) is never the thing to blame. */
+static bool system_module(const char *module)
+{
+	return !module || module[0] == '[' || !strncmp(module, "/lib/", 5) || !strncmp(module, "/lib64/", 7) ||
+	       !strncmp(module, "/usr/lib/", 9) || !strncmp(module, "/usr/lib64/", 11);
+}
+
+/* The Python interpreter's own code: the executable python3.11 (Debian links libpython in) or
+ * libpython3.11.so. Its frames run Python code, whose functions native stacks do not name. */
+static bool python_module(const char *module)
+{
+	const char *base = module ? strrchr(module, '/') : NULL;
+	base = base ? base + 1 : module;
+	if (!base)
+		return false;
+	if (!strncmp(base, "libpython", 9))
+		return true;
+	if (strncmp(base, "python", 6))
+		return false;
+	for (base += 6; (*base >= '0' && *base <= '9') || *base == '.'; base++)
+		;
+	return !*base || !base[1];
+}
+
+/* Rank of the interpreter of a Python process, blamed as one frame: after the application's own
+ * native code (a C extension outside the system's directories) and the system libraries it called
+ * (libcrypto under hashlib), before the kernel. */
+#define PYTHON_RANK 6
+
+/* Rank of a frame as the one to blame: lower is better; 0 is never chosen. */
+static int blame_rank(const struct frame *f, int rc, enum runtime rt)
+{
+	if (rt == RUNTIME_PYTHON && python_module(f->module))
+		return PYTHON_RANK;
+	if (rc != 0 || !f->name)
+		return 0;
+	switch (f->kind) {
+	case FRAME_JS_APP:
+		return 1;
+	case FRAME_JS_DEP:
+		return 2;
+	case FRAME_NATIVE:
+		return system_module(f->module) ? 5 : 3;
+	case FRAME_JS_NODE:
+		return 4;
+	default:
+		return 7;
+	}
+}
+
+struct tally {
+	char name[256];
+	char location[256];
+	unsigned count;
+};
+
+static void count_name(struct tally **t, size_t *n, const char *name, const char *location)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*t)[i].name, name)) {
+			(*t)[i].count++;
+			return;
+		}
+	struct tally *grown = realloc(*t, (*n + 1) * sizeof(**t));
+	if (!grown)
+		abort();
+	*t = grown;
+	snprintf(grown[*n].name, sizeof(grown[*n].name), "%s", name);
+	snprintf(grown[*n].location, sizeof(grown[*n].location), "%s", location ? location : "");
+	grown[*n].count = 1;
+	(*n)++;
+}
+
+/* The process's symbols: its last mappings, and its perf map (the session's copy first). */
+static struct proc_syms *process_syms(struct symbolizer *sym, const struct session *s, const struct s_process *p)
+{
+	if (!p->maps.len)
+		return NULL;
+	const struct s_maps *m = vec_at(&p->maps, p->maps.len - 1);
+	struct proc_syms *ps = proc_syms_from_maps(sym, p->pid, m->text, NULL);
+	if (!ps)
+		return NULL;
+	/* The perf map was written by the target: accept it only from the target's user, who also
+	 * owns its record file. */
+	struct stat st;
+	uid_t owner = stat(p->file, &st) == 0 ? st.st_uid : geteuid();
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/perf-%d.map", s->dir, p->pid);
+	if (proc_syms_load_perf_map(ps, path, owner) < 0 && p->perf_map && p->perf_map[0])
+		proc_syms_load_perf_map(ps, p->perf_map, owner);
+	return ps;
+}
+
+/* One stack: its folded line (root first, after `root`) into line, and the frame to blame (name
+ * and location) into name/loc; false when nothing in it could be named. */
+static bool name_stack(struct proc_syms *ps, const struct s_stack *st, enum runtime rt, const char *root, char *line,
+		       size_t linelen, char (*texts)[FRAME_TEXT], struct frame_table *ft, char *name, size_t namelen,
+		       char *loc, size_t loclen)
+{
+	unsigned n = st->nframes < MAX_FRAMES ? st->nframes : MAX_FRAMES;
+	int best = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct frame f;
+		int rc = proc_syms_lookup(ps, st->frames[i], i > 0, &f);
+		frame_format(&f, texts[i], sizeof(texts[i]));
+		if (ft)
+			frame_table_add(ft, texts[i], &f);
+		int rank = blame_rank(&f, rc, rt);
+		if (rank && (!best || rank < best)) {
+			best = rank;
+			if (rt == RUNTIME_PYTHON && python_module(f.module)) {
+				const char *base = strrchr(f.module, '/');
+				snprintf(name, namelen, "%s", PYTHON_CODE);
+				snprintf(loc, loclen, "%s", base ? base + 1 : f.module);
+				continue;
+			}
+			frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
+			if (f.location) { /* JS frames read "name location": keep the name alone */
+				char *at = strstr(name, f.location);
+				if (at && at > name)
+					at[-1] = 0;
+				snprintf(loc, loclen, "%s", f.location);
+			} else {
+				const char *base = f.module ? strrchr(f.module, '/') : NULL;
+				snprintf(loc, loclen, "%s", base ? base + 1 : f.module ? f.module : "");
+			}
+		}
+	}
+	size_t used = (size_t)snprintf(line, linelen, "%s", root);
+	for (unsigned i = n; i-- > 0 && used < linelen;)
+		used += (size_t)snprintf(line + used, linelen - used, ";%s", texts[i]);
+	return best != 0;
+}
+
+static void agent_stacks(struct summary *sum, const struct session *s, struct folded *out, const bool *done);
+
+/* --- from CPU samples (probes) --- */
+
+/* Below this share of the samples a thread running through its blocks would have given, the
+ * blocks were mostly spent asleep: the watchdog's stacks describe them better. */
+#define OFF_CPU_SHARE_MAX 0.25
+
+struct cpu_samples {
+	char **stacks; /* cpu-stacks.txt */
+	size_t nstacks;
+	unsigned char *raw; /* cpu-samples.bin, records after the header */
+	size_t nsamples;
+	uint32_t hz; /* the sampling rate: samples per second of CPU time */
+};
+
+static void samples_free(struct cpu_samples *cs)
+{
+	for (size_t i = 0; i < cs->nstacks; i++)
+		free(cs->stacks[i]);
+	free(cs->stacks);
+	free(cs->raw);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* cpu-stacks.txt and cpu-samples.bin of the session; false when it has none (or they are damaged). */
+static bool samples_load(const char *dir, struct cpu_samples *cs)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0, ncap = 0;
+	ssize_t len;
+	FILE *f;
+
+	memset(cs, 0, sizeof(*cs));
+	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = 0;
+		if (cs->nstacks == ncap) {
+			ncap = ncap ? ncap * 2 : 1024;
+			cs->stacks = realloc(cs->stacks, ncap * sizeof(char *));
+			if (!cs->stacks)
+				abort();
+		}
+		cs->stacks[cs->nstacks++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
+	struct stat st;
+	char head[16];
+	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, 16, f) != 16 ||
+	    memcmp(head, "LSSAMPL1", 8) || *(uint32_t *)(head + 12) != 24) {
+		if (f)
+			fclose(f);
+		samples_free(cs);
+		return false;
+	}
+	cs->hz = *(uint32_t *)(head + 8);
+	cs->nsamples = (size_t)(st.st_size - 16) / 24;
+	cs->raw = malloc(cs->nsamples * 24 + 1);
+	if (!cs->raw)
+		abort();
+	cs->nsamples = fread(cs->raw, 24, cs->nsamples, f);
+	fclose(f);
+	return true;
+}
+
+static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint32_t *pid, uint32_t *tid,
+		      uint32_t *stack)
+{
+	const unsigned char *r = cs->raw + i * 24;
+	memcpy(ts, r, 8);
+	memcpy(pid, r + 8, 4);
+	memcpy(tid, r + 12, 4);
+	memcpy(stack, r + 16, 4);
+}
+
+/* JIT code without a name: a process whose runtime writes no perf map (node started without
+ * --perf-basic-prof). It is still the application's code that ran: JavaScript in node. */
+#define UNNAMED_JIT "unnamed JavaScript"
+#define UNNAMED_JIT_OTHER "unnamed JIT code"
+
+static bool unnamed_jit(const struct frame_info *fi)
+{
+	return fi && !fi->name && fi->module && !strcmp(fi->module, "[jit]");
+}
+
+static int blame_rank_info(const struct frame_info *fi, enum runtime rt)
+{
+	if (unnamed_jit(fi))
+		return 1;
+	if (fi && rt == RUNTIME_PYTHON && python_module(fi->module))
+		return PYTHON_RANK;
+	if (!fi || !fi->name)
+		return 0;
+	if (!strcmp(fi->kind, "app"))
+		return 1;
+	if (!strcmp(fi->kind, "dep"))
+		return 2;
+	if (!strcmp(fi->kind, "native"))
+		return system_module(fi->module) ? 5 : 3;
+	if (!strcmp(fi->kind, "node"))
+		return 4;
+	return 7;
+}
+
+/* V8's collectors; Python's cyclic collector (gc_collect_main, gc_collect_with_callback,
+ * PyGC_Collect...). */
+static bool is_gc_frame(const char *text, enum runtime rt)
+{
+	if (rt == RUNTIME_PYTHON)
+		return strstr(text, "gc_collect") || strstr(text, "GC_Collect");
+	return strstr(text, "v8::internal::Heap::") || strstr(text, "v8::internal::Scavenger") ||
+	       strstr(text, "v8::internal::MarkCompactCollector") || strstr(text, "v8::internal::MinorMarkCompact");
+}
+
+/* One sample's stack: the frame to blame, and the class of what it ran (gc, js, runtime, native,
+ * kernel) from its innermost frame, GC wherever a GC frame is on the stack. In Python the runtime
+ * is the interpreter (the Python code it runs). */
+static void classify(const char *stack, const struct frame_table *ft, enum runtime rt, const char **blame, int *klass)
+{
+	char buf[FRAME_TEXT * 4];
+	const char *end = stack + strlen(stack);
+	int best = 0;
+	bool leaf = true;
+
+	*blame = NULL;
+	*klass = 3;
+	while (end > stack) {
+		const char *start = end;
+		while (start > stack && start[-1] != ';')
+			start--;
+		size_t n = (size_t)(end - start) < sizeof(buf) - 1 ? (size_t)(end - start) : sizeof(buf) - 1;
+		memcpy(buf, start, n);
+		buf[n] = 0;
+		const struct frame_info *fi = frame_table_get(ft, buf);
+		if (leaf && fi) {
+			*klass = !strcmp(fi->kind, "kernel") ? 4
+			       : rt == RUNTIME_PYTHON && python_module(fi->module) ? 2
+			       : !strcmp(fi->kind, "native") ? 3
+			       : !strcmp(fi->kind, "v8") ? 2 : unnamed_jit(fi) ? 1 : !strcmp(fi->kind, "unknown") ? 3 : 1;
+			if (*klass != 4)
+				leaf = false;
+		}
+		if (is_gc_frame(buf, rt))
+			*klass = 0;
+		int rank = blame_rank_info(fi, rt);
+		if (rank && (!best || rank < best)) {
+			best = rank;
+			*blame = fi->text;
+		}
+		end = start > stack ? start - 1 : stack;
+		if (start == stack)
+			break;
+	}
+}
+
+/* The blocked profile and top frame of one loop from the samples inside its blocks; false when
+ * no sample fell inside one, or when the thread was mostly off the CPU in its blocks and the agent
+ * has stacks of them (then the agent's stacks serve: asleep in a system call, a thread is not
+ * sampled, and the few samples at the edges of its sleep would name whatever ran there). */
+static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, const struct frame_table *ft,
+			 struct folded *out)
+{
+	const struct s_loop *l = ls->loop;
+	uint64_t by_class[5] = {0}, n = 0;
+	struct tally *t = NULL;
+	size_t nt = 0;
+
+	for (size_t i = 0; i < cs->nsamples; i++) {
+		uint64_t ts;
+		uint32_t pid, tid, stack;
+		sample_at(cs, i, &ts, &pid, &tid, &stack);
+		if ((int)tid != ls->tid || (int)pid != ls->pid || stack >= cs->nstacks)
+			continue;
+		bool inside = false;
+		for (size_t b = 0; b < l->blocks.len && !inside; b++) {
+			const struct s_block *blk = vec_at(&l->blocks, b);
+			inside = ts >= blk->start && ts < blk->start + blk->dur;
+		}
+		if (!inside)
+			continue;
+		const char *blame;
+		int klass;
+		classify(cs->stacks[stack], ft, ls->runtime, &blame, &klass);
+		by_class[klass]++;
+		n++;
+		if (blame) {
+			const struct frame_info *fi = frame_table_get(ft, blame);
+			if (unnamed_jit(fi))
+				count_name(&t, &nt, ls->runtime == RUNTIME_NODE ? UNNAMED_JIT : UNNAMED_JIT_OTHER, "[jit]");
+			else if (ls->runtime == RUNTIME_PYTHON && python_module(fi->module))
+				count_name(&t, &nt, PYTHON_CODE, fi->module);
+			else
+				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
+		}
+		if (out)
+			folded_add(out, cs->stacks[stack], 1);
+	}
+	uint64_t blocked_ns = 0;
+	for (size_t b = 0; b < l->blocks.len; b++)
+		blocked_ns += ((const struct s_block *)vec_at(&l->blocks, b))->dur;
+	double expected = (double)blocked_ns * cs->hz / 1e9; /* had the thread run all along */
+	if (!n || (l->stacks.len && (double)n < OFF_CPU_SHARE_MAX * expected)) {
+		free(t);
+		return false;
+	}
+	ls->blocked_samples = n;
+	ls->blocked_share_gc = (double)by_class[0] / (double)n;
+	ls->blocked_share_js = (double)by_class[1] / (double)n;
+	ls->blocked_share_runtime = (double)by_class[2] / (double)n;
+	ls->blocked_share_native = (double)by_class[3] / (double)n;
+	ls->blocked_share_kernel = (double)by_class[4] / (double)n;
+	size_t top = 0;
+	for (size_t k = 1; k < nt; k++)
+		if (t[k].count > t[top].count)
+			top = k;
+	if (nt) {
+		snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
+		const char *loc = t[top].location, *base = strrchr(loc, '/');
+		snprintf(ls->top_location, sizeof(ls->top_location), "%s", strchr(loc, ':') || !base ? loc : base + 1);
+		ls->top_frame_stacks = t[top].count;
+		ls->stacks = (unsigned)n;
+	}
+	free(t);
+	return true;
+}
+
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out)
+{
+	struct cpu_samples cs;
+	bool have_samples = samples_load(s->dir, &cs);
+	struct frame_table *ft = NULL;
+	bool *done = calloc(sum->nloops + 1, sizeof(bool));
+
+	if (!done)
+		abort();
+	if (have_samples) {
+		ft = frame_table_new();
+		frame_table_load(ft, s->dir);
+		for (unsigned i = 0; i < sum->nloops; i++)
+			if (sum->loops[i].loop->blocks.len)
+				done[i] = from_samples(&sum->loops[i], &cs, ft, out);
+		frame_table_free(ft);
+		samples_free(&cs);
+	}
+	agent_stacks(sum, s, out, done);
+	free(done);
+}
+
+/* The agent's watchdog stacks, for loops the samples did not cover. */
+static void agent_stacks(struct summary *sum, const struct session *s, struct folded *out, const bool *done)
+{
+	struct symbolizer *sym = NULL;
+	size_t linelen = MAX_FRAMES * (FRAME_TEXT + 1) + 64;
+	char *line = malloc(linelen);
+	char (*texts)[FRAME_TEXT] = malloc(MAX_FRAMES * sizeof(*texts));
+	struct frame_table *ft = NULL;
+
+	if (!line || !texts)
+		abort();
+	if (out) { /* the profile's frames go to frames.jsonl beside it */
+		ft = frame_table_new();
+		frame_table_load(ft, s->dir);
+	}
+	for (unsigned i = 0; i < sum->nloops; i++) {
+		struct loop_summary *ls = &sum->loops[i];
+		const struct s_loop *l = ls->loop;
+		if (!l->stacks.len || done[i])
+			continue;
+		if (!sym && !(sym = symbolizer_new()))
+			break;
+		struct proc_syms *ps = process_syms(sym, s, ls->proc);
+		if (!ps)
+			continue;
+		struct tally *t = NULL;
+		size_t n = 0;
+		const char *root = l->name[0] ? l->name : "[loop]";
+		for (size_t k = 0; k < l->stacks.len; k++) {
+			char name[256], loc[256] = "";
+			if (name_stack(ps, vec_at(&l->stacks, k), ls->runtime, root, line, linelen, texts, ft, name,
+				       sizeof(name), loc, sizeof(loc)))
+				count_name(&t, &n, name, loc);
+			if (out)
+				folded_add(out, line, 1);
+		}
+		size_t top = 0;
+		for (size_t k = 1; k < n; k++)
+			if (t[k].count > t[top].count)
+				top = k;
+		if (n) {
+			snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
+			snprintf(ls->top_location, sizeof(ls->top_location), "%s", t[top].location);
+			ls->top_frame_stacks = t[top].count;
+		}
+		free(t);
+		proc_syms_free(ps);
+	}
+	free(line);
+	free(texts);
+	if (ft && frame_table_count(ft))
+		frame_table_write(ft, s->dir);
+	frame_table_free(ft);
+	if (sym)
+		symbolizer_free(sym);
+}

@@ -1,0 +1,31 @@
+/* What blocked the loop: stacks seen inside blocks — CPU samples of loop threads that fell inside a
+ * block when the probes ran, else the agent's watchdog stacks — symbolized, as a folded profile
+ * (blocked.folded), and the frame most often to blame per loop (the diagnosis's top frame). */
+#ifndef LOOPSCOPE_COLLECTOR_BLOCKED_H
+#define LOOPSCOPE_COLLECTOR_BLOCKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/analysis/session.h"
+#include "collector/analysis/summary.h"
+
+/* A folded profile: distinct stacks (root first, frames joined by ';') and their counts. */
+struct folded {
+	char **stacks;
+	uint64_t *counts;
+	size_t n, cap;
+	size_t *slots; /* hash index: 1 + position in stacks, 0 empty; 2 * cap of them */
+};
+/* Add count to stack (inserting it); its index in f->stacks. */
+size_t folded_add(struct folded *f, const char *stack, uint64_t count);
+/* Write "stack count" lines to path (0600). 0 or -errno. */
+int folded_write(const struct folded *f, const char *path);
+void folded_free(struct folded *f);
+
+/* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks, and,
+ * when out is not NULL, the blocked-loop profile (and its frames into the session's frames.jsonl).
+ * CPU samples inside blocks serve when the probes ran; the agent's watchdog stacks otherwise. */
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out);
+
+#endif

@@ -1,0 +1,588 @@
+/* loopscope attach PID, for a process that already runs with the agent: its record file is found
+ * where the agent makes it (LOOPSCOPE_DIR in the process's environment), the records of the window are copied into a new
+ * session, and cumulative figures (histograms, CPU time, pool counters) are rebased to the window's
+ * start, so the session describes the window alone. Descendants with the agent come along. */
+#include "collector/record/attach.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "collector/analysis/analyze.h"
+#include "collector/analysis/blocked.h"
+#include "collector/record/probe_cpu.h"
+#include "collector/record/probe_loop.h"
+#include "collector/record/proctree.h"
+#include "collector/symbols/symbolize.h"
+#include "collector/record/session_dir.h"
+#include "collector/util/clock.h"
+
+#define ALIVE_CHECK_MS 200
+#define MAX_TRACKED 256
+
+/* One record file followed: where the window starts, and the cumulative values there. */
+struct tracked {
+	int pid;
+	char path[PATH_MAX];
+	long start;       /* offset at the window's start */
+	cJSON *statics;   /* records kept from before the window: process, v8, loop, maps */
+	cJSON *base;      /* last cumulative records before the window, by key */
+};
+
+struct attach {
+	const struct attach_opts *o;
+	uv_loop_t *loop;
+	uv_timer_t duration, alive;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t tick;
+	uv_poll_t cpu_poll, loop_poll;
+	struct symbolizer *sym;
+	struct cpu_probe *cpu;
+	struct loop_probe *lp;
+	char probe_note[320];
+	bool cpu_ran;
+	struct tracked files[MAX_TRACKED];
+	size_t nfiles;
+	uint64_t start_ts, start_real;
+	bool target_gone;
+};
+
+/* VAR's value in PID's initial environment (/proc/PID/environ), into out; false if unset. */
+static bool environ_of(int pid, const char *var, char *out, size_t len)
+{
+	char path[64], buf[65536];
+	size_t vlen = strlen(var);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strncmp(p, var, vlen) && p[vlen] == '=' && p[vlen + 1] && strlen(p + vlen + 1) < len) {
+			strcpy(out, p + vlen + 1);
+			return true;
+		}
+	return false;
+}
+
+/* The newest record file of PID in DIR (agent-PID.jsonl, or agent-PID.N.jsonl after N execs): a
+ * regular file owned by UID or root. */
+static bool newest_record_in(const char *dir, int pid, uid_t uid, char *out, size_t len)
+{
+	char name[64], path[PATH_MAX];
+	struct stat st;
+	bool found = false;
+
+	for (int k = 0; k < 100; k++) {
+		if (k == 0)
+			snprintf(name, sizeof(name), "agent-%d.jsonl", pid);
+		else
+			snprintf(name, sizeof(name), "agent-%d.%d.jsonl", pid, k);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) || lstat(path, &st) < 0)
+			break;
+		if (S_ISREG(st.st_mode) && (st.st_uid == uid || st.st_uid == 0) && strlen(path) < len) {
+			strcpy(out, path);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* The agent record file of PID, or -ENOENT. The agent holds no descriptor on it (docs/agent.md), so
+ * it is found where the agent makes it: LOOPSCOPE_DIR of the process's environment (uid-N/ inside it
+ * for a process that dropped to uid N), else its private $TMPDIR/loopscope-PID-XXXXXX. */
+static int agent_file_of(int pid, char *out, size_t len)
+{
+	char path[64], dir[PATH_MAX], sub[PATH_MAX + 320];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if (access(path, R_OK) < 0)
+		return -errno;
+	uid_t uid = st.st_uid;
+	if (environ_of(pid, "LOOPSCOPE_DIR", dir, sizeof(dir))) {
+		snprintf(sub, sizeof(sub), "%s/uid-%u", dir, (unsigned)uid);
+		if ((uid != 0 && newest_record_in(sub, pid, uid, out, len)) || newest_record_in(dir, pid, uid, out, len))
+			return 0;
+		return -ENOENT;
+	}
+	if (!environ_of(pid, "TMPDIR", dir, sizeof(dir)))
+		strcpy(dir, "/tmp");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char prefix[32];
+	int rc = -ENOENT;
+	snprintf(prefix, sizeof(prefix), "loopscope-%d-", pid);
+	while (d && rc < 0 && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+			if (newest_record_in(sub, pid, uid, out, len))
+				rc = 0;
+		}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+static bool maps_have_agent(int pid)
+{
+	char path[64], line[4096];
+	bool found = false;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/libloopscope.so") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Key of a cumulative record: "hist:NAME:LOOP", "proc", "pool". NULL for others. */
+static const char *cumulative_key(const cJSON *rec, char *buf, size_t len)
+{
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "type"));
+	if (!type)
+		return NULL;
+	if (!strcmp(type, "hist")) {
+		const cJSON *loop = cJSON_GetObjectItemCaseSensitive(rec, "loop");
+		snprintf(buf, len, "hist:%s:%d", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name")),
+			 cJSON_IsNumber(loop) ? (int)loop->valuedouble : 0);
+		return buf;
+	}
+	if (!strcmp(type, "proc") || !strcmp(type, "pool"))
+		return type;
+	return NULL;
+}
+
+/* Read the file up to its current end: keep static records and the last cumulative ones. */
+static int track_start(struct tracked *t, char *err, size_t errlen)
+{
+	FILE *f = fopen(t->path, "re");
+	char *line = NULL, key[128];
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", t->path, strerror(errno));
+		return -errno;
+	}
+	t->statics = cJSON_CreateArray();
+	t->base = cJSON_CreateObject();
+	t->start = 0;
+	while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
+		t->start += n;
+		cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "type"));
+		const char *k;
+		if (!type) {
+			cJSON_Delete(rec);
+			continue;
+		}
+		if (!strcmp(type, "process") || !strcmp(type, "v8") || !strcmp(type, "loop") || !strcmp(type, "maps") ||
+		    !strcmp(type, "loop_end")) {
+			cJSON_AddItemToArray(t->statics, rec);
+		} else if ((k = cumulative_key(rec, key, sizeof(key)))) {
+			cJSON_DeleteItemFromObjectCaseSensitive(t->base, k);
+			cJSON_AddItemToObject(t->base, k, rec);
+		} else {
+			cJSON_Delete(rec);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static void sub_field(cJSON *rec, const cJSON *base, const char *field)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(base, field);
+	if (cJSON_IsNumber(v) && cJSON_IsNumber(b))
+		cJSON_SetNumberValue(v, v->valuedouble > b->valuedouble ? v->valuedouble - b->valuedouble : 0);
+}
+
+/* A cumulative histogram minus its value at the window's start. */
+static void rebase_hist(cJSON *rec, const cJSON *base)
+{
+	cJSON *buckets = cJSON_GetObjectItemCaseSensitive(rec, "buckets"), *b;
+	const cJSON *old = cJSON_GetObjectItemCaseSensitive(base, "buckets"), *o;
+	cJSON *out = cJSON_CreateArray();
+	double count = 0;
+
+	cJSON_ArrayForEach(b, buckets)
+	{
+		double idx = cJSON_GetArrayItem(b, 0)->valuedouble, c = cJSON_GetArrayItem(b, 1)->valuedouble;
+		cJSON_ArrayForEach(o, old) if (cJSON_GetArrayItem(o, 0)->valuedouble == idx) c -= cJSON_GetArrayItem(o, 1)->valuedouble;
+		if (c > 0) {
+			cJSON *pair = cJSON_CreateArray();
+			cJSON_AddItemToArray(pair, cJSON_CreateNumber(idx));
+			cJSON_AddItemToArray(pair, cJSON_CreateNumber(c));
+			cJSON_AddItemToArray(out, pair);
+			count += c;
+		}
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "buckets", out);
+	sub_field(rec, base, "sum");
+	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "count"), count);
+	/* max stays the run's: it is the window's too unless the run's max came before the window,
+	 * in which case the window's is at most the top bucket's upper value. */
+}
+
+/* Write the window's session file for one tracked process. */
+static int write_window(const struct attach *a, struct tracked *t, const char *dir)
+{
+	char out_path[PATH_MAX + 64], key[128];
+	const char *name = strrchr(t->path, '/');
+	snprintf(out_path, sizeof(out_path), "%s%s", dir, name);
+	FILE *in = fopen(t->path, "re");
+	FILE *out = NULL;
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		out = fdopen(fd, "w");
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		else if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	const cJSON *s;
+	cJSON_ArrayForEach(s, t->statics)
+	{
+		char *text = cJSON_PrintUnformatted(s);
+		fprintf(out, "%s\n", text);
+		free(text);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	if (fseek(in, t->start, SEEK_SET) == 0) {
+		while ((n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
+			cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
+			const char *k = rec ? cumulative_key(rec, key, sizeof(key)) : NULL;
+			const cJSON *base = k ? cJSON_GetObjectItemCaseSensitive(t->base, k) : NULL;
+			if (!rec)
+				continue;
+			if (base && !strncmp(k, "hist:", 5))
+				rebase_hist(rec, base);
+			else if (base && !strcmp(k, "proc")) {
+				sub_field(rec, base, "utime");
+				sub_field(rec, base, "stime");
+			} else if (base && !strcmp(k, "pool")) {
+				sub_field(rec, base, "submitted");
+				sub_field(rec, base, "started");
+				sub_field(rec, base, "done");
+				sub_field(rec, base, "unobserved");
+			}
+			char *text = cJSON_PrintUnformatted(rec);
+			fprintf(out, "%s\n", text);
+			free(text);
+			cJSON_Delete(rec);
+		}
+	}
+	(void)a;
+	free(line);
+	fclose(in);
+	return fclose(out) == 0 ? 0 : -errno;
+}
+
+/* Follow PID and its descendants that have the agent. */
+static void track_tree(struct attach *a, char *err, size_t errlen)
+{
+	pid_t pids[MAX_TRACKED];
+	size_t n = proctree_list(a->o->pid, pids, MAX_TRACKED);
+	for (size_t i = 0; i < n && a->nfiles < MAX_TRACKED; i++) {
+		struct tracked *t = &a->files[a->nfiles];
+		memset(t, 0, sizeof(*t));
+		t->pid = pids[i];
+		if (agent_file_of(pids[i], t->path, sizeof(t->path)) < 0)
+			continue;
+		if (track_start(t, err, errlen) == 0)
+			a->nfiles++;
+	}
+}
+
+static void stop(struct attach *a)
+{
+	if (a->cpu)
+		uv_close((uv_handle_t *)&a->cpu_poll, NULL);
+	if (a->lp)
+		uv_close((uv_handle_t *)&a->loop_poll, NULL);
+	if (a->tick.loop)
+		uv_close((uv_handle_t *)&a->tick, NULL);
+	uv_close((uv_handle_t *)&a->duration, NULL);
+	uv_close((uv_handle_t *)&a->alive, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+}
+
+static void on_duration(uv_timer_t *t)
+{
+	stop(t->data);
+}
+
+static void on_alive(uv_timer_t *t)
+{
+	struct attach *a = t->data;
+	if (kill(a->o->pid, 0) < 0 && errno == ESRCH) {
+		a->target_gone = true;
+		stop(a);
+	}
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	stop(h->data);
+}
+
+static void on_cpu_events(uv_poll_t *h, int status, int events)
+{
+	struct attach *a = h->data;
+	(void)status;
+	(void)events;
+	cpu_probe_poll(a->cpu);
+}
+
+static void on_loop_events(uv_poll_t *h, int status, int events)
+{
+	struct attach *a = h->data;
+	(void)status;
+	(void)events;
+	loop_probe_poll(a->lp);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct attach *a = t->data;
+	if (a->lp)
+		loop_probe_tick(a->lp);
+	if (a->cpu) /* samples wake us only in bulk */
+		cpu_probe_poll(a->cpu);
+}
+
+/* The CPU probe always (unless --no-bpf); the loop probe when the process has no agent. Returns
+ * false when the probes were needed (no agent) and could not start; the reason is in a->probe_note. */
+static bool start_probes(struct attach *a, const char *dir, bool need_loop)
+{
+	const struct attach_opts *o = a->o;
+	char err[256];
+	pid_t pids[MAX_TRACKED];
+	size_t n = proctree_list(o->pid, pids, MAX_TRACKED);
+
+	if (o->no_bpf) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "probes off (--no-bpf)");
+		return !need_loop;
+	}
+	if (need_loop) {
+		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, 0, dir};
+		if (loop_probe_start(&a->lp, &lo, err, sizeof(err)) < 0) {
+			a->lp = NULL;
+			snprintf(a->probe_note, sizeof(a->probe_note), "%s", err);
+			return false;
+		}
+		for (size_t i = 0; i < n; i++)
+			loop_probe_add_pid(a->lp, pids[i]);
+		uv_poll_init(a->loop, &a->loop_poll, loop_probe_fd(a->lp));
+		a->loop_poll.data = a;
+		uv_poll_start(&a->loop_poll, UV_READABLE, on_loop_events);
+	}
+	uv_timer_init(a->loop, &a->tick);
+	a->tick.data = a;
+	uv_timer_start(&a->tick, on_tick, 100, 100);
+	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = o->offcpu};
+	a->sym = symbolizer_new();
+	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {
+		a->cpu = NULL;
+		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", err);
+		return true;
+	}
+	int sampled = 0, rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int e = cpu_probe_add_pid(a->cpu, pids[i]);
+		if (e == 0)
+			sampled++;
+		else
+			rc = e;
+	}
+	uv_poll_init(a->loop, &a->cpu_poll, cpu_probe_fd(a->cpu));
+	a->cpu_poll.data = a;
+	uv_poll_start(&a->cpu_poll, UV_READABLE, on_cpu_events);
+	a->cpu_ran = true;
+	if (n && !sampled) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU samples: cannot sample process %d: %s", (int)pids[0],
+			 strerror(-rc));
+		fprintf(stderr, "loopscope: %s\n", a->probe_note);
+	} else {
+		snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz ? o->hz : 99,
+			 po.offcpu ? ", off-CPU" : "", a->lp ? ", event loops (epoll)" : "");
+	}
+	return true;
+}
+
+static void finish_probes(struct attach *a, const char *dir)
+{
+	char err[256];
+	if (a->lp) {
+		loop_probe_finish(a->lp);
+		if (getenv("LOOPSCOPE_DEBUG")) {
+			struct loop_probe_stats st;
+			loop_probe_get_stats(a->lp, &st);
+			fprintf(stderr, "loopscope: loop probe: %llu events (%llu lost), %llu loops in %llu processes\n",
+				(unsigned long long)st.events, (unsigned long long)st.lost, (unsigned long long)st.loops,
+				(unsigned long long)st.processes);
+		}
+		loop_probe_free(a->lp);
+		a->lp = NULL;
+	}
+	if (a->cpu && cpu_probe_finish(a->cpu, dir, err, sizeof(err)) < 0)
+		fprintf(stderr, "loopscope: %s\n", err);
+	cpu_probe_free(a->cpu);
+	a->cpu = NULL;
+	if (a->sym)
+		symbolizer_free(a->sym);
+	a->sym = NULL;
+}
+
+int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
+{
+	struct attach a;
+	char err[512], dir[PATH_MAX], probe[PATH_MAX];
+	struct stat st;
+
+	memset(&a, 0, sizeof(a));
+	a.o = o;
+	snprintf(dir_out, dirlen, "%s", "");
+	snprintf(probe, sizeof(probe), "/proc/%d", o->pid);
+	if (o->pid <= 0 || stat(probe, &st) < 0) {
+		fprintf(stderr, "loopscope: no process %d\n", o->pid);
+		return 2;
+	}
+	int rc = agent_file_of(o->pid, probe, sizeof(probe));
+	if (rc == -EACCES || rc == -EPERM) {
+		fprintf(stderr, "loopscope: not allowed to look into process %d (run as its user or root)\n", o->pid);
+		return 2;
+	}
+	bool agent = rc == 0;
+	if (!agent && maps_have_agent(o->pid) && o->no_bpf) {
+		fprintf(stderr, "loopscope: process %d has the agent but it has recorded nothing yet (no event loop seen)\n",
+			o->pid);
+		return 2;
+	}
+	if (!agent && o->no_bpf) {
+		fprintf(stderr, "loopscope: process %d runs without the agent; without the eBPF probes (--no-bpf) there "
+				"is nothing to record (drop --no-bpf, or start it with loopscope run)\n",
+			o->pid);
+		return 2;
+	}
+	if (agent) {
+		track_tree(&a, err, sizeof(err));
+		if (!a.nfiles) {
+			fprintf(stderr, "loopscope: %s\n", err);
+			return 2;
+		}
+	}
+	if (session_dir_create(o->out_dir, dir, sizeof(dir), err, sizeof(err)) < 0) {
+		fprintf(stderr, "loopscope: %s\n", err);
+		return 3;
+	}
+	a.loop = uv_default_loop();
+	if (!start_probes(&a, dir, !agent)) {
+		fprintf(stderr, "loopscope: process %d runs without the agent, and the eBPF probes could not start: %s\n",
+			o->pid, a.probe_note);
+		uv_loop_close(a.loop);
+		rmdir(dir);
+		return 2;
+	}
+	a.start_ts = mono_now_ns();
+	a.start_real = real_now_ns();
+	uv_timer_init(a.loop, &a.duration);
+	uv_timer_init(a.loop, &a.alive);
+	uv_signal_init(a.loop, &a.sigint);
+	uv_signal_init(a.loop, &a.sigterm);
+	a.duration.data = a.alive.data = a.sigint.data = a.sigterm.data = &a;
+	if (o->duration_s > 0)
+		uv_timer_start(&a.duration, on_duration, (uint64_t)(o->duration_s * 1000.0), 0);
+	uv_timer_start(&a.alive, on_alive, ALIVE_CHECK_MS, ALIVE_CHECK_MS);
+	uv_signal_start(&a.sigint, on_signal, SIGINT);
+	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	if (!o->quiet) {
+		if (agent)
+			fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent; %s)", o->pid,
+				a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note);
+		else
+			fprintf(stderr, "loopscope: recording process %d and its children without the agent (%s)", o->pid,
+				a.probe_note);
+		fprintf(stderr, "%s\n", o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+	}
+	uv_run(a.loop, UV_RUN_DEFAULT);
+	if (a.target_gone && !o->quiet)
+		fprintf(stderr, "loopscope: process %d exited; the session ends there\n", o->pid);
+	/* Give the agents one interval to flush the window's last records. */
+	if (agent && !a.target_gone)
+		usleep(150000);
+	finish_probes(&a, dir);
+	uv_run(a.loop, UV_RUN_NOWAIT);
+	uv_loop_close(a.loop);
+
+	for (size_t i = 0; i < a.nfiles; i++) {
+		if (write_window(&a, &a.files[i], dir) < 0)
+			fprintf(stderr, "loopscope: cannot copy %s: %s\n", a.files[i].path, strerror(errno));
+		cJSON_Delete(a.files[i].statics);
+		cJSON_Delete(a.files[i].base);
+	}
+	char pidstr[16];
+	snprintf(pidstr, sizeof(pidstr), "%d", o->pid);
+	char *command[] = {"attach", pidstr, NULL};
+	char note[400];
+	snprintf(note, sizeof(note), "%s; %s", agent ? "agent records of the window" : "no agent: probe records",
+		 a.probe_note);
+	struct session_meta m = {"attach", command, o->pid, a.start_ts, mono_now_ns(), a.start_real, -1,
+				 o->block_ms ? o->block_ms : 50, o->hz ? o->hz : 99, NULL, note};
+	session_meta_write(dir, &m);
+
+	struct session s;
+	struct summary sum;
+	struct folded blocked = {0};
+	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
+		if (!agent)
+			fprintf(stderr, "loopscope: process %d polled no event loop during the window: no loop figures%s\n",
+				o->pid, a.cpu_ran ? "; its CPU profile is in the session" : "");
+		else
+			fprintf(stderr, "loopscope: %s\n", err);
+		snprintf(dir_out, dirlen, "%s", dir);
+		return agent ? 3 : 4;
+	}
+	analyze_write_blocked(dir, &blocked);
+	folded_free(&blocked);
+	summary_write(&sum, &s, dir);
+	snprintf(dir_out, dirlen, "%s", dir);
+	if (!o->quiet) {
+		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
+		fprintf(stderr, "\nsession: %s\n", dir);
+	}
+	summary_free(&sum);
+	session_free(&s);
+	return 0;
+}

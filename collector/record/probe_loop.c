@@ -1,0 +1,593 @@
+/* Loop probe, user space. The kernel streams each epoll wait's entry and return of the target tree's
+ * threads in time order; here they drive the agent's loop model exactly as the agent's hooks do
+ * (agent/epoll_hooks.c, agent/loop_registry.c): a (thread, epoll fd) pair becomes a loop at its
+ * second poll, a thread keeps four epoll fds at most (the least recently polled loop ends), a poll
+ * from the same or a shallower stack depth than another busy loop's last poll puts that loop away.
+ * Interval, block, hist and proc records follow docs/session-format.md. */
+#include "collector/record/probe_loop.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/loop.h"
+#include "collector/record/probe_node.h"
+#include "collector/record/probe_proc.h"
+#include "collector/util/errbuf.h"
+#include "collector/record/probe_util.h"
+#include "collector/record/session_dir.h"
+#include "probes/loop.h"
+#include "probes/node.h"
+#include "loop.skel.h"
+#include "collector/util/clock.h"
+
+#define THREAD_CACHE 4         /* as agent/loop_registry.c */
+#define REGISTER_AFTER_POLLS 2
+#define LOOPS_PER_PROCESS LOOPS_MAX
+#define HIST_EVERY_NS 1000000000u
+
+struct lp_thread {
+	pid_t tid;
+	int epfd[THREAD_CACHE];
+	unsigned count[THREAD_CACHE];
+	struct loop *loop[THREAD_CACHE];
+	uint64_t last_poll[THREAD_CACHE];
+	struct loop *in_poll; /* the loop whose poll call is under way */
+	/* A poll that was under way when the probes started: its return is the start of a busy span
+	 * that becomes the loop's first, if the thread polls that epoll fd again. */
+	int adopt_epfd;
+	uint64_t adopt_ts;
+};
+
+struct lp_proc {
+	pid_t pid;
+	unsigned image; /* execs seen */
+	struct probe_file file;
+	bool opened;
+	struct lp_thread *threads;
+	size_t nthreads, capthreads;
+	struct loop *loops[LOOPS_PER_PROCESS]; /* live loops of this image */
+	size_t nloops;
+	uint32_t next_id;
+	uint64_t dropped_loops;
+	uint64_t next_hist;
+	struct node_proc *node; /* GC and pool figures, when the uprobes are in its program */
+};
+
+struct loop_probe {
+	struct loop_probe_opts o;
+	struct loop_bpf *skel;
+	struct node_uprobes *uprobes;
+	struct ring_buffer *rb;
+	struct lp_proc **procs;
+	size_t nprocs, capprocs;
+	struct hist scratch[2];
+	uint64_t events, loops_seen, processes_seen;
+};
+
+/* --- processes and threads --- */
+
+static struct lp_proc *proc_of(struct loop_probe *p, pid_t pid, bool create)
+{
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i]->pid == pid)
+			return p->procs[i];
+	if (!create)
+		return NULL;
+	if (p->nprocs == p->capprocs) {
+		p->capprocs = p->capprocs ? p->capprocs * 2 : 8;
+		p->procs = realloc(p->procs, p->capprocs * sizeof(*p->procs));
+		if (!p->procs)
+			abort();
+	}
+	struct lp_proc *pr = calloc(1, sizeof(*pr));
+	if (!pr)
+		abort();
+	pr->pid = pid;
+	p->procs[p->nprocs++] = pr;
+	p->processes_seen++;
+	return pr;
+}
+
+static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
+{
+	for (size_t i = 0; i < pr->nthreads; i++)
+		if (pr->threads[i].tid == tid)
+			return &pr->threads[i];
+	if (!create)
+		return NULL;
+	if (pr->nthreads == pr->capthreads) {
+		pr->capthreads = pr->capthreads ? pr->capthreads * 2 : 8;
+		pr->threads = realloc(pr->threads, pr->capthreads * sizeof(*pr->threads));
+		if (!pr->threads)
+			abort();
+	}
+	struct lp_thread *th = &pr->threads[pr->nthreads++];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	th->adopt_epfd = -1;
+	for (unsigned i = 0; i < THREAD_CACHE; i++)
+		th->epfd[i] = -1;
+	return th;
+}
+
+/* --- records --- */
+
+static void write_interval(struct loop_probe *p, struct lp_proc *pr, struct loop *l, uint64_t now, bool final)
+{
+	struct loop_interval iv;
+	struct loop_block b;
+
+	loop_interval_take(l, now, p->scratch, &iv);
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "loop", l->id);
+	cJSON_AddNumberToObject(r, "dt", (double)iv.dt);
+	cJSON_AddNumberToObject(r, "busy", (double)iv.busy);
+	cJSON_AddNumberToObject(r, "idle", (double)iv.idle);
+	if (iv.away)
+		cJSON_AddNumberToObject(r, "away", (double)iv.away);
+	cJSON_AddNumberToObject(r, "iterations", (double)iv.iterations);
+	cJSON_AddNumberToObject(r, "polls", (double)iv.polls);
+	cJSON_AddNumberToObject(r, "delay_count", (double)iv.delay_count);
+	cJSON_AddNumberToObject(r, "delay_p50", (double)iv.delay_p50);
+	cJSON_AddNumberToObject(r, "delay_p99", (double)iv.delay_p99);
+	cJSON_AddNumberToObject(r, "delay_max", (double)iv.delay_max);
+	cJSON_AddNumberToObject(r, "busy_p99", (double)iv.busy_p99);
+	cJSON_AddNumberToObject(r, "busy_max", (double)iv.busy_max);
+	probe_file_write(&pr->file, "interval", now, r);
+	while (loop_block_pop(l, &b)) {
+		r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "loop", l->id);
+		cJSON_AddNumberToObject(r, "start", (double)b.start);
+		cJSON_AddNumberToObject(r, "dur", (double)b.dur);
+		probe_file_write(&pr->file, "block", now, r);
+	}
+	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) {
+		r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "loop", l->id);
+		cJSON_AddNumberToObject(r, "start", (double)iv.busy_start);
+		cJSON_AddNumberToObject(r, "dur", (double)(now - iv.busy_start));
+		cJSON_AddBoolToObject(r, "open", true);
+		probe_file_write(&pr->file, "block", now, r);
+	}
+}
+
+static void write_hists(struct lp_proc *pr, struct loop *l, uint64_t now)
+{
+	probe_file_write_hist(&pr->file, now, "busy", l->id, &l->busy);
+	probe_file_write_hist(&pr->file, now, "delay", l->id, &l->delay);
+}
+
+/* The loop's last records; it leaves the process's list. ended: its thread or epoll fd is gone. */
+static void loop_close(struct loop_probe *p, struct lp_proc *pr, struct loop *l, uint64_t now, bool ended)
+{
+	write_interval(p, pr, l, now, true);
+	write_hists(pr, l, now);
+	if (ended) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "loop", l->id);
+		probe_file_write(&pr->file, "loop_end", now, r);
+	}
+	for (size_t i = 0; i < pr->nloops; i++)
+		if (pr->loops[i] == l) {
+			pr->loops[i] = pr->loops[--pr->nloops];
+			break;
+		}
+	for (size_t t = 0; t < pr->nthreads; t++) {
+		struct lp_thread *th = &pr->threads[t];
+		for (unsigned i = 0; i < THREAD_CACHE; i++)
+			if (th->loop[i] == l)
+				th->loop[i] = NULL;
+		if (th->in_poll == l)
+			th->in_poll = NULL;
+	}
+	free(l);
+}
+
+static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid, int epfd, uint64_t now,
+			     uint64_t adopted)
+{
+	char path[96], name[16] = "";
+	FILE *f;
+
+	if (pr->nloops == LOOPS_PER_PROCESS) {
+		pr->dropped_loops++;
+		return NULL;
+	}
+	if (!pr->opened) {
+		pr->opened = true;
+		probe_file_open(&pr->file, p->o.dir, pr->pid, pr->image, now, p->o.block_ns, p->o.interval_ns,
+				agent_cfg.delay_resolution_ns);
+		pr->next_hist = now + HIST_EVERY_NS;
+	}
+	struct loop *l = calloc(1, sizeof(*l));
+	if (!l)
+		abort();
+	l->id = ++pr->next_id;
+	l->tid = tid;
+	l->epfd = epfd;
+	l->slot_state = SLOT_ACTIVE;
+	l->registered_ts = now;
+	if (adopted && adopted <= now) {
+		/* Busy since the return of a poll that was under way when the probes started: that
+		 * span is known from its start, so it counts (a block, when long). */
+		loop_start(l, adopted);
+		l->recorded_first_span = true;
+		l->agent.last_ts = adopted;
+	} else {
+		loop_start(l, now);
+		l->agent.last_ts = now;
+	}
+	pr->loops[pr->nloops++] = l;
+	p->loops_seen++;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pr->pid, (int)tid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = 0;
+		fclose(f);
+	}
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "loop", l->id);
+	cJSON_AddNumberToObject(r, "tid", tid);
+	cJSON_AddNumberToObject(r, "epfd", epfd);
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddBoolToObject(r, "main", tid == pr->pid);
+	probe_file_write(&pr->file, "loop", now, r);
+	return l;
+}
+
+/* --- the model, driven as the agent's hooks drive it --- */
+
+static struct loop *lookup(struct loop_probe *p, struct lp_proc *pr, struct lp_thread *th, int epfd, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < THREAD_CACHE; i++)
+		if (th->epfd[i] == epfd)
+			break;
+	if (i == THREAD_CACHE) {
+		for (unsigned k = 0; k < THREAD_CACHE && i == THREAD_CACHE; k++)
+			if (!th->loop[k])
+				i = k;
+		if (i == THREAD_CACHE) { /* four loops on this thread: the least recently polled ends */
+			i = 0;
+			for (unsigned k = 1; k < THREAD_CACHE; k++)
+				if (th->last_poll[k] < th->last_poll[i])
+					i = k;
+			loop_close(p, pr, th->loop[i], now, true);
+		}
+		th->loop[i] = NULL;
+		th->epfd[i] = epfd;
+		th->count[i] = 0;
+	}
+	th->last_poll[i] = now;
+	if (th->loop[i])
+		return th->loop[i];
+	uint64_t adopted = 0;
+	if (th->adopt_epfd == epfd) {
+		adopted = th->adopt_ts;
+		th->count[i] = REGISTER_AFTER_POLLS - 1;
+	}
+	th->adopt_epfd = -1;
+	if (++th->count[i] < REGISTER_AFTER_POLLS)
+		return NULL;
+	return th->loop[i] = loop_new(p, pr, th->tid, epfd, now, adopted);
+}
+
+static void suspend_nested(struct lp_thread *th, struct loop *l, uint64_t now, uint32_t sp)
+{
+	if (l)
+		l->poll_frame = sp;
+	for (unsigned i = 0; i < THREAD_CACHE; i++) {
+		struct loop *other = th->loop[i];
+		if (other && other != l && other->state == LOOP_BUSY && (uint32_t)other->poll_frame <= sp)
+			loop_suspend(other, now);
+	}
+}
+
+static void on_poll_enter(struct loop_probe *p, const struct loop_poll_event *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
+	struct lp_thread *th = thread_of(pr, (pid_t)e->h.tid, true);
+	struct loop *l = lookup(p, pr, th, e->h.arg, e->h.ts);
+
+	suspend_nested(th, l, e->h.ts, e->sp);
+	th->in_poll = l;
+	if (l)
+		loop_poll_enter(l, e->h.ts, e->timeout_ms);
+}
+
+static void on_poll_exit(struct loop_probe *p, const struct loop_poll_exit *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
+	struct lp_thread *th = thread_of(pr, (pid_t)e->h.tid, true);
+
+	if (th->in_poll) {
+		loop_poll_return(th->in_poll, e->h.ts, e->h.arg);
+		th->in_poll = NULL;
+		return;
+	}
+	for (unsigned i = 0; i < THREAD_CACHE; i++)
+		if (th->epfd[i] == e->epfd)
+			return; /* its entry was seen: a poll of a candidate, not one under way at the start */
+	th->adopt_epfd = e->epfd;
+	th->adopt_ts = e->h.ts;
+}
+
+/* Every loop of the process ends; its file closes with reason (NULL: still running). */
+static void proc_close(struct loop_probe *p, struct lp_proc *pr, uint64_t now, const char *reason)
+{
+	if (pr->opened && pr->node)
+		node_proc_interval(pr->node, now, true, &pr->file);
+	while (pr->nloops)
+		loop_close(p, pr, pr->loops[pr->nloops - 1], now, reason != NULL);
+	if (pr->opened) {
+		if (pr->dropped_loops) {
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddNumberToObject(r, "loops", (double)pr->dropped_loops);
+			probe_file_write(&pr->file, "drops", now, r);
+		}
+		probe_file_close(&pr->file, now, reason);
+	}
+	pr->opened = false;
+	pr->nthreads = 0;
+	pr->dropped_loops = 0;
+}
+
+static void on_thread_exit(struct loop_probe *p, const struct loop_event *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, false);
+	if (!pr)
+		return;
+	if (e->flags & LOOP_EXIT_GROUP_DEAD) {
+		proc_close(p, pr, e->ts, "exit");
+		return;
+	}
+	struct lp_thread *th = thread_of(pr, (pid_t)e->tid, false);
+	if (!th)
+		return;
+	for (unsigned i = 0; i < THREAD_CACHE; i++)
+		if (th->loop[i])
+			loop_close(p, pr, th->loop[i], e->ts, true);
+	*th = pr->threads[--pr->nthreads];
+}
+
+static void on_exec(struct loop_probe *p, const struct loop_event *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, true);
+	bool had_file = pr->opened || pr->file.failed;
+	proc_close(p, pr, e->ts, "exec");
+	if (had_file)
+		pr->image++;
+	pr->file.failed = false;
+	node_proc_free(pr->node);
+	pr->node = NULL;
+	if (p->uprobes)
+		node_uprobes_attach(p->uprobes, pr->pid); /* the new program may be node */
+}
+
+/* The loop of the event's thread (its first), for GC pauses. */
+static uint32_t thread_loop(struct lp_proc *pr, pid_t tid)
+{
+	struct lp_thread *th = thread_of(pr, tid, false);
+	for (unsigned i = 0; th && i < THREAD_CACHE; i++)
+		if (th->loop[i])
+			return th->loop[i]->id;
+	return 0;
+}
+
+static void on_node_event(struct loop_probe *p, const struct node_event *e)
+{
+	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
+	if (!pr->node)
+		pr->node = node_proc_new(pr->pid);
+	node_proc_event(pr->node, e, thread_loop(pr, (pid_t)e->h.tid), &pr->file);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct loop_probe *p = ctx;
+	const struct loop_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	p->events++;
+	switch (e->kind) {
+	case LOOP_EV_POLL_ENTER:
+		if (size >= sizeof(struct loop_poll_event))
+			on_poll_enter(p, data);
+		break;
+	case LOOP_EV_POLL_EXIT:
+		if (size >= sizeof(struct loop_poll_exit))
+			on_poll_exit(p, data);
+		break;
+	case LOOP_EV_EXEC:
+		on_exec(p, e);
+		break;
+	case LOOP_EV_EXIT:
+		on_thread_exit(p, e);
+		break;
+	case NODE_EV_GC_ENTER:
+	case NODE_EV_GC_EXIT:
+	case NODE_EV_GC_TYPE:
+	case NODE_EV_POOL_SUBMIT:
+	case NODE_EV_POOL_QUEUE_WORK:
+	case NODE_EV_POOL_START:
+	case NODE_EV_POOL_END:
+		if (size >= sizeof(struct node_event))
+			on_node_event(p, data);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* --- loading --- */
+
+/* fentry/fexit on the three system calls, else the raw system-call tracepoints. */
+static int load(struct loop_probe *p, bool fentry)
+{
+	if (!(p->skel = loop_bpf__open()))
+		return -errno;
+	struct bpf_program *fe[] = {p->skel->progs.epoll_wait_enter,   p->skel->progs.epoll_wait_exit,
+				    p->skel->progs.epoll_pwait_enter,  p->skel->progs.epoll_pwait_exit,
+				    p->skel->progs.epoll_pwait2_enter, p->skel->progs.epoll_pwait2_exit};
+	for (size_t i = 0; i < sizeof(fe) / sizeof(fe[0]); i++)
+		bpf_program__set_autoload(fe[i], fentry);
+	bpf_program__set_autoload(p->skel->progs.sys_enter_poll, !fentry);
+	bpf_program__set_autoload(p->skel->progs.sys_exit_poll, !fentry);
+	int rc = loop_bpf__load(p->skel);
+	if (!rc)
+		rc = loop_bpf__attach(p->skel);
+	if (rc) {
+		loop_bpf__destroy(p->skel);
+		p->skel = NULL;
+	}
+	return rc;
+}
+
+int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, char *err, size_t errlen)
+{
+	struct loop_probe *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		abort();
+	p->o = *o;
+	if (!p->o.block_ns)
+		p->o.block_ns = 50000000u;
+	if (!p->o.interval_ns)
+		p->o.interval_ns = 100000000u;
+	/* The model reads its settings from the agent's configuration. */
+	agent_cfg.block_ns = p->o.block_ns;
+	agent_cfg.interval_ns = p->o.interval_ns;
+	agent_cfg.delay_resolution_ns = 10000000u;
+	probe_libbpf_logging();
+	if ((rc = load(p, true)) < 0 && (rc = load(p, false)) < 0) {
+		if (rc == -EPERM || rc == -EACCES)
+			errbuf_printf(err, errlen, "eBPF needs root (or CAP_BPF and CAP_PERFMON): run as root");
+		else
+			errbuf_printf(err, errlen, "the kernel refused the loop probe: %s", strerror(-rc));
+		free(p);
+		return rc;
+	}
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
+	if (!p->rb) {
+		rc = -errno;
+		errbuf_printf(err, errlen, "cannot read the loop probe's events: %s", strerror(errno));
+		loop_probe_free(p);
+		return rc;
+	}
+	p->uprobes = node_uprobes_load(p->skel->maps.targets, p->skel->maps.events, p->skel->maps.stats,
+				       p->skel->maps.lost);
+	*out = p;
+	return 0;
+}
+
+int loop_probe_add_pid(struct loop_probe *p, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 one = 1;
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.targets), &key, &one, BPF_ANY))
+		return -errno;
+	if (p->uprobes && node_uprobes_attach(p->uprobes, pid)) {
+		struct lp_proc *pr = proc_of(p, pid, true);
+		if (!pr->node)
+			pr->node = node_proc_new(pid);
+	}
+	return 0;
+}
+
+int loop_probe_fd(struct loop_probe *p)
+{
+	return ring_buffer__epoll_fd(p->rb);
+}
+
+void loop_probe_poll(struct loop_probe *p)
+{
+	ring_buffer__consume(p->rb);
+}
+
+void loop_probe_tick(struct loop_probe *p)
+{
+	uint64_t now = mono_now_ns();
+
+	ring_buffer__consume(p->rb);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		struct lp_proc *pr = p->procs[i];
+		if (!pr->opened)
+			continue;
+		bool hists = now >= pr->next_hist;
+		for (size_t k = 0; k < pr->nloops; k++) {
+			write_interval(p, pr, pr->loops[k], now, false);
+			if (hists)
+				write_hists(pr, pr->loops[k], now);
+		}
+		if (pr->node)
+			node_proc_interval(pr->node, now, hists, &pr->file);
+		if (hists)
+			pr->next_hist = now + HIST_EVERY_NS;
+		probe_file_write_proc(&pr->file, now);
+		probe_file_flush(&pr->file);
+	}
+}
+
+void loop_probe_finish(struct loop_probe *p)
+{
+	uint64_t now = mono_now_ns();
+
+	ring_buffer__consume(p->rb);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		struct lp_proc *pr = p->procs[i];
+		if (pr->opened)
+			probe_file_write_proc(&pr->file, now);
+		proc_close(p, pr, now, NULL);
+	}
+}
+
+void loop_probe_get_stats(const struct loop_probe *p, struct loop_probe_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->events = p->events;
+	out->loops = p->loops_seen;
+	out->processes = p->processes_seen;
+	if (!p->skel)
+		return;
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0 || ncpu > 4096)
+		return;
+	__u64 vals[4096];
+	__u32 key = LOOP_STAT_LOST;
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.stats), &key, vals))
+		for (int c = 0; c < ncpu; c++)
+			out->lost += vals[c];
+}
+
+void loop_probe_free(struct loop_probe *p)
+{
+	if (!p)
+		return;
+	ring_buffer__free(p->rb);
+	node_uprobes_free(p->uprobes);
+	loop_bpf__destroy(p->skel);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		struct lp_proc *pr = p->procs[i];
+		while (pr->nloops)
+			free(pr->loops[--pr->nloops]);
+		if (pr->opened)
+			probe_file_close(&pr->file, 0, NULL);
+		node_proc_free(pr->node);
+		free(pr->threads);
+		free(pr);
+	}
+	free(p->procs);
+	free(p);
+}

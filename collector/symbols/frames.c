@@ -1,0 +1,207 @@
+/* frames.jsonl: a hash table from frame text to what the symbolizer said of it, loaded from and
+ * written back to the session directory (temporary file and rename). */
+#include "collector/symbols/frames.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/fnv1a.h"
+
+struct frame_table {
+	struct frame_info *v;
+	size_t n, cap;
+	size_t *slots; /* 1 + index, 0 empty; 2 * cap of them */
+};
+
+static char *dup_or_null(const char *s)
+{
+	char *d;
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		abort();
+	return d;
+}
+
+const char *frame_kind_word(enum frame_kind kind)
+{
+	switch (kind) {
+	case FRAME_JS_APP:
+		return "app";
+	case FRAME_JS_DEP:
+		return "dep";
+	case FRAME_JS_NODE:
+		return "node";
+	case FRAME_V8:
+		return "v8";
+	case FRAME_NATIVE:
+		return "native";
+	case FRAME_KERNEL:
+		return "kernel";
+	default:
+		return "unknown";
+	}
+}
+
+struct frame_table *frame_table_new(void)
+{
+	struct frame_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	return t;
+}
+
+void frame_table_free(struct frame_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].text);
+		free(t->v[i].name);
+		free(t->v[i].module);
+		free(t->v[i].location);
+		free(t->v[i].package);
+	}
+	free(t->v);
+	free(t->slots);
+	free(t);
+}
+
+static size_t *find_slot(const struct frame_table *t, const char *text)
+{
+	if (!t->cap)
+		return NULL;
+	size_t mask = t->cap * 2 - 1, h = fnv1a_str(text) & mask;
+	for (; t->slots[h]; h = (h + 1) & mask)
+		if (!strcmp(t->v[t->slots[h] - 1].text, text))
+			return &t->slots[h];
+	return &t->slots[h];
+}
+
+const struct frame_info *frame_table_get(const struct frame_table *t, const char *text)
+{
+	size_t *slot = find_slot(t, text);
+	return slot && *slot ? &t->v[*slot - 1] : NULL;
+}
+
+size_t frame_table_count(const struct frame_table *t)
+{
+	return t->n;
+}
+
+static struct frame_info *insert(struct frame_table *t, const char *text)
+{
+	size_t *slot = find_slot(t, text);
+	if (slot && *slot)
+		return NULL; /* known: the first description stays */
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->v = realloc(t->v, t->cap * sizeof(*t->v));
+		free(t->slots);
+		t->slots = calloc(t->cap * 2, sizeof(size_t));
+		if (!t->v || !t->slots)
+			abort();
+		for (size_t i = 0; i < t->n; i++)
+			*find_slot(t, t->v[i].text) = i + 1;
+		slot = find_slot(t, text);
+	}
+	struct frame_info *fi = &t->v[t->n];
+	memset(fi, 0, sizeof(*fi));
+	fi->text = dup_or_null(text);
+	*slot = ++t->n;
+	return fi;
+}
+
+void frame_table_add(struct frame_table *t, const char *text, const struct frame *f)
+{
+	struct frame_info *fi = insert(t, text);
+	if (!fi)
+		return;
+	fi->name = dup_or_null(f->name);
+	fi->module = dup_or_null(f->module);
+	fi->location = dup_or_null(f->location);
+	fi->package = dup_or_null(f->package);
+	snprintf(fi->kind, sizeof(fi->kind), "%s", frame_kind_word(f->kind));
+	fi->tier[0] = f->tier;
+}
+
+static const char *get_str(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+int frame_table_load(struct frame_table *t, const char *dir)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
+		const char *text = get_str(o, "frame");
+		struct frame_info *fi = text ? insert(t, text) : NULL;
+		if (fi) {
+			fi->name = dup_or_null(get_str(o, "name"));
+			fi->module = dup_or_null(get_str(o, "module"));
+			fi->location = dup_or_null(get_str(o, "location"));
+			fi->package = dup_or_null(get_str(o, "package"));
+			snprintf(fi->kind, sizeof(fi->kind), "%s", get_str(o, "kind") ? get_str(o, "kind") : "unknown");
+			snprintf(fi->tier, sizeof(fi->tier), "%s", get_str(o, "tier") ? get_str(o, "tier") : "");
+		}
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int frame_table_write(const struct frame_table *t, const char *dir)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s/.frames.jsonl.tmp", dir);
+	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct frame_info *fi = &t->v[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "frame", fi->text);
+		if (fi->name)
+			cJSON_AddStringToObject(o, "name", fi->name);
+		cJSON_AddStringToObject(o, "kind", fi->kind);
+		if (fi->module)
+			cJSON_AddStringToObject(o, "module", fi->module);
+		if (fi->location)
+			cJSON_AddStringToObject(o, "location", fi->location);
+		if (fi->package)
+			cJSON_AddStringToObject(o, "package", fi->package);
+		if (fi->tier[0])
+			cJSON_AddStringToObject(o, "tier", fi->tier);
+		char *text = cJSON_PrintUnformatted(o);
+		fprintf(out, "%s\n", text);
+		free(text);
+		cJSON_Delete(o);
+	}
+	if (fclose(out) != 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
