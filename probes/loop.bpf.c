@@ -12,9 +12,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define NR_EPOLL_WAIT 232
-#define NR_EPOLL_PWAIT 281
-#define NR_EPOLL_PWAIT2 441
 #define MS_MAX 0x7fffffff
 
 /* epoll_pwait2's timeout in ms, rounded up as epoll_wait's would be; NULL waits forever. */
@@ -74,48 +71,30 @@ static __always_inline int poll_exit(const struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("fentry/__x64_sys_epoll_wait")
-int BPF_PROG(epoll_wait_enter, const struct pt_regs *regs)
-{
-	return poll_enter(regs, NR_EPOLL_WAIT);
-}
+/* epoll_wait, epoll_pwait and epoll_pwait2: NAME_enter and NAME_exit, on the system call's entry
+ * and return. */
+#define EPOLL_PROGS(name, nr)                                                                      \
+	SEC("fentry/__x64_sys_" #name)                                                             \
+	int BPF_PROG(name##_enter, const struct pt_regs *regs)                                     \
+	{                                                                                          \
+		return poll_enter(regs, nr);                                                       \
+	}                                                                                          \
+	SEC("fexit/__x64_sys_" #name)                                                              \
+	int BPF_PROG(name##_exit, const struct pt_regs *regs, long ret)                            \
+	{                                                                                          \
+		return poll_exit(regs, ret);                                                       \
+	}
 
-SEC("fexit/__x64_sys_epoll_wait")
-int BPF_PROG(epoll_wait_exit, const struct pt_regs *regs, long ret)
-{
-	return poll_exit(regs, ret);
-}
-
-SEC("fentry/__x64_sys_epoll_pwait")
-int BPF_PROG(epoll_pwait_enter, const struct pt_regs *regs)
-{
-	return poll_enter(regs, NR_EPOLL_PWAIT);
-}
-
-SEC("fexit/__x64_sys_epoll_pwait")
-int BPF_PROG(epoll_pwait_exit, const struct pt_regs *regs, long ret)
-{
-	return poll_exit(regs, ret);
-}
-
-SEC("fentry/__x64_sys_epoll_pwait2")
-int BPF_PROG(epoll_pwait2_enter, const struct pt_regs *regs)
-{
-	return poll_enter(regs, NR_EPOLL_PWAIT2);
-}
-
-SEC("fexit/__x64_sys_epoll_pwait2")
-int BPF_PROG(epoll_pwait2_exit, const struct pt_regs *regs, long ret)
-{
-	return poll_exit(regs, ret);
-}
+EPOLL_PROGS(epoll_wait, NR_EPOLL_WAIT)
+EPOLL_PROGS(epoll_pwait, NR_EPOLL_PWAIT)
+EPOLL_PROGS(epoll_pwait2, NR_EPOLL_PWAIT2)
 
 /* Fallback (not loaded unless fentry is refused): every system call passes here, so filter on the
  * number first. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_poll, struct pt_regs *regs, long id)
 {
-	if (id != NR_EPOLL_WAIT && id != NR_EPOLL_PWAIT && id != NR_EPOLL_PWAIT2)
+	if (!is_epoll_wait(id))
 		return 0;
 	return poll_enter(regs, (int)id);
 }
@@ -125,7 +104,7 @@ int BPF_PROG(sys_exit_poll, struct pt_regs *regs, long ret)
 {
 	long id = BPF_CORE_READ(regs, orig_ax);
 
-	if (id != NR_EPOLL_WAIT && id != NR_EPOLL_PWAIT && id != NR_EPOLL_PWAIT2)
+	if (!is_epoll_wait(id))
 		return 0;
 	return poll_exit(regs, ret);
 }

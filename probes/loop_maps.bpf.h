@@ -4,27 +4,18 @@
 #ifndef LOOPSCOPE_PROBES_LOOP_MAPS_BPF_H
 #define LOOPSCOPE_PROBES_LOOP_MAPS_BPF_H
 
+#include "common.bpf.h"
 #include "loop.h"
 
 /* Processes (tgid) whose threads we follow. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LOOP_MAX_PIDS);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
+TARGETS_MAP(LOOP_MAX_PIDS);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LOOP_RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LOOP_STATS);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+STATS_MAP(LOOP_STATS)
 
 /* Events lost per process (tgid): the collector reports them in that process's drops record. */
 struct {
@@ -33,13 +24,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
-
-static __always_inline void stat_add(__u32 i)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &i);
-	if (v)
-		*v += 1;
-}
 
 /* The current thread's process when it is a target, else 0. */
 static __always_inline __u32 target_pid(__u32 *tid)

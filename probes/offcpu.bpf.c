@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "common.bpf.h"
 #include "offcpu.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -13,12 +14,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Switches shorter than this are not worth a map update (ns); set by the loader. */
 const volatile __u64 min_ns = 1000;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OFFCPU_MAX_PIDS);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
+TARGETS_MAP(OFFCPU_MAX_PIDS);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -27,12 +23,7 @@ struct {
 	__type(value, struct offcpu_start);
 } starts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, OFFCPU_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+STACKS_MAP(OFFCPU_MAX_STACKS, OFFCPU_STACK_DEPTH);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -41,11 +32,6 @@ struct {
 	__type(value, __u64);
 } times SEC(".maps");
 
-/* x86-64 system call numbers of the epoll waits. */
-#define NR_EPOLL_WAIT 232
-#define NR_EPOLL_PWAIT 281
-#define NR_EPOLL_PWAIT2 441
-
 /* Whether t, switching out of its own accord (not preempted), sleeps in an epoll wait. */
 static __always_inline bool waits_in_epoll(struct task_struct *t, bool preempt)
 {
@@ -53,7 +39,7 @@ static __always_inline bool waits_in_epoll(struct task_struct *t, bool preempt)
 		return false;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	long nr = BPF_CORE_READ(regs, orig_ax);
-	return nr == NR_EPOLL_WAIT || nr == NR_EPOLL_PWAIT || nr == NR_EPOLL_PWAIT2;
+	return is_epoll_wait(nr);
 }
 
 SEC("tp_btf/sched_switch")

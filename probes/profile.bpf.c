@@ -9,23 +9,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "common.bpf.h"
 #include "profile.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PROFILE_MAX_PIDS);
-	__type(key, __u32); /* tgid */
-	__type(value, __u8);
-} targets SEC(".maps");
+TARGETS_MAP(PROFILE_MAX_PIDS);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, PROFILE_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PROFILE_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+STACKS_MAP(PROFILE_MAX_STACKS, PROFILE_STACK_DEPTH);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -39,19 +30,7 @@ struct {
 	__uint(max_entries, PROFILE_RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PROFILE_STATS);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_add(__u32 i)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &i);
-	if (v)
-		*v += 1;
-}
+STATS_MAP(PROFILE_STATS)
 
 static __always_inline void emit_code(__u32 type, __u32 pid, __u32 tid, __s32 ustack, __s32 kstack, __u32 code)
 {
