@@ -3,6 +3,7 @@
  * the HTML tokenizer must never see "</script", "<!--" or "<script" inside the element. */
 #include "reports/escape.h"
 
+#include <stdio.h>
 #include <string.h>
 
 size_t escape_utf8_len(const unsigned char *s, size_t len)
@@ -40,33 +41,19 @@ size_t escape_utf8_len(const unsigned char *s, size_t len)
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
-void escape_html_n(FILE *out, const char *s, size_t len)
+/* An escaping rule: what to write instead of the character at p (NULL: the character itself), and
+ * in *n how many bytes that character takes. buf holds a replacement made on the fly. */
+typedef const char *escape_rule(const unsigned char *p, const unsigned char *end, size_t *n, char buf[8]);
+
+/* Copies s to out in runs, writing each character the rule replaces as its replacement. */
+static inline void escape_runs(FILE *out, const char *s, size_t len, escape_rule *rule)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	char buf[8];
 
 	while (p < end) {
-		unsigned c = *p;
-		const char *rep = NULL;
 		size_t n = 1;
-		if (c >= 0x80) {
-			n = escape_utf8_len(p, (size_t)(end - p));
-			if (!n) {
-				rep = replacement;
-				n = 1;
-			}
-		} else if (c == '&') {
-			rep = "&amp;";
-		} else if (c == '<') {
-			rep = "&lt;";
-		} else if (c == '>') {
-			rep = "&gt;";
-		} else if (c == '"') {
-			rep = "&quot;";
-		} else if (c == '\'') {
-			rep = "&#39;";
-		} else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-			rep = replacement;
-		}
+		const char *rep = rule(p, end, &n, buf);
 		if (rep) {
 			fwrite(run, 1, (size_t)(p - run), out);
 			fputs(rep, out);
@@ -75,6 +62,80 @@ void escape_html_n(FILE *out, const char *s, size_t len)
 		p += n;
 	}
 	fwrite(run, 1, (size_t)(p - run), out);
+}
+
+/* U+2028 and U+2029 end a line in JavaScript before ES2019: written as escapes in JSON and script. */
+static const char *line_separator(const unsigned char *p, const unsigned char *end)
+{
+	if (end - p >= 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+	return NULL;
+}
+
+static const char *html_rule(const unsigned char *p, const unsigned char *end, size_t *n, char buf[8])
+{
+	unsigned c = *p;
+
+	if (c >= 0x80) {
+		*n = escape_utf8_len(p, (size_t)(end - p));
+		if (!*n) {
+			*n = 1;
+			return replacement;
+		}
+		return NULL;
+	}
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	}
+	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ? replacement : NULL;
+}
+
+static const char *json_rule(const unsigned char *p, const unsigned char *end, size_t *n, char buf[8])
+{
+	unsigned c = *p;
+
+	if (c >= 0x80) {
+		*n = escape_utf8_len(p, (size_t)(end - p));
+		if (!*n) {
+			*n = 1;
+			return "\\ufffd";
+		}
+		return line_separator(p, end);
+	}
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\t': return "\\t";
+	}
+	if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7f) {
+		snprintf(buf, 8, "\\u%04x", c);
+		return buf;
+	}
+	return NULL;
+}
+
+/* JSON text already valid: only what the HTML tokenizer or an old JavaScript parser would see. */
+static const char *script_rule(const unsigned char *p, const unsigned char *end, size_t *n, char buf[8])
+{
+	switch (*p) {
+	case '<': return "\\u003c";
+	case '>': return "\\u003e";
+	case '&': return "\\u0026";
+	}
+	const char *rep = line_separator(p, end);
+	if (rep)
+		*n = 3;
+	return rep;
+}
+
+void escape_html_n(FILE *out, const char *s, size_t len)
+{
+	escape_runs(out, s, len, html_rule);
 }
 
 void escape_html(FILE *out, const char *s)
@@ -85,68 +146,12 @@ void escape_html(FILE *out, const char *s)
 
 void escape_json_string(FILE *out, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
-	char buf[8];
-
 	putc_unlocked('"', out);
-	while (p < end) {
-		unsigned c = *p;
-		const char *rep = NULL;
-		size_t n = 1;
-		if (c >= 0x80) {
-			n = escape_utf8_len(p, (size_t)(end - p));
-			if (!n) {
-				rep = "\\ufffd";
-				n = 1;
-			} else if (n == 3 && c == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-				rep = p[2] == 0xa8 ? "\\u2028" : "\\u2029";
-			}
-		} else if (c == '"') {
-			rep = "\\\"";
-		} else if (c == '\\') {
-			rep = "\\\\";
-		} else if (c == '\n') {
-			rep = "\\n";
-		} else if (c == '\t') {
-			rep = "\\t";
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7f) {
-			snprintf(buf, sizeof(buf), "\\u%04x", c);
-			rep = buf;
-		}
-		if (rep) {
-			fwrite(run, 1, (size_t)(p - run), out);
-			fputs(rep, out);
-			run = p + n;
-		}
-		p += n;
-	}
-	fwrite(run, 1, (size_t)(p - run), out);
+	escape_runs(out, s, len, json_rule);
 	putc_unlocked('"', out);
 }
 
 void escape_script_json(FILE *out, const char *json)
 {
-	const unsigned char *p = (const unsigned char *)json, *run = p;
-
-	for (; *p; p++) {
-		const char *rep = NULL;
-		size_t skip = 1;
-		if (*p == '<')
-			rep = "\\u003c";
-		else if (*p == '>')
-			rep = "\\u003e";
-		else if (*p == '&')
-			rep = "\\u0026";
-		else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			rep = p[2] == 0xa8 ? "\\u2028" : "\\u2029";
-			skip = 3;
-		}
-		if (rep) {
-			fwrite(run, 1, (size_t)(p - run), out);
-			fputs(rep, out);
-			p += skip - 1;
-			run = p + 1;
-		}
-	}
-	fwrite(run, 1, (size_t)(p - run), out);
+	escape_runs(out, json, strlen(json), script_rule);
 }
