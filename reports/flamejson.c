@@ -78,6 +78,21 @@ static void write_frames(FILE *out, const struct frametab *ft)
 	fputc(']', out);
 }
 
+/* One array of the profile: "name":[v0,v1,...], signed or unsigned values. */
+static void write_array(struct numbuf *b, const char *name, const int32_t *sv, const uint64_t *uv, uint32_t n)
+{
+	fprintf(b->out, "\"%s\":[", name);
+	for (uint32_t i = 0; i < n; i++) {
+		char sep = i + 1 < n ? ',' : 0;
+		if (sv)
+			numbuf_i64(b, sv[i], sep);
+		else
+			numbuf_u64(b, uv[i], sep);
+	}
+	numbuf_flush(b);
+	fputc(']', b->out);
+}
+
 static void write_nodes(FILE *out, const struct calltree *t)
 {
 	struct numbuf *b = malloc(sizeof(*b));
@@ -85,23 +100,15 @@ static void write_nodes(FILE *out, const struct calltree *t)
 		abort();
 	b->out = out;
 	b->used = 0;
-	fputs("\"nodes\":{\"frame\":[", out);
-	for (uint32_t i = 0; i < t->n; i++)
-		numbuf_i64(b, t->frame[i], i + 1 < t->n ? ',' : 0);
-	numbuf_flush(b);
-	fputs("],\"parent\":[", out);
-	for (uint32_t i = 0; i < t->n; i++)
-		numbuf_i64(b, t->parent[i], i + 1 < t->n ? ',' : 0);
-	numbuf_flush(b);
-	fputs("],\"total\":[", out);
-	for (uint32_t i = 0; i < t->n; i++)
-		numbuf_u64(b, t->total[i], i + 1 < t->n ? ',' : 0);
-	numbuf_flush(b);
-	fputs("],\"self\":[", out);
-	for (uint32_t i = 0; i < t->n; i++)
-		numbuf_u64(b, t->self[i], i + 1 < t->n ? ',' : 0);
-	numbuf_flush(b);
-	fputs("]}", out);
+	fputs("\"nodes\":{", out);
+	write_array(b, "frame", t->frame, NULL, t->n);
+	fputc(',', out);
+	write_array(b, "parent", t->parent, NULL, t->n);
+	fputc(',', out);
+	write_array(b, "total", NULL, t->total, t->n);
+	fputc(',', out);
+	write_array(b, "self", NULL, t->self, t->n);
+	fputc('}', out);
 	free(b);
 }
 
