@@ -393,6 +393,25 @@ static void classify(const char *stack, const struct frame_table *ft, enum runti
 	}
 }
 
+/* The loop's top frame: the most frequent name to blame (the first of equals), with its location
+ * (a file path shortened to its last part when it has no line number, if short_location). */
+static void take_top(struct loop_summary *ls, const struct tally *t, size_t n, bool short_location)
+{
+	size_t top = 0;
+
+	if (!n)
+		return;
+	for (size_t k = 1; k < n; k++)
+		if (t[k].count > t[top].count)
+			top = k;
+	const char *loc = t[top].location, *base = strrchr(loc, '/');
+	if (short_location && base && !strchr(loc, ':'))
+		loc = base + 1;
+	snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
+	snprintf(ls->top_location, sizeof(ls->top_location), "%s", loc);
+	ls->top_frame_stacks = t[top].count;
+}
+
 /* The blocked profile and top frame of one loop from the samples inside its blocks; false when
  * no sample fell inside one, or when the thread was mostly off the CPU in its blocks and the agent
  * has stacks of them (then the agent's stacks serve: asleep in a system call, a thread is not
@@ -449,17 +468,9 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 	ls->blocked_share_runtime = (double)by_class[2] / (double)n;
 	ls->blocked_share_native = (double)by_class[3] / (double)n;
 	ls->blocked_share_kernel = (double)by_class[4] / (double)n;
-	size_t top = 0;
-	for (size_t k = 1; k < nt; k++)
-		if (t[k].count > t[top].count)
-			top = k;
-	if (nt) {
-		snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
-		const char *loc = t[top].location, *base = strrchr(loc, '/');
-		snprintf(ls->top_location, sizeof(ls->top_location), "%s", strchr(loc, ':') || !base ? loc : base + 1);
-		ls->top_frame_stacks = t[top].count;
+	take_top(ls, t, nt, true);
+	if (nt)
 		ls->stacks = (unsigned)n;
-	}
 	free(t);
 	return true;
 }
@@ -522,15 +533,7 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 			if (out)
 				folded_add(out, line, 1);
 		}
-		size_t top = 0;
-		for (size_t k = 1; k < n; k++)
-			if (t[k].count > t[top].count)
-				top = k;
-		if (n) {
-			snprintf(ls->top_frame, sizeof(ls->top_frame), "%s", t[top].name);
-			snprintf(ls->top_location, sizeof(ls->top_location), "%s", t[top].location);
-			ls->top_frame_stacks = t[top].count;
-		}
+		take_top(ls, t, n, false);
 		free(t);
 		proc_syms_free(ps);
 	}
