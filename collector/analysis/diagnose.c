@@ -75,74 +75,67 @@ static const char *loop_label(const struct loop_summary *ls, char *buf, size_t l
 	return buf;
 }
 
-/* The advice for a blocked loop, in the words of its runtime. */
+/* The advice for a blocked loop, in the words of its runtime: when no frame was named, when JIT code
+ * went unnamed, when only "Python code" was (the interpreter), and for a named frame (its %s). */
+struct advice {
+	const char *unnamed, *jit, *python_code, *named;
+};
+
+static const struct advice advice_node = {
+	.unnamed = "Find the blocking code in the blocked-loop profile (run with the probes, or a lower "
+		   "--block-ms for more stacks), then split it or move it off the loop.",
+	.jit = "JavaScript blocked the loop, but the process writes no perf map to name it: start node "
+	       "with --perf-basic-prof --interpreted-frames-native-stack (loopscope run does), then "
+	       "look again.",
+	.named = "Make %s cheaper, split it into chunks that yield (setImmediate), or move it off the "
+		 "loop (a worker thread, the thread pool).",
+};
+
+static const struct advice advice_python = {
+	.unnamed = "Find the coroutine or callback that ran without awaiting in the blocked-loop profile "
+		   "(run with the probes, or a lower --block-ms for more stacks), then split it (await "
+		   "asyncio.sleep(0) between chunks) or move it off the loop (asyncio.to_thread, "
+		   "loop.run_in_executor).",
+	.python_code = "A coroutine or callback ran Python code without awaiting (native stacks do not name "
+		       "Python functions: py-spy dump --pid %s during a block does). Split the work with await "
+		       "asyncio.sleep(0) between chunks, or move it off the loop with await asyncio.to_thread(fn) "
+		       "or loop.run_in_executor(None, fn); CPU-bound Python needs a ProcessPoolExecutor (the "
+		       "GIL).",
+	.jit = "JIT-compiled code without a name blocked the loop: on Python 3.12 or later, start it "
+	       "with -X perf so it writes a perf map, then look again.",
+	.named = "A coroutine or callback called %s on the loop's thread without awaiting: move the call "
+		 "off the loop with await asyncio.to_thread(fn) or loop.run_in_executor(None, fn), use the "
+		 "asyncio form of a blocking call (asyncio.sleep, asyncio streams), or split the work with "
+		 "await asyncio.sleep(0) between chunks.",
+};
+
+static const struct advice advice_native = {
+	.unnamed = "Find the callback that ran long in the blocked-loop profile (run with the probes, or a "
+		   "lower --block-ms for more stacks), then split it into steps that return to the loop, "
+		   "or move it to a worker thread (uv_queue_work on libuv).",
+	.jit = "JIT-compiled code without a name blocked the loop: have the runtime write a perf map "
+	       "(/tmp/perf-PID.map), then look again.",
+	.named = "A callback of the loop ran %s for long: make it cheaper, split the work into steps "
+		 "that return to the loop between them, or move it to a worker thread (uv_queue_work "
+		 "on libuv) and finish in a callback on the loop.",
+};
+
 static void blocked_advice(struct finding *f, const struct loop_summary *ls)
 {
-	bool jit = !strcmp(ls->top_location, "[jit]"); /* blocked.c: JIT code the process left unnamed */
-	bool python_code = !strcmp(ls->top_frame, "Python code"); /* blocked.c: the interpreter */
+	const struct advice *a = ls->runtime == RUNTIME_NODE     ? &advice_node
+				 : ls->runtime == RUNTIME_PYTHON ? &advice_python
+								 : &advice_native;
+	char pid[16];
 
-	switch (ls->runtime) {
-	case RUNTIME_NODE:
-		if (!ls->top_frame[0])
-			snprintf(f->advice, sizeof(f->advice),
-				 "Find the blocking code in the blocked-loop profile (run with the probes, or a lower "
-				 "--block-ms for more stacks), then split it or move it off the loop.");
-		else if (jit)
-			snprintf(f->advice, sizeof(f->advice),
-				 "JavaScript blocked the loop, but the process writes no perf map to name it: start node "
-				 "with --perf-basic-prof --interpreted-frames-native-stack (loopscope run does), then "
-				 "look again.");
-		else
-			snprintf(f->advice, sizeof(f->advice),
-				 "Make %s cheaper, split it into chunks that yield (setImmediate), or move it off the "
-				 "loop (a worker thread, the thread pool).",
-				 ls->top_frame);
-		break;
-	case RUNTIME_PYTHON:
-		if (!ls->top_frame[0])
-			snprintf(f->advice, sizeof(f->advice),
-				 "Find the coroutine or callback that ran without awaiting in the blocked-loop profile "
-				 "(run with the probes, or a lower --block-ms for more stacks), then split it (await "
-				 "asyncio.sleep(0) between chunks) or move it off the loop (asyncio.to_thread, "
-				 "loop.run_in_executor).");
-		else if (python_code)
-			snprintf(f->advice, sizeof(f->advice),
-				 "A coroutine or callback ran Python code without awaiting (native stacks do not name "
-				 "Python functions: py-spy dump --pid %d during a block does). Split the work with await "
-				 "asyncio.sleep(0) between chunks, or move it off the loop with await asyncio.to_thread(fn) "
-				 "or loop.run_in_executor(None, fn); CPU-bound Python needs a ProcessPoolExecutor (the "
-				 "GIL).",
-				 ls->pid);
-		else if (jit)
-			snprintf(f->advice, sizeof(f->advice),
-				 "JIT-compiled code without a name blocked the loop: on Python 3.12 or later, start it "
-				 "with -X perf so it writes a perf map, then look again.");
-		else
-			snprintf(f->advice, sizeof(f->advice),
-				 "A coroutine or callback called %s on the loop's thread without awaiting: move the call "
-				 "off the loop with await asyncio.to_thread(fn) or loop.run_in_executor(None, fn), use the "
-				 "asyncio form of a blocking call (asyncio.sleep, asyncio streams), or split the work with "
-				 "await asyncio.sleep(0) between chunks.",
-				 ls->top_frame);
-		break;
-	default:
-		if (!ls->top_frame[0])
-			snprintf(f->advice, sizeof(f->advice),
-				 "Find the callback that ran long in the blocked-loop profile (run with the probes, or a "
-				 "lower --block-ms for more stacks), then split it into steps that return to the loop, "
-				 "or move it to a worker thread (uv_queue_work on libuv).");
-		else if (jit)
-			snprintf(f->advice, sizeof(f->advice),
-				 "JIT-compiled code without a name blocked the loop: have the runtime write a perf map "
-				 "(/tmp/perf-PID.map), then look again.");
-		else
-			snprintf(f->advice, sizeof(f->advice),
-				 "A callback of the loop ran %s for long: make it cheaper, split the work into steps "
-				 "that return to the loop between them, or move it to a worker thread (uv_queue_work "
-				 "on libuv) and finish in a callback on the loop.",
-				 ls->top_frame);
-		break;
-	}
+	snprintf(pid, sizeof(pid), "%d", ls->pid);
+	if (!ls->top_frame[0])
+		snprintf(f->advice, sizeof(f->advice), "%s", a->unnamed);
+	else if (a->python_code && !strcmp(ls->top_frame, "Python code")) /* blocked.c: the interpreter */
+		snprintf(f->advice, sizeof(f->advice), a->python_code, pid);
+	else if (!strcmp(ls->top_location, "[jit]")) /* blocked.c: JIT code the process left unnamed */
+		snprintf(f->advice, sizeof(f->advice), "%s", a->jit);
+	else
+		snprintf(f->advice, sizeof(f->advice), a->named, ls->top_frame);
 }
 
 /* Where the CPU samples inside the blocks ran, in the classes the runtime has: JavaScript, V8's GC
