@@ -312,28 +312,17 @@ static bool still_growing(double slope, double late, double min)
 	return late >= min && late >= GROWTH_LATE_SHARE_MIN * slope;
 }
 
-static void memory_advice(struct finding *f, enum runtime rt)
-{
-	switch (rt) {
-	case RUNTIME_NODE:
-		snprintf(f->advice, sizeof(f->advice),
-			 "Memory outside the JavaScript heap is kept: Buffers and ArrayBuffers (process.memoryUsage()'s "
-			 "external and arrayBuffers), or native addons. Heap snapshots taken minutes apart (node "
-			 "--heapsnapshot-signal=SIGUSR2) show the objects that hold Buffers.");
-		break;
-	case RUNTIME_PYTHON:
-		snprintf(f->advice, sizeof(f->advice),
-			 "Objects are kept and not freed: compare two tracemalloc snapshots taken minutes apart "
-			 "(tracemalloc.start(), then snapshot.compare_to(earlier, 'lineno')), and look for caches "
-			 "without a bound (module-level dicts and lists, functools.lru_cache(maxsize=None)).");
-		break;
-	default:
-		snprintf(f->advice, sizeof(f->advice),
-			 "Native memory is kept and not freed: look for allocations without a matching free, or "
-			 "caches without a bound (heaptrack or valgrind --tool=massif show where it was allocated).");
-		break;
-	}
-}
+/* Where kept memory is likely to be, and how to see it, by runtime (enum runtime's order). */
+static const char *const memory_advice[] = {
+	[RUNTIME_NATIVE] = "Native memory is kept and not freed: look for allocations without a matching free, or "
+		"caches without a bound (heaptrack or valgrind --tool=massif show where it was allocated).",
+	[RUNTIME_NODE] = "Memory outside the JavaScript heap is kept: Buffers and ArrayBuffers (process.memoryUsage()'s "
+		"external and arrayBuffers), or native addons. Heap snapshots taken minutes apart (node "
+		"--heapsnapshot-signal=SIGUSR2) show the objects that hold Buffers.",
+	[RUNTIME_PYTHON] = "Objects are kept and not freed: compare two tracemalloc snapshots taken minutes apart "
+		"(tracemalloc.start(), then snapshot.compare_to(earlier, 'lineno')), and look for caches "
+		"without a bound (module-level dicts and lists, functools.lru_cache(maxsize=None)).",
+};
 
 static void rule_memory(struct summary *sum)
 {
@@ -376,7 +365,7 @@ static void rule_memory(struct summary *sum)
 		    "Resident memory grew steadily: %+.1f MB/min (R² %.2f), still %+.1f MB/min over the last third of "
 		    "the run, up to %.1f MB.",
 		    sum->rss_growth_mb_per_min, sum->rss_growth_r2, sum->rss_late_growth_mb_per_min, sum->rss_max_mb);
-		memory_advice(f, sum->rss_runtime);
+		snprintf(f->advice, sizeof(f->advice), "%s", memory_advice[sum->rss_runtime]);
 		num(f, "rss_late_growth_mb_per_min", sum->rss_late_growth_mb_per_min);
 	}
 	num(f, "rss_growth_mb_per_min", sum->rss_growth_mb_per_min);
