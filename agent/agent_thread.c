@@ -189,13 +189,11 @@ static uint64_t run_delay_ns(void)
 		return 0;
 	while ((e = readdir(d))) {
 		char path[64], buf[128];
-		size_t len;
 		unsigned long long cpu, delay;
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%.16s/schedstat", e->d_name);
-		read_small_file(path, buf, sizeof(buf), &len);
-		if (len && sscanf(buf, "%llu %llu", &cpu, &delay) == 2)
+		if (read_small_file(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu %llu", &cpu, &delay) == 2)
 			total += delay;
 	}
 	closedir(d);
@@ -206,13 +204,11 @@ static void write_proc(uint64_t now)
 {
 	struct rusage ru;
 	char buf[128];
-	size_t len;
 	unsigned long long size = 0, resident = 0;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return;
-	read_small_file("/proc/self/statm", buf, sizeof(buf), &len);
-	if (!len || sscanf(buf, "%llu %llu", &size, &resident) != 2)
+	if (read_small_file("/proc/self/statm", buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu %llu", &size, &resident) != 2)
 		resident = 0;
 	struct rec *r = rec_begin("proc", now);
 	rec_u64(r, "utime", (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u);

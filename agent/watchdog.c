@@ -123,29 +123,12 @@ int watchdog_signal(void)
 	return stack_signal;
 }
 
-/* Read a small /proc file into buf; its length, or -1. */
-static ssize_t read_proc(const char *path, char *buf, size_t cap_bytes)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, buf, cap_bytes - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n >= 0)
-		buf[n] = 0;
-	return n;
-}
-
 /* 'R' running, 'S' sleeping, 'D' disk wait, ...; 0 if unknown. */
 static char thread_state(pid_t tid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	if (read_proc(path, buf, sizeof(buf)) <= 0)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	char *p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
@@ -212,7 +195,7 @@ static void capture_sleeping(struct loop *l, uint64_t block_start, char state)
 	unsigned long long args[6], sp, pc;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)l->tid);
-	if (read_proc(path, buf, sizeof(buf)) <= 0)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return;
 	if (sscanf(buf, "%lld %llx %llx %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1], &args[2],
 		   &args[3], &args[4], &args[5], &sp, &pc) == 9) {
@@ -231,7 +214,7 @@ static bool thread_blocks(pid_t tid, int sig)
 	unsigned long long mask;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	if (read_proc(path, buf, sizeof(buf)) <= 0)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return true; /* cannot tell: do not risk it */
 	char *p = strstr(buf, "\nSigBlk:");
 	if (!p || sscanf(p + 8, "%llx", &mask) != 1)
@@ -309,7 +292,7 @@ static long sleeping_syscall(pid_t tid)
 	char path[64], buf[256];
 	long nr;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-	if (read_proc(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%ld", &nr) != 1)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%ld", &nr) != 1)
 		return -1;
 	return nr;
 }

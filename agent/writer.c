@@ -364,24 +364,25 @@ static int pick_where(void)
 	return 0;
 }
 
-void read_small_file(const char *path, char *buf, size_t cap, size_t *len)
+ssize_t read_small_file(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	*len = 0;
+	size_t len = 0;
+
+	buf[0] = 0;
 	if (fd < 0)
-		return;
-	for (;;) {
-		ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+		return -1;
+	while (len < cap - 1) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		*len += (size_t)n;
-		if (*len >= cap - 1)
-			break;
+		len += (size_t)n;
 	}
-	buf[*len] = 0;
+	buf[len] = 0;
 	close(fd);
+	return (ssize_t)len;
 }
 
 static void write_process_record(void)
@@ -394,7 +395,8 @@ static void write_process_record(void)
 
 	clock_gettime(CLOCK_REALTIME, &real);
 	exe[n > 0 ? n : 0] = 0;
-	read_small_file("/proc/self/cmdline", cmd, sizeof(cmd), &cmdlen);
+	ssize_t got = read_small_file("/proc/self/cmdline", cmd, sizeof(cmd));
+	cmdlen = got > 0 ? (size_t)got : 0;
 
 	struct rec *r = rec_begin("process", mono);
 	rec_u64(r, "version", AGENT_FORMAT_VERSION);

@@ -45,8 +45,9 @@ void writer_after_fork_child(void);
 /* On the target's thread, before its effective uid changes from root to UID (agent/identity.c). */
 void writer_before_uid(uid_t uid);
 
-/* Read a small file (a /proc entry) whole into buf (at most cap-1 bytes, NUL-terminated; len 0
- * when it cannot be read): open, read, close, no stdio (fopen's buffer costs an fstat more). */
-void read_small_file(const char *path, char *buf, size_t cap, size_t *len);
+/* Read a small file (a /proc entry) whole into buf (at most cap-1 bytes, NUL-terminated): open,
+ * read, close, no stdio (fopen's buffer costs an fstat more). Its length, or -1 if it cannot be
+ * opened. */
+ssize_t read_small_file(const char *path, char *buf, size_t cap);
 
 #endif
