@@ -30,6 +30,26 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 note() { echo "  $*" >&2; }
 
+# nginx_temp_paths DIR: nginx.conf lines (inside http {}) that keep every temporary file nginx
+# makes under DIR, so an unprivileged nginx never writes to its compiled-in /var/lib/nginx.
+nginx_temp_paths() {
+	local k
+	for k in client_body proxy fastcgi uwsgi scgi; do
+		printf '\t%s_temp_path %s/%s;\n' "$k" "$1" "${k#client_}"
+	done
+}
+
+# need_chromium: $CHROMIUM (exported) is a headless-capable Chromium, else the test skips.
+need_chromium() {
+	if [ -z "${CHROMIUM:-}" ]; then
+		for c in chromium chromium-browser google-chrome; do
+			if command -v "$c" >/dev/null; then CHROMIUM=$(command -v "$c"); break; fi
+		done
+	fi
+	[ -n "${CHROMIUM:-}" ] || skip "chromium is not installed"
+	export CHROMIUM
+}
+
 # A TCP port nobody listens on (the kernel picks it).
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

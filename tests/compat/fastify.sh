@@ -43,9 +43,7 @@ timeout 20 wrk -t1 -c10 -d3s "$base/items/7" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
-serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- node "$app/server.js" "$PORT"
-same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- node "$app/server.js" "$PORT"
 
 session_recorded 1
 at_least "main loop iterations" "$(sum "$MAINLOOP['iterations']")" 300 || fail "iterations"

@@ -22,11 +22,7 @@ error_log $T/nginx/error.log warn;
 events { worker_connections 256; }
 http {
 	access_log off;
-	client_body_temp_path $T/nginx/body;
-	proxy_temp_path $T/nginx/proxy;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
+$(nginx_temp_paths "$T/nginx")
 	server { listen 127.0.0.1:$BACKEND; root $T/www; }
 }
 CONF
@@ -60,9 +56,7 @@ timeout 20 wrk -t2 -c20 -d3s "$base/index.html" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
-serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- haproxy -W -db -q -f "$T/haproxy.cfg"
-same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- haproxy -W -db -q -f "$T/haproxy.cfg"
 
 session_recorded 2
 master=$(json "$T/s/session.json" 'd["pid"]')

@@ -113,6 +113,14 @@ wrk_clean() {
 	note "wrk without errors, requests:$counts"
 }
 
+# serve_wrk PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: serve_pair for a load that writes a "check"
+# output and a wrk report: both runs behaved the same, and wrk saw no error in either.
+serve_wrk() {
+	serve_pair "$@"
+	same_behaviour check
+	wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+}
+
 # busy_loops: the loops of $T/summary.json that ran (iterations > 0, ELU > 0), one per line:
 # "pid tid thread iterations elu".
 busy_loops() {

@@ -30,9 +30,7 @@ echo $? >"$out.load-rc"
 SH
 
 export UV_THREADPOOL_SIZE=4
-serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- "$server" "$PORT"
-same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- "$server" "$PORT"
 
 session_recorded 1
 at_least "server loop iterations" "$(sum "$MAINLOOP['iterations']")" 1000 || fail "iterations"

@@ -27,11 +27,7 @@ error_log $T/logs/error.log warn;
 events { worker_connections 256; }
 http {
 	access_log off;
-	client_body_temp_path $T/body;
-	proxy_temp_path $T/proxy;
-	fastcgi_temp_path $T/fastcgi;
-	uwsgi_temp_path $T/uwsgi;
-	scgi_temp_path $T/scgi;
+$(nginx_temp_paths "$T")
 	server {
 		listen 127.0.0.1:$PORT;
 		root $T/www;
@@ -53,9 +49,7 @@ echo $? >"$out.load-rc"
 SH
 
 SERVER_LOGS="$T/logs/error.log"
-serve_pair "$PORT" "bash $T/load.sh" -- nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
-same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+serve_wrk "$PORT" "bash $T/load.sh" -- nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
 
 session_recorded 2
 master=$(json "$T/s/session.json" 'd["pid"]')

@@ -29,9 +29,7 @@ timeout 20 wrk -t1 -c2 -d3s "$base/sum?n=100000" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
-serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- node "$COMPAT_APPS/node_workers.js" "$PORT"
-same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- node "$COMPAT_APPS/node_workers.js" "$PORT"
 
 session_recorded 3
 pid=$(json "$T/s/session.json" 'd["pid"]')

@@ -16,13 +16,7 @@
 
 command -v node >/dev/null || skip "node is not installed"
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' || skip "node >= 18 is needed"
-if [ -z "${CHROMIUM:-}" ]; then
-	for c in chromium chromium-browser google-chrome; do
-		if command -v "$c" >/dev/null; then CHROMIUM=$(command -v "$c"); break; fi
-	done
-fi
-[ -n "${CHROMIUM:-}" ] || skip "chromium is not installed"
-export CHROMIUM
+need_chromium
 
 JS=reports/assets/flame.js
 CSS=reports/assets/flame.css

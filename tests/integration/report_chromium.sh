@@ -14,13 +14,7 @@
 
 command -v node >/dev/null || skip "node is not installed"
 command -v gnuplot >/dev/null || skip "gnuplot is not installed (Debian package gnuplot-nox)"
-if [ -z "${CHROMIUM:-}" ]; then
-	for c in chromium chromium-browser google-chrome; do
-		if command -v "$c" >/dev/null; then CHROMIUM=$(command -v "$c"); break; fi
-	done
-fi
-[ -n "${CHROMIUM:-}" ] || skip "chromium is not installed"
-export CHROMIUM
+need_chromium
 
 "$LOOPSCOPE" run -q -o "$T/s" --block-ms 30 -- node "$NODE_WORKLOADS/block-interval.js" --seconds 3 >"$T/run.out" ||
 	fail "loopscope run failed"

@@ -115,11 +115,7 @@ error_log $T/ngx/error.log;
 events { worker_connections 256; }
 http {
 	access_log off;
-	client_body_temp_path $T/ngx/body;
-	proxy_temp_path $T/ngx/proxy;
-	fastcgi_temp_path $T/ngx/fastcgi;
-	uwsgi_temp_path $T/ngx/uwsgi;
-	scgi_temp_path $T/ngx/scgi;
+$(nginx_temp_paths "$T/ngx")
 	server {
 		listen 127.0.0.1:$port;
 		location / { return 200 "hello\n"; }
