@@ -10,24 +10,7 @@
 #include <string.h>
 
 #include "reports/check.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/loopscope-unit-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
+#include "tests/unit/tmpdir.h"
 
 /* A summary.json: pid 50's dispatcher (main thread, ELU 0.01) and four workers at 10 s each, one of
  * them at worker_elu, the others at 0.3. With `named`, the "busiest_loop" key names the worker at
@@ -90,8 +73,8 @@ static void test_busiest_from_loops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_busiest_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busiest_from_loops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busiest_named, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_busiest_from_loops, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("check_loop", tests, NULL, NULL);
 }

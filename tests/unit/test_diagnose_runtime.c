@@ -15,44 +15,29 @@
 #include <cjson/cJSON.h>
 
 #include "collector/analysis/analyze.h"
+#include "tests/unit/tmpdir.h"
 
 #define MS 1000000ull
 #define MB (1024ull * 1024ull)
 #define T0 (1000ull * MS) /* the first record's timestamp */
 
-static char dir[64];
 static struct session s;
 static struct summary sum;
 static bool loaded;
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/loopscope-unit-XXXXXX");
-	assert_non_null(mkdtemp(dir));
 	loaded = false;
-	return 0;
+	return tmpdir_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	char cmd[128];
 	if (loaded) {
 		summary_free(&sum);
 		session_free(&s);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
-
-static FILE *open_in_dir(const char *name, const char *mode)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, mode);
-	assert_non_null(f);
-	return f;
+	return tmpdir_teardown(state);
 }
 
 /* agent-PID.jsonl's first line: a process record with this executable and argv[0]. */
@@ -60,7 +45,7 @@ static FILE *agent_file(int pid, const char *exe, const char *arg0)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "agent-%d.jsonl", pid);
-	FILE *f = open_in_dir(name, "w");
+	FILE *f = tmpdir_open(name, "w");
 	fprintf(f,
 		"{\"type\":\"process\",\"ts\":%llu,\"version\":1,\"pid\":%d,\"ppid\":1,\"exe\":\"%s\",\"cmdline\":[\"%s\"],"
 		"\"block_ns\":50000000,\"interval_ns\":100000000,\"delay_resolution_ns\":10000000,\"cpus\":2}\n",
@@ -94,10 +79,10 @@ static void block_record(FILE *f, unsigned id, unsigned long long start, unsigne
 static void samples(int pid, int tid, const char *stack, unsigned n, unsigned long long from, unsigned long long span,
 		    const char *frames_jsonl)
 {
-	FILE *f = open_in_dir("cpu-stacks.txt", "w");
+	FILE *f = tmpdir_open("cpu-stacks.txt", "w");
 	fprintf(f, "%s\n", stack);
 	fclose(f);
-	f = open_in_dir("cpu-samples.bin", "wb");
+	f = tmpdir_open("cpu-samples.bin", "wb");
 	uint32_t hz = 99, size = 24;
 	fwrite("LSSAMPL1", 1, 8, f);
 	fwrite(&hz, 4, 1, f);
@@ -109,7 +94,7 @@ static void samples(int pid, int tid, const char *stack, unsigned n, unsigned lo
 		fwrite(rec, 4, 4, f);
 	}
 	fclose(f);
-	f = open_in_dir("frames.jsonl", "w");
+	f = tmpdir_open("frames.jsonl", "w");
 	fputs(frames_jsonl, f);
 	fclose(f);
 }

@@ -12,34 +12,7 @@
 #include <unistd.h>
 
 #include "collector/analysis/session.h"
-
-static char dir[64];
-
-static void write_file(const char *name, const char *text)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/loopscope-unit-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
+#include "tests/unit/tmpdir.h"
 
 #define PROCESS "{\"type\":\"process\",\"ts\":1000,\"version\":1,\"pid\":42,\"ppid\":1,\"exe\":\"/usr/bin/node\",\"cmdline\":[\"node\",\"x.js\"],\"interval_ns\":100000000}\n"
 #define LOOP "{\"type\":\"loop\",\"ts\":1000,\"loop\":1,\"tid\":42,\"epfd\":3,\"name\":\"node\",\"main\":true}\n"
@@ -54,7 +27,7 @@ static void test_reads_records(void **state)
 	(void)state;
 	struct session s;
 	char err[256];
-	write_file("agent-42.jsonl", PROCESS LOOP INTERVAL BLOCK GC HIST);
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP INTERVAL BLOCK GC HIST);
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
 	assert_int_equal(s.procs.len, 1);
 	struct s_process *p = vec_at(&s.procs, 0);
@@ -77,7 +50,7 @@ static void test_unfinished_last_line(void **state)
 	(void)state;
 	struct session s;
 	char err[256];
-	write_file("agent-42.jsonl", PROCESS LOOP INTERVAL "{\"type\":\"interval\",\"ts\":2000");
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP INTERVAL "{\"type\":\"interval\",\"ts\":2000");
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
 	assert_int_equal(process_loop(vec_at(&s.procs, 0), 1)->intervals.len, 1);
 	session_free(&s);
@@ -89,7 +62,7 @@ static void test_corrupt_line(void **state)
 	(void)state;
 	struct session s;
 	char err[256];
-	write_file("agent-42.jsonl", PROCESS LOOP "{\"type\":\"interval\",\"ts\":5,#garbage\n" INTERVAL);
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP "{\"type\":\"interval\",\"ts\":5,#garbage\n" INTERVAL);
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "agent-42.jsonl:3"));
 	session_free(&s);
@@ -101,7 +74,7 @@ static void test_bad_histogram(void **state)
 	(void)state;
 	struct session s;
 	char err[256];
-	write_file("agent-42.jsonl", PROCESS LOOP
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP
 		   "{\"type\":\"hist\",\"ts\":1,\"name\":\"delay\",\"loop\":1,\"buckets\":[[999999,1]]}\n");
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
 	session_free(&s);
@@ -113,11 +86,11 @@ static void test_version_and_header(void **state)
 	(void)state;
 	struct session s;
 	char err[256];
-	write_file("agent-42.jsonl", "{\"type\":\"process\",\"ts\":1,\"version\":99,\"pid\":42}\n");
+	tmpdir_write("agent-42.jsonl", "{\"type\":\"process\",\"ts\":1,\"version\":99,\"pid\":42}\n");
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EPROTO);
 	assert_non_null(strstr(err, "newer"));
 	session_free(&s);
-	write_file("agent-42.jsonl", LOOP PROCESS);
+	tmpdir_write("agent-42.jsonl", LOOP PROCESS);
 	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "not a loopscope record file"));
 	session_free(&s);
@@ -138,12 +111,12 @@ static void test_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reads_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unfinished_last_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_histogram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_version_and_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_records, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_last_line, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_line, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_histogram, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_version_and_header, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_missing, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }
