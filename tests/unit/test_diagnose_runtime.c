@@ -74,6 +74,49 @@ static void block_record(FILE *f, unsigned id, unsigned long long start, unsigne
 	fprintf(f, "{\"type\":\"block\",\"ts\":%llu,\"loop\":%u,\"start\":%llu,\"dur\":%llu}\n", start + dur, id, start, dur);
 }
 
+/* agent_file with a node process's v8 record (when v8) and loop 1, the process's main loop. */
+static FILE *main_loop(int pid, const char *exe, const char *arg0, bool v8)
+{
+	FILE *f = agent_file(pid, exe, arg0);
+	if (v8)
+		fputs("{\"type\":\"v8\",\"ts\":1000000000,\"version\":\"10.2.154.26-node.26\"}\n", f);
+	loop_record(f, 1, pid, arg0, true);
+	return f;
+}
+
+/* Four "mc-worker" loops (ids 2-5, tids pid+1..pid+4) beside the dispatcher, 3 s each, busy_ms[w]
+ * of each 100 ms. */
+static void workers(FILE *f, int pid, const unsigned busy_ms[4])
+{
+	for (unsigned w = 0; w < 4; w++) {
+		loop_record(f, 2 + w, pid + 1 + (int)w, "mc-worker", false);
+		intervals(f, 2 + w, 30, busy_ms[w]);
+	}
+}
+
+static void proc_record(FILE *f, unsigned long long ts, unsigned long long utime, unsigned long long rss)
+{
+	fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n", ts,
+		utime, rss);
+}
+
+/* 3 s of proc records (5 ms of CPU per 100 ms, rss_mb) and a pool of 4 busy workers (impl) waiting
+ * on I/O: submissions rise 4 per 100 ms when `rising`, else 4 in all and none done. */
+static void busy_pool(FILE *f, const char *impl, unsigned long long rss_mb, bool rising)
+{
+	for (unsigned i = 0; i <= 30; i++) {
+		proc_record(f, T0 + i * 100 * MS, i * 5 * MS, rss_mb * MB);
+		if (!i)
+			continue;
+		unsigned submitted = rising ? i * 4 : 4, done = rising ? i * 4 - 4 : 0;
+		fprintf(f,
+			"{\"type\":\"pool\",\"ts\":%llu,\"impl\":\"%s\",\"size\":4,\"queued\":0,\"busy\":4,"
+			"\"queued_max\":0,\"busy_max\":4,\"queued_mean\":0,\"busy_mean\":4,\"saturated\":0,"
+			"\"samples\":100,\"submitted\":%u,\"started\":%u,\"done\":%u,\"unobserved\":0}\n",
+			T0 + i * 100 * MS, impl, submitted, submitted, done);
+	}
+}
+
 /* The CPU sampler's files: one stack (cpu-stacks.txt line 0), n samples of pid/tid on it spread
  * over [from, from + span), and frames.jsonl describing the stack's frames. */
 static void samples(int pid, int tid, const char *stack, unsigned n, unsigned long long from, unsigned long long span,
@@ -166,8 +209,7 @@ static double json_number(const char *within, const char *key)
 static void test_c_block(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(200, "/srv/bin/httpserver", "httpserver");
-	loop_record(f, 1, 200, "httpserver", true);
+	FILE *f = main_loop(200, "/srv/bin/httpserver", "httpserver", false);
 	intervals(f, 1, 30, 12);
 	block_record(f, 1, T0 + 1000 * MS, 150 * MS);
 	block_record(f, 1, T0 + 2000 * MS, 150 * MS);
@@ -199,8 +241,7 @@ static void test_c_block(void **state)
 static void test_python_block(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(300, "/usr/bin/python3.11", "python3");
-	loop_record(f, 1, 300, "python3", true);
+	FILE *f = main_loop(300, "/usr/bin/python3.11", "python3", false);
 	intervals(f, 1, 30, 15);
 	block_record(f, 1, T0 + 1000 * MS, 400 * MS);
 	fclose(f);
@@ -230,9 +271,7 @@ static void test_python_block(void **state)
 static void test_node_unchanged(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(400, "/usr/bin/node", "node");
-	fputs("{\"type\":\"v8\",\"ts\":1000000000,\"version\":\"10.2.154.26-node.26\"}\n", f);
-	loop_record(f, 1, 400, "node", true);
+	FILE *f = main_loop(400, "/usr/bin/node", "node", true);
 	intervals(f, 1, 30, 15);
 	block_record(f, 1, T0 + 1000 * MS, 300 * MS);
 	fclose(f);
@@ -258,13 +297,9 @@ static void test_node_unchanged(void **state)
 static void test_workers_not_dispatcher(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(500, "/usr/bin/memcached", "memcached");
-	loop_record(f, 1, 500, "memcached", true);
+	FILE *f = main_loop(500, "/usr/bin/memcached", "memcached", false);
 	intervals(f, 1, 30, 1);
-	for (unsigned w = 0; w < 4; w++) {
-		loop_record(f, 2 + w, 501 + (int)w, "mc-worker", false);
-		intervals(f, 2 + w, 30, 60 + w * 20 / 3);
-	}
+	workers(f, 500, (const unsigned[4]){60, 66, 73, 80});
 	fclose(f);
 	analyze();
 	const struct finding *n = finding("none");
@@ -294,25 +329,12 @@ static void test_workers_not_dispatcher(void **state)
 static void test_workers_io_and_blocked(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(600, "/usr/bin/memcached", "memcached");
-	loop_record(f, 1, 600, "memcached", true);
+	FILE *f = main_loop(600, "/usr/bin/memcached", "memcached", false);
 	intervals(f, 1, 30, 1);
-	for (unsigned w = 0; w < 4; w++) {
-		loop_record(f, 2 + w, 601 + (int)w, "mc-worker", false);
-		intervals(f, 2 + w, 30, 60 + w * 20 / 3);
-	}
+	workers(f, 600, (const unsigned[4]){60, 66, 73, 80});
 	for (unsigned b = 0; b < 3; b++)
 		block_record(f, 3, T0 + (500 + 800 * b) * MS, 120 * MS);
-	for (unsigned i = 0; i <= 30; i++) {
-		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
-			T0 + i * 100 * MS, i * 5 * MS, 20 * MB);
-		if (i)
-			fprintf(f,
-				"{\"type\":\"pool\",\"ts\":%llu,\"impl\":\"shared-libuv\",\"size\":4,\"queued\":0,\"busy\":4,"
-				"\"queued_max\":0,\"busy_max\":4,\"queued_mean\":0,\"busy_mean\":4,\"saturated\":0,"
-				"\"samples\":100,\"submitted\":%u,\"started\":%u,\"done\":%u,\"unobserved\":0}\n",
-				T0 + i * 100 * MS, i * 4, i * 4, i * 4 - 4);
-	}
+	busy_pool(f, "shared-libuv", 20, true);
 	fclose(f);
 	analyze();
 	assert_true(sum.pool.present);
@@ -330,23 +352,10 @@ static void test_workers_io_and_blocked(void **state)
 static void test_workers_io_bound(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(700, "/usr/bin/memcached", "memcached");
-	loop_record(f, 1, 700, "memcached", true);
+	FILE *f = main_loop(700, "/usr/bin/memcached", "memcached", false);
 	intervals(f, 1, 30, 1);
-	for (unsigned w = 0; w < 4; w++) {
-		loop_record(f, 2 + w, 701 + (int)w, "mc-worker", false);
-		intervals(f, 2 + w, 30, 4 + 2 * w);
-	}
-	for (unsigned i = 0; i <= 30; i++) {
-		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
-			T0 + i * 100 * MS, i * 5 * MS, 20 * MB);
-		if (i)
-			fprintf(f,
-				"{\"type\":\"pool\",\"ts\":%llu,\"impl\":\"shared-libuv\",\"size\":4,\"queued\":0,\"busy\":4,"
-				"\"queued_max\":0,\"busy_max\":4,\"queued_mean\":0,\"busy_mean\":4,\"saturated\":0,"
-				"\"samples\":100,\"submitted\":%u,\"started\":%u,\"done\":%u,\"unobserved\":0}\n",
-				T0 + i * 100 * MS, i * 4, i * 4, i * 4 - 4);
-	}
+	workers(f, 700, (const unsigned[4]){4, 6, 8, 10});
+	busy_pool(f, "shared-libuv", 20, true);
 	fclose(f);
 	analyze();
 	const struct finding *io = finding("io-bound");
@@ -362,22 +371,11 @@ static void test_workers_io_bound(void **state)
 static void test_transient_loop_not_busiest(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(1100, "/usr/bin/node", "node");
-	fputs("{\"type\":\"v8\",\"ts\":1000000000,\"version\":\"10.2.154.26-node.26\"}\n", f);
-	loop_record(f, 1, 1100, "node", true);
+	FILE *f = main_loop(1100, "/usr/bin/node", "node", true);
 	intervals(f, 1, 4, 95);
 	loop_record(f, 2, 1100, "node", true);
 	intervals(f, 2, 30, 2);
-	for (unsigned i = 0; i <= 30; i++) {
-		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
-			T0 + i * 100 * MS, i * 5 * MS, 40 * MB);
-		if (i)
-			fprintf(f,
-				"{\"type\":\"pool\",\"ts\":%llu,\"impl\":\"in-binary\",\"size\":4,\"queued\":0,\"busy\":4,"
-				"\"queued_max\":0,\"busy_max\":4,\"queued_mean\":0,\"busy_mean\":4,\"saturated\":0,"
-				"\"samples\":100,\"submitted\":4,\"started\":4,\"done\":0,\"unobserved\":0}\n",
-				T0 + i * 100 * MS);
-	}
+	busy_pool(f, "in-binary", 40, false);
 	fclose(f);
 	analyze();
 	const struct finding *io = finding("io-bound");
@@ -397,13 +395,11 @@ static void test_transient_loop_not_busiest(void **state)
 static void test_rss_plateau(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(800, "/usr/bin/cached", "cached");
-	loop_record(f, 1, 800, "cached", true);
+	FILE *f = main_loop(800, "/usr/bin/cached", "cached", false);
 	intervals(f, 1, 60, 5);
 	for (unsigned i = 0; i <= 60; i++) {
 		double t = i / 10.0, mb = 20 + 40 * (t < 3 ? t / 3 : 1);
-		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
-			T0 + i * 100 * MS, i * MS, (unsigned long long)(mb * MB));
+		proc_record(f, T0 + i * 100 * MS, i * MS, (unsigned long long)(mb * MB));
 	}
 	fclose(f);
 	analyze();
@@ -418,9 +414,7 @@ static void test_rss_plateau(void **state)
 static void test_heap_plateau(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(900, "/usr/bin/node", "node");
-	fputs("{\"type\":\"v8\",\"ts\":1000000000,\"version\":\"10.2.154.26-node.26\"}\n", f);
-	loop_record(f, 1, 900, "node", true);
+	FILE *f = main_loop(900, "/usr/bin/node", "node", true);
 	intervals(f, 1, 60, 5);
 	for (unsigned i = 1; i <= 60; i++) {
 		double t = i / 10.0, mb = 10 + 30 * (t < 3 ? t / 3 : 1);
@@ -441,13 +435,11 @@ static void test_heap_plateau(void **state)
 static void test_rss_steady_growth(void **state)
 {
 	(void)state;
-	FILE *f = agent_file(1000, "/usr/bin/leaky", "leaky");
-	loop_record(f, 1, 1000, "leaky", true);
+	FILE *f = main_loop(1000, "/usr/bin/leaky", "leaky", false);
 	intervals(f, 1, 60, 5);
 	for (unsigned i = 0; i <= 60; i++) {
 		double mb = 20 + i + (i % 2 ? 1 : -1);
-		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":%llu,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
-			T0 + i * 100 * MS, i * MS, (unsigned long long)(mb * MB));
+		proc_record(f, T0 + i * 100 * MS, i * MS, (unsigned long long)(mb * MB));
 	}
 	fclose(f);
 	analyze();
