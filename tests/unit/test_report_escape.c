@@ -11,35 +11,30 @@
 
 #include "reports/escape.h"
 
-/* What a function writes, as a string (caller frees). */
+/* What `call` writes to the stream f, as a string (caller frees). */
+#define WRITTEN(call)                                                                                                  \
+	({                                                                                                             \
+		char *out = NULL;                                                                                      \
+		size_t len = 0;                                                                                        \
+		FILE *f = open_memstream(&out, &len);                                                                  \
+		call;                                                                                                  \
+		fclose(f);                                                                                             \
+		out;                                                                                                   \
+	})
+
 static char *html(const char *s)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	escape_html(f, s);
-	fclose(f);
-	return out;
+	return WRITTEN(escape_html(f, s));
 }
 
 static char *json_string(const char *s, size_t n)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	escape_json_string(f, s, n);
-	fclose(f);
-	return out;
+	return WRITTEN(escape_json_string(f, s, n));
 }
 
 static char *script_json(const char *s)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	escape_script_json(f, s);
-	fclose(f);
-	return out;
+	return WRITTEN(escape_script_json(f, s));
 }
 
 /* GOT is a string to free. */
