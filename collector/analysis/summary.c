@@ -4,7 +4,7 @@
  * this file only aggregates what the records hold. */
 #include "collector/analysis/summary.h"
 
-#include "collector/util/files.h"
+#include "collector/util/json_file.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

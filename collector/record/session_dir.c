@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "collector/analysis/session.h"
-#include "collector/util/files.h"
+#include "collector/util/json_file.h"
 
 static bool dir_is_empty(const char *path)
 {

@@ -1,10 +1,8 @@
-/* Private files, whole writes, atomic replacement and bounded whole-file reads (files.h). */
+/* Private files, whole writes and bounded whole-file reads (files.h). */
 #include "collector/util/files.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,34 +48,6 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-int json_write_file(const char *dir, const char *name, const cJSON *j)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	char *text = cJSON_Print(j);
-	int fd, rc;
-
-	if (!text)
-		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open_private(tmp, O_TRUNC);
-	if (fd < 0) {
-		free(text);
-		return -errno;
-	}
-	rc = write_all(fd, text, strlen(text));
-	if (!rc)
-		rc = write_all(fd, "\n", 1);
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	free(text);
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
 }
 
 int read_file_limit(const char *path, size_t limit, char **text, size_t *len, char *err, size_t errlen)

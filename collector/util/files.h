@@ -1,5 +1,5 @@
-/* Files every stage writes and reads: private files, writes retried until whole, atomic
- * replacement, whole-file reads with a size limit. Errors are -errno. */
+/* Files every stage writes and reads: private files, writes retried until whole,
+ * whole-file reads with a size limit. Errors are -errno. (Atomic JSON files: json_file.h.) */
 #ifndef LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 #define LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 
@@ -18,10 +18,6 @@ FILE *fopen_private(const char *path, int how);
 /* Write all LEN bytes of BUF to FD: short writes continued, EINTR retried. 0 or -errno (-EIO when
  * write returns 0). */
 int write_all(int fd, const void *buf, size_t len);
-
-/* Write DIR/NAME from a cJSON tree, atomically (temporary file, then rename), 0600. 0 or -errno. */
-struct cJSON;
-int json_write_file(const char *dir, const char *name, const struct cJSON *j);
 
 /* The whole of PATH, a regular file (not through a symlink), read to its end, into *TEXT (malloc'd,
  * NUL-terminated; *LEN without the NUL). At most LIMIT bytes: a larger file is refused with -EFBIG.

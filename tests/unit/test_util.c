@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "collector/util/files.h"
+#include "collector/util/json_file.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
 
