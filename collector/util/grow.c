@@ -38,11 +38,6 @@ void *grow_array(void *p, size_t *cap, size_t need, size_t elem)
 void *xgrow_array(void *p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
-		return p;
-	size_t n = grow_cap(*cap, need, elem);
-	if (!n)
-		xalloc_die();
-	p = xreallocarray(p, n, elem);
-	*cap = n;
-	return p;
+		return p; /* maybe NULL, when nothing is needed yet */
+	return xcheck(grow_array(p, cap, need, elem));
 }
