@@ -193,11 +193,13 @@ lint: | deps
 # libFuzzer targets (clang): the parsers of files other processes write.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
-$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c agent/histogram.c | deps
+$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c \
+		collector/util/grow.c collector/util/xalloc.c agent/histogram.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
 $(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c \
-		collector/symbols/symbolize.c collector/symbols/elf_symbols.c collector/symbols/kallsyms.c | deps
+		collector/symbols/symbolize.c collector/symbols/elf_symbols.c collector/symbols/kallsyms.c \
+		collector/util/grow.c collector/util/xalloc.c collector/util/files.c collector/util/errbuf.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lelf -lstdc++ -o $@
 fuzz: $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_perf_map

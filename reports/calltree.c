@@ -7,21 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 static void grow(struct calltree *t)
 {
-	t->cap = t->cap ? t->cap * 2 : 1024;
-	t->frame = xrealloc(t->frame, t->cap * sizeof(*t->frame));
-	t->parent = xrealloc(t->parent, t->cap * sizeof(*t->parent));
-	t->self = xrealloc(t->self, t->cap * sizeof(*t->self));
-	t->total = xrealloc(t->total, t->cap * sizeof(*t->total));
+	size_t cap = grow_cap(t->cap, (size_t)t->n + 1, sizeof(*t->total));
+	if (!cap || cap > UINT32_MAX) /* node numbers are 32 bits */
+		xalloc_die();
+	t->cap = (uint32_t)cap;
+	t->frame = xreallocarray(t->frame, cap, sizeof(*t->frame));
+	t->parent = xreallocarray(t->parent, cap, sizeof(*t->parent));
+	t->self = xreallocarray(t->self, cap, sizeof(*t->self));
+	t->total = xreallocarray(t->total, cap, sizeof(*t->total));
 }
 
 void calltree_init(struct calltree *t)
@@ -53,9 +51,7 @@ static uint32_t key_hash(uint32_t parent, uint32_t frame)
 static void reindex(struct calltree *t, uint32_t nslots)
 {
 	free(t->slots);
-	t->slots = calloc(nslots, sizeof(*t->slots));
-	if (!t->slots)
-		abort();
+	t->slots = xcalloc(nslots, sizeof(*t->slots));
 	t->nslots = nslots;
 	for (uint32_t i = 1; i < t->n; i++) {
 		uint32_t h = key_hash((uint32_t)t->parent[i], (uint32_t)t->frame[i]) & (nslots - 1);
@@ -108,14 +104,12 @@ void calltree_finish(struct calltree *t, const uint32_t *rank, int32_t **remap)
 			maxrank = rank[t->frame[i]] + 1;
 
 	/* Kept nodes (non-zero total) by frame rank: a counting sort. */
-	uint32_t *count = calloc((size_t)maxrank + 1, sizeof(*count));
-	uint32_t *by_rank = malloc((size_t)n * sizeof(*by_rank));
-	uint32_t *start = calloc((size_t)n + 1, sizeof(*start));
-	uint32_t *kids = malloc((size_t)n * sizeof(*kids));
-	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(*stack));
-	int32_t *newidx = malloc((size_t)n * sizeof(*newidx));
-	if (!count || !by_rank || !start || !kids || !stack || !newidx)
-		abort();
+	uint32_t *count = xcalloc((size_t)maxrank + 1, sizeof(*count));
+	uint32_t *by_rank = xmalloc((size_t)n * sizeof(*by_rank));
+	uint32_t *start = xcalloc((size_t)n + 1, sizeof(*start));
+	uint32_t *kids = xmalloc((size_t)n * sizeof(*kids));
+	uint32_t *stack = xmalloc(((size_t)n + 1) * sizeof(*stack));
+	int32_t *newidx = xmalloc((size_t)n * sizeof(*newidx));
 	uint32_t kept = 0;
 	for (i = 1; i < n; i++)
 		if (t->total[i]) {
@@ -133,9 +127,7 @@ void calltree_finish(struct calltree *t, const uint32_t *rank, int32_t **remap)
 			start[t->parent[i] + 1]++;
 	for (i = 0; i < n; i++)
 		start[i + 1] += start[i];
-	uint32_t *fill = malloc(((size_t)n + 1) * sizeof(*fill));
-	if (!fill)
-		abort();
+	uint32_t *fill = xmalloc(((size_t)n + 1) * sizeof(*fill));
 	memcpy(fill, start, ((size_t)n + 1) * sizeof(*fill));
 	for (uint32_t k = 0; k < kept; k++) {
 		uint32_t c = by_rank[k];
@@ -144,10 +136,8 @@ void calltree_finish(struct calltree *t, const uint32_t *rank, int32_t **remap)
 	free(fill);
 
 	/* Pre-order walk. */
-	int32_t *frame = malloc(((size_t)kept + 1) * sizeof(*frame)), *parent = malloc(((size_t)kept + 1) * sizeof(*parent));
-	uint64_t *self = malloc(((size_t)kept + 1) * sizeof(*self)), *total = malloc(((size_t)kept + 1) * sizeof(*total));
-	if (!frame || !parent || !self || !total)
-		abort();
+	int32_t *frame = xmalloc(((size_t)kept + 1) * sizeof(*frame)), *parent = xmalloc(((size_t)kept + 1) * sizeof(*parent));
+	uint64_t *self = xmalloc(((size_t)kept + 1) * sizeof(*self)), *total = xmalloc(((size_t)kept + 1) * sizeof(*total));
 	for (i = 0; i < n; i++)
 		newidx[i] = -1;
 	uint32_t sp = 0, m = 0;

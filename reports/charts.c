@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/util/xalloc.h"
+
 /* A y axis from 0 over MAX with about four intervals of a round step (1, 2, 2.5 or 5 times a power
  * of ten): its top and step. */
 static void nice_axis(double max, double *top, double *step)
@@ -23,9 +25,7 @@ static char *timeline_data(const struct tl_chart *c)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		abort();
+	FILE *f = xcheck(open_memstream(&text, &len));
 	for (unsigned i = 0; i < c->ns; i++) {
 		const struct tl_series *s = &c->s[i];
 		if (i)
@@ -43,9 +43,7 @@ static char *timeline_spans(const struct tl_chart *c)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		abort();
+	FILE *f = xcheck(open_memstream(&text, &len));
 	for (size_t k = 0; k < c->nspans; k++)
 		fprintf(f, "%.6f %.6f\n", c->spans[k].start, c->spans[k].start + c->spans[k].dur);
 	fclose(f);
@@ -56,9 +54,7 @@ static char *timeline_vars(const struct tl_chart *c, double xmax)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		abort();
+	FILE *f = xcheck(open_memstream(&text, &len));
 	double max[2] = {c->hline, 0}, top, step;
 	for (unsigned i = 0; i < c->ns; i++)
 		for (size_t k = 0; k < c->s[i].n; k++)
@@ -99,9 +95,7 @@ static char *hist_data(const struct hist_chart *h)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		abort();
+	FILE *f = xcheck(open_memstream(&text, &len));
 	for (size_t k = 0; k < h->nbins; k++)
 		fprintf(f, "%.9g %.9g %.6g\n", h->lo[k] / 1e3, h->hi[k] / 1e3, h->pct[k]);
 	fclose(f);
@@ -110,7 +104,7 @@ static char *hist_data(const struct hist_chart *h)
 
 static char *hist_vars(const struct hist_chart *h, unsigned i)
 {
-	char *text = NULL;
+	char *text;
 	double max = 0, top, step;
 	for (size_t k = 0; k < h->nbins; k++)
 		if (h->pct[k] > max)
@@ -136,12 +130,10 @@ static char *hist_vars(const struct hist_chart *h, unsigned i)
 	double lo = h->nbins ? floor(log10(h->lo[0])) : 0, hi = h->nbins ? ceil(log10(h->hi[h->nbins - 1])) : 1;
 #define RIGHT(v) ((v) > 0 && hi > lo && (log10(v) - lo) / (hi - lo) > 0.72)
 	/* Times in s: the axis's format names the unit ("%c" is the SI prefix). */
-	if (asprintf(&text,
-		     "p50 = %.9g\np99 = %.9g\nvmax = %.9g\nl50 = \"%s\"\nl99 = \"%s\"\nlmax = \"%s\"\nr50 = %d\nr99 = %d\n"
-		     "rmax = %d\ncolor = \"%s\"\nymax = %.9g\nystep = %.9g\n",
-		     p50 / 1e3, p99 / 1e3, vmax / 1e3, l50, l99, lmax, RIGHT(p50), RIGHT(p99), RIGHT(vmax),
-		     hist_colors[i % HC_MAX], top, step) < 0)
-		abort();
+	text = xasprintf("p50 = %.9g\np99 = %.9g\nvmax = %.9g\nl50 = \"%s\"\nl99 = \"%s\"\nlmax = \"%s\"\nr50 = %d\nr99 = %d\n"
+			 "rmax = %d\ncolor = \"%s\"\nymax = %.9g\nystep = %.9g\n",
+			 p50 / 1e3, p99 / 1e3, vmax / 1e3, l50, l99, lmax, RIGHT(p50), RIGHT(p99), RIGHT(vmax),
+			 hist_colors[i % HC_MAX], top, step);
 #undef RIGHT
 	return text;
 }

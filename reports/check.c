@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "collector/util/grow.h"
+
 struct metric {
 	const char *name;
 	const char *what;
@@ -177,13 +179,7 @@ static cJSON *load_summary(const char *path, char *err, size_t errlen)
 	size_t cap = 0, len = 0, n;
 	char buf[65536];
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *t = realloc(text, cap);
-			if (!t)
-				abort();
-			text = t;
-		}
+		text = xgrow_array(text, &cap, len + n + 1, 1);
 		memcpy(text + len, buf, n);
 		len += n;
 	}

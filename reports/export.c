@@ -12,6 +12,8 @@
 
 #include "collector/analysis/analyze.h"
 #include "collector/analysis/blocked.h"
+#include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 #include "reports/export.h"
 
 size_t export_split_location(const char *loc, long *line, long *col)
@@ -53,9 +55,7 @@ size_t export_path(const struct calltree *t, uint32_t v, uint32_t *buf, size_t m
 
 void folded_write_tree(FILE *out, const struct frametab *ft, const struct calltree *t)
 {
-	uint32_t *path = malloc(4096 * sizeof(*path));
-	if (!path)
-		abort();
+	uint32_t *path = xmalloc(4096 * sizeof(*path));
 	for (uint32_t v = 1; v < t->n; v++) {
 		if (!t->self[v])
 			continue;
@@ -89,9 +89,7 @@ int sampled_load(struct sampled *sp, const char *dir, char *err, size_t errlen)
 	}
 	frametab_init(&sp->frames);
 	calltree_init(&sp->tree);
-	uint32_t *leaf = malloc((stacks.n + 1) * sizeof(*leaf));
-	if (!leaf)
-		abort();
+	uint32_t *leaf = xmalloc((stacks.n + 1) * sizeof(*leaf));
 	stack_reader_init(&r, &sp->frames, &sp->tree);
 	for (size_t i = 0; i < stacks.n; i++)
 		leaf[i] = stack_reader_add(&r, stacks.line[i], stacks.len[i], 0);
@@ -110,9 +108,7 @@ int sampled_load(struct sampled *sp, const char *dir, char *err, size_t errlen)
 	calltree_finish(&sp->tree, rank, &remap);
 	free(rank);
 	sp->nstacks = stacks.n;
-	sp->node_of_stack = malloc((stacks.n + 1) * sizeof(*sp->node_of_stack));
-	if (!sp->node_of_stack)
-		abort();
+	sp->node_of_stack = xmalloc((stacks.n + 1) * sizeof(*sp->node_of_stack));
 	for (size_t i = 0; i < stacks.n; i++)
 		sp->node_of_stack[i] = remap[leaf[i]];
 	free(remap);
@@ -133,16 +129,14 @@ void sampled_free(struct sampled *sp)
 /* The sampling rate recorded in session.json ("options": {"hz": N}), else 99. */
 static double session_hz(const char *dir)
 {
-	char path[PATH_MAX], buf[65536];
+	char path[PATH_MAX], *buf;
+	size_t len;
 	double hz = 99;
 	snprintf(path, sizeof(path), "%s/session.json", dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	if (read_file_limit(path, 65535, &buf, &len, NULL, 0) < 0) /* a larger one did not parse before either */
 		return hz;
-	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = 0;
 	cJSON *j = cJSON_Parse(buf);
+	free(buf);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "hz");
 	if (cJSON_IsNumber(v) && v->valuedouble > 0)
 		hz = v->valuedouble;

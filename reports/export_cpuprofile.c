@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "reports/escape.h"
+#include "collector/util/xalloc.h"
 #include "reports/export.h"
 #include "reports/flamejson.h"
 
@@ -36,9 +37,7 @@ static void call_frame(FILE *out, const struct frametab *ft, int32_t frame)
 /* nodes, with hit counts HITS (per node), children found through each subtree's end. */
 static void nodes(FILE *out, const struct frametab *ft, const struct calltree *t, const uint64_t *hits)
 {
-	uint32_t *end = malloc((t->n + 1) * sizeof(*end));
-	if (!end)
-		abort();
+	uint32_t *end = xmalloc((t->n + 1) * sizeof(*end));
 	for (uint32_t i = 0; i < t->n; i++)
 		end[i] = i + 1;
 	for (uint32_t i = t->n; i-- > 1;)
@@ -61,12 +60,10 @@ void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct pr
 			   const char *note)
 {
 	const struct calltree *t = &p->tree;
-	struct numbuf *b = malloc(sizeof(*b));
-	uint64_t *hits = calloc(t->n + 1, sizeof(*hits));
+	struct numbuf *b = xmalloc(sizeof(*b));
+	uint64_t *hits = xcalloc(t->n + 1, sizeof(*hits));
 	uint64_t period = period_us >= 1 ? (uint64_t)(period_us + 0.5) : 1, end = 0;
 	bool first = true;
-	if (!b || !hits)
-		abort();
 	b->out = out;
 	b->used = 0;
 	for (uint32_t v = 1; v < t->n; v++)
@@ -107,11 +104,9 @@ void cpuprofile_write_sampled(FILE *out, const struct sampled *sp)
 {
 	const struct samples *s = &sp->samples;
 	const struct calltree *t = &sp->tree;
-	struct numbuf *b = malloc(sizeof(*b));
+	struct numbuf *b = xmalloc(sizeof(*b));
 	uint64_t start = 0, last = 0, period = s->hz ? (uint64_t)(1e6 / s->hz + 0.5) : 10000;
 	bool first = true;
-	if (!b)
-		abort();
 	b->out = out;
 	b->used = 0;
 	fputc('{', out);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "reports/escape.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 #include "reports/export.h"
 #include "reports/flamejson.h"
 
@@ -55,11 +57,9 @@ static void stack(struct numbuf *b, const struct calltree *t, uint32_t node, uin
 void speedscope_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, const char *name)
 {
 	const struct calltree *t = &p->tree;
-	struct numbuf *b = malloc(sizeof(*b));
-	uint32_t *path = malloc(MAX_DEPTH * sizeof(*path));
+	struct numbuf *b = xmalloc(sizeof(*b));
+	uint32_t *path = xmalloc(MAX_DEPTH * sizeof(*path));
 	bool first = true;
-	if (!b || !path)
-		abort();
 	b->out = out;
 	b->used = 0;
 	header(out, ft, name);
@@ -110,10 +110,8 @@ static int by_weight(const void *a, const void *b)
 static uint32_t *threads(const struct samples *s, size_t *n)
 {
 	size_t cap = 16, nslots = 1024;
-	struct thread_count *tc = malloc(cap * sizeof(*tc));
-	uint32_t *slots = calloc(nslots, sizeof(*slots));
-	if (!tc || !slots)
-		abort();
+	struct thread_count *tc = xmalloc(cap * sizeof(*tc));
+	uint32_t *slots = xcalloc(nslots, sizeof(*slots));
 	*n = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sample smp;
@@ -125,20 +123,13 @@ static uint32_t *threads(const struct samples *s, size_t *n)
 			tc[slots[h] - 1].samples++;
 			continue;
 		}
-		if (*n == cap) {
-			cap *= 2;
-			tc = realloc(tc, cap * sizeof(*tc));
-			if (!tc)
-				abort();
-		}
+		tc = xgrow_array(tc, &cap, *n + 1, sizeof(*tc));
 		tc[*n] = (struct thread_count){smp.tid, 1, smp.tid == smp.pid};
 		slots[h] = (uint32_t)++*n;
 		if (*n * 2 > nslots) { /* grow and rehash */
 			free(slots);
 			nslots *= 2;
-			slots = calloc(nslots, sizeof(*slots));
-			if (!slots)
-				abort();
+			slots = xcalloc(nslots, sizeof(*slots));
 			for (size_t k = 0; k < *n; k++) {
 				uint32_t g = (tc[k].tid * 2654435761u) & (uint32_t)(nslots - 1);
 				while (slots[g])
@@ -149,9 +140,7 @@ static uint32_t *threads(const struct samples *s, size_t *n)
 	}
 	free(slots);
 	qsort(tc, *n, sizeof(*tc), by_weight);
-	uint32_t *tids = malloc((*n + 1) * sizeof(*tids));
-	if (!tids)
-		abort();
+	uint32_t *tids = xmalloc((*n + 1) * sizeof(*tids));
 	for (size_t k = 0; k < *n; k++)
 		tids[k] = tc[k].tid;
 	free(tc);
@@ -162,14 +151,12 @@ void speedscope_write_sampled(FILE *out, const struct sampled *sp, const char *n
 {
 	const struct samples *s = &sp->samples;
 	const struct calltree *t = &sp->tree;
-	struct numbuf *b = malloc(sizeof(*b));
-	uint32_t *path = malloc(MAX_DEPTH * sizeof(*path));
-	uint64_t *weights = malloc((s->n + 1) * sizeof(*weights));
+	struct numbuf *b = xmalloc(sizeof(*b));
+	uint32_t *path = xmalloc(MAX_DEPTH * sizeof(*path));
+	uint64_t *weights = xmalloc((s->n + 1) * sizeof(*weights));
 	size_t ntids;
 	uint32_t *tids = threads(s, &ntids);
 	double ns_per_sample = s->hz ? 1e9 / s->hz : 1;
-	if (!b || !path || !weights)
-		abort();
 	b->out = out;
 	b->used = 0;
 	header(out, &sp->frames, name);

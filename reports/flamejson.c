@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/util/xalloc.h"
 #include "reports/escape.h"
 #include "reports/profiles.h"
 
@@ -95,9 +96,7 @@ static void write_array(struct numbuf *b, const char *name, const int32_t *sv, c
 
 static void write_nodes(FILE *out, const struct calltree *t)
 {
-	struct numbuf *b = malloc(sizeof(*b));
-	if (!b)
-		abort();
+	struct numbuf *b = xmalloc(sizeof(*b));
 	b->out = out;
 	b->used = 0;
 	fputs("\"nodes\":{", out);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collector/util/files.h"
 #include "reports/assets.h"
 
 extern char **environ;
@@ -60,47 +61,20 @@ static int write_file(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open_private(path, O_TRUNC);
 	if (fd < 0)
 		return -errno;
-	size_t len = strlen(text), done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		done += (size_t)w;
-	}
-	return close(fd) < 0 ? -errno : 0;
+	int rc = write_all(fd, text, strlen(text));
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	return rc;
 }
 
+/* What gnuplot wrote (NUL-terminated), or NULL. */
 static char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t cap = 0;
-	if (!f)
-		return NULL;
-	*len = 0;
-	for (;;) {
-		if (cap - *len < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			text = realloc(text, cap);
-			if (!text)
-				abort();
-		}
-		size_t got = fread(text + *len, 1, cap - *len - 1, f);
-		*len += got;
-		if (!got)
-			break;
-	}
-	fclose(f);
-	text[*len] = 0;
-	return text;
+	char *text;
+	return read_file_limit(path, SIZE_MAX, &text, len, NULL, 0) < 0 ? NULL : text;
 }
 
 /* The driver's part for one chart. */

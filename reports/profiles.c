@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "collector/analysis/blocked.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 #include "reports/samples.h"
 
 const char *const profile_keys[PROFILE_KEYS] = {"cpu", "blocked", "offcpu"};
@@ -64,11 +66,10 @@ uint32_t stack_reader_add(struct stack_reader *r, const char *stack, size_t len,
 			r->ft->v[frame].root = true;
 		node = calltree_child(r->tree, node, frame);
 		if (depth == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 64;
-			r->node = realloc(r->node, r->cap * sizeof(*r->node));
-			r->end = realloc(r->end, r->cap * sizeof(*r->end));
-			if (!r->node || !r->end)
-				abort();
+			size_t cap = r->cap;
+			r->node = xgrow_array(r->node, &cap, depth + 1, sizeof(*r->node));
+			r->end = xreallocarray(r->end, cap, sizeof(*r->end));
+			r->cap = cap;
 		}
 		r->node[depth] = node;
 		r->end[depth++] = end;
@@ -128,9 +129,7 @@ static int read_samples(struct profile_set *ps, struct profile *p, const char *d
 		samples_close(&s);
 		return rc;
 	}
-	uint32_t *leaf = malloc((keep->n + 1) * sizeof(*leaf));
-	if (!leaf)
-		abort();
+	uint32_t *leaf = xmalloc((keep->n + 1) * sizeof(*leaf));
 	stack_reader_init(&r, &ps->frames, &p->tree);
 	for (size_t i = 0; i < keep->n; i++)
 		leaf[i] = stack_reader_add(&r, keep->line[i], keep->len[i], 0);

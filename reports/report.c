@@ -13,6 +13,7 @@
 
 #include "collector/analysis/analyze.h"
 #include "collector/analysis/blocked.h"
+#include "collector/util/files.h"
 #include "reports/charts.h"
 #include "reports/gnuplot.h"
 #include "reports/page.h"
@@ -20,28 +21,12 @@
 
 static cJSON *read_meta(const char *dir)
 {
-	char path[PATH_MAX];
-	FILE *f;
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char path[PATH_MAX], *text;
+	size_t len;
 
 	snprintf(path, sizeof(path), "%s/session.json", dir);
-	if (!(f = fopen(path, "re")))
+	if (read_file_limit(path, 64 << 20, &text, &len, NULL, 0) < 0) /* the limit of the session reader */
 		return NULL;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			text = realloc(text, cap);
-			if (!text)
-				abort();
-		}
-		size_t got = fread(text + len, 1, cap - len - 1, f);
-		if (!got)
-			break;
-		len += got;
-	}
-	fclose(f);
-	text[len] = 0;
 	cJSON *j = cJSON_Parse(text);
 	free(text);
 	return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);

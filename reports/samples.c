@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector/util/files.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
+
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -74,39 +78,18 @@ void samples_get(const struct samples *s, size_t i, struct sample *out)
 
 int lines_read(struct lines *l, const char *path)
 {
-	struct stat st;
 	size_t cap = 0;
 
 	memset(l, 0, sizeof(*l));
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	l->buf = malloc((size_t)st.st_size + 1);
-	if (!l->buf)
-		abort();
-	while (l->size < (size_t)st.st_size) {
-		ssize_t got = read(fd, l->buf + l->size, (size_t)st.st_size - l->size);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		l->size += (size_t)got;
-	}
-	close(fd);
-	l->buf[l->size] = 0;
+	int rc = read_file_limit(path, SIZE_MAX, &l->buf, &l->size, NULL, 0);
+	if (rc < 0)
+		return rc;
 	for (char *p = l->buf, *end = l->buf + l->size; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (l->n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			l->line = realloc(l->line, cap * sizeof(*l->line));
-			l->len = realloc(l->len, cap * sizeof(*l->len));
-			if (!l->line || !l->len)
-				abort();
+			l->line = xgrow_array(l->line, &cap, l->n + 1, sizeof(*l->line));
+			l->len = xreallocarray(l->len, cap, sizeof(*l->len));
 		}
 		l->line[l->n] = p;
 		l->len[l->n++] = len && p[len - 1] == '\r' ? len - 1 : len;

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
+
 #define NS_S 1e9
 #define NS_MS 1e6
 #define MB (1024.0 * 1024.0)
@@ -41,12 +44,11 @@ static void push(struct tl_series *s, double t, double dt, double v)
 	if (!s)
 		return;
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->t = realloc(s->t, s->cap * sizeof(double));
-		s->dt = realloc(s->dt, s->cap * sizeof(double));
-		s->v = realloc(s->v, s->cap * sizeof(double));
-		if (!s->t || !s->dt || !s->v)
-			abort();
+		size_t cap = s->cap;
+		s->t = xgrow_array(s->t, &cap, s->n + 1, sizeof(double));
+		s->dt = xreallocarray(s->dt, cap, sizeof(double));
+		s->v = xreallocarray(s->v, cap, sizeof(double));
+		s->cap = cap;
 	}
 	s->t[s->n] = t;
 	s->dt[s->n] = dt;
@@ -255,9 +257,7 @@ static void delay_chart(struct tl_chart *c, const struct summary *sum, uint64_t 
 		push(p99, t, dt, iv->delay_p99 / NS_MS);
 		push(p50, t, dt, iv->delay_p50 / NS_MS);
 	}
-	c->spans = calloc(l->blocks.len + 1, sizeof(*c->spans));
-	if (!c->spans)
-		abort();
+	c->spans = xcalloc(l->blocks.len + 1, sizeof(*c->spans));
 	for (size_t k = 0; k < l->blocks.len; k++) {
 		const struct s_block *b = vec_at(&l->blocks, k);
 		c->spans[c->nspans].start = secs(b->start, t0);
@@ -298,13 +298,11 @@ static void gc_chart(struct tl_chart *c, const struct s_process *p, uint64_t t0)
 static void pool_wait_series(struct tl_series *s, const struct s_process *p, uint64_t t0)
 {
 	FILE *f = p->file ? fopen(p->file, "re") : NULL;
-	struct hist *prev = calloc(1, sizeof(*prev)), *cur = calloc(1, sizeof(*cur)), *diff = malloc(sizeof(*diff));
+	struct hist *prev = xcalloc(1, sizeof(*prev)), *cur = xcalloc(1, sizeof(*cur)), *diff = xmalloc(sizeof(*diff));
 	char *line = NULL;
 	size_t cap = 0;
 	uint64_t prev_ts = p->start_ts; /* the first record counts from the process's start */
 
-	if (!prev || !cur || !diff)
-		abort();
 	while (f && getline(&line, &cap, f) > 0) {
 		if (!strstr(line, "\"pool_wait\"") || !strstr(line, "\"hist\""))
 			continue;

@@ -17,6 +17,9 @@
 #include "agent/fnv1a.h"
 #include "collector/symbols/frames.h"
 #include "collector/symbols/symbolize.h"
+#include "collector/util/files.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 #define MAX_FRAMES 256
 #define FRAME_TEXT 512
@@ -29,9 +32,7 @@ static void index_rebuild(struct folded *f)
 {
 	size_t cap = f->cap * 2;
 	free(f->slots);
-	f->slots = calloc(cap, sizeof(size_t));
-	if (!f->slots)
-		abort();
+	f->slots = xcalloc(cap, sizeof(size_t));
 	for (size_t i = 0; i < f->n; i++) {
 		size_t h = fnv1a_str(f->stacks[i]) & (cap - 1);
 		while (f->slots[h])
@@ -52,20 +53,17 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 			}
 	}
 	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 64;
-		f->stacks = realloc(f->stacks, f->cap * sizeof(*f->stacks));
-		f->counts = realloc(f->counts, f->cap * sizeof(*f->counts));
-		if (!f->stacks || !f->counts)
-			abort();
+		size_t cap = f->cap; /* a power of two: the index's mask needs one */
+		f->stacks = xgrow_array(f->stacks, &cap, f->n + 1, sizeof(*f->stacks));
+		f->counts = xreallocarray(f->counts, cap, sizeof(*f->counts));
+		f->cap = cap;
 		index_rebuild(f);
 		mask = f->cap * 2 - 1;
 		h = fnv1a_str(stack) & mask;
 		while (f->slots[h])
 			h = (h + 1) & mask;
 	}
-	f->stacks[f->n] = strdup(stack);
-	if (!f->stacks[f->n])
-		abort();
+	f->stacks[f->n] = xstrdup(stack);
 	f->counts[f->n++] = count;
 	f->slots[h] = f->n;
 	return f->n - 1;
@@ -73,14 +71,9 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 
 int folded_write(const struct folded *f, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!out) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
+	FILE *out = fopen_private(path, O_TRUNC);
+	if (!out)
+		return -errno;
 	for (size_t i = 0; i < f->n; i++)
 		fprintf(out, "%s %llu\n", f->stacks[i], (unsigned long long)f->counts[i]);
 	return fclose(out) == 0 ? 0 : -errno;
@@ -161,10 +154,7 @@ static void count_name(struct tally **t, size_t *n, const char *name, const char
 			(*t)[i].count++;
 			return;
 		}
-	struct tally *grown = realloc(*t, (*n + 1) * sizeof(**t));
-	if (!grown)
-		abort();
-	*t = grown;
+	struct tally *grown = *t = xreallocarray(*t, *n + 1, sizeof(**t));
 	snprintf(grown[*n].name, sizeof(grown[*n].name), "%s", name);
 	snprintf(grown[*n].location, sizeof(grown[*n].location), "%s", location ? location : "");
 	grown[*n].count = 1;
@@ -273,13 +263,8 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] == '\n')
 			line[len - 1] = 0;
-		if (cs->nstacks == ncap) {
-			ncap = ncap ? ncap * 2 : 1024;
-			cs->stacks = realloc(cs->stacks, ncap * sizeof(char *));
-			if (!cs->stacks)
-				abort();
-		}
-		cs->stacks[cs->nstacks++] = strdup(line);
+		cs->stacks = xgrow_array(cs->stacks, &ncap, cs->nstacks + 1, sizeof(char *));
+		cs->stacks[cs->nstacks++] = xstrdup(line);
 	}
 	free(line);
 	fclose(f);
@@ -295,9 +280,7 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 	}
 	cs->hz = *(uint32_t *)(head + 8);
 	cs->nsamples = (size_t)(st.st_size - 16) / 24;
-	cs->raw = malloc(cs->nsamples * 24 + 1);
-	if (!cs->raw)
-		abort();
+	cs->raw = xmalloc(cs->nsamples * 24 + 1);
 	cs->nsamples = fread(cs->raw, 24, cs->nsamples, f);
 	fclose(f);
 	return true;
@@ -480,10 +463,8 @@ void blocked_analyze(struct summary *sum, const struct session *s, struct folded
 	struct cpu_samples cs;
 	bool have_samples = samples_load(s->dir, &cs);
 	struct frame_table *ft = NULL;
-	bool *done = calloc(sum->nloops + 1, sizeof(bool));
+	bool *done = xcalloc(sum->nloops + 1, sizeof(bool));
 
-	if (!done)
-		abort();
 	if (have_samples) {
 		ft = frame_table_new();
 		frame_table_load(ft, s->dir);
@@ -502,12 +483,10 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 {
 	struct symbolizer *sym = NULL;
 	size_t linelen = MAX_FRAMES * (FRAME_TEXT + 1) + 64;
-	char *line = malloc(linelen);
-	char (*texts)[FRAME_TEXT] = malloc(MAX_FRAMES * sizeof(*texts));
+	char *line = xmalloc(linelen);
+	char (*texts)[FRAME_TEXT] = xmalloc(MAX_FRAMES * sizeof(*texts));
 	struct frame_table *ft = NULL;
 
-	if (!line || !texts)
-		abort();
 	if (out) { /* the profile's frames go to frames.jsonl beside it */
 		ft = frame_table_new();
 		frame_table_load(ft, s->dir);

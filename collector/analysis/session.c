@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "collector/util/errbuf.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 void vec_init(struct vec *v, size_t elem)
 {
@@ -25,16 +27,7 @@ void vec_init(struct vec *v, size_t elem)
 
 void *vec_push(struct vec *v)
 {
-	if (v->len == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *d = realloc(v->data, cap * v->elem);
-		if (!d) {
-			fputs("loopscope: out of memory\n", stderr);
-			abort();
-		}
-		v->data = d;
-		v->cap = cap;
-	}
+	v->data = xgrow_array(v->data, &v->cap, v->len + 1, v->elem);
 	void *e = (char *)v->data + v->len++ * v->elem;
 	memset(e, 0, v->elem);
 	return e;
@@ -80,12 +73,9 @@ static bool flag(const cJSON *o, const char *key)
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-static char *xstrdup(const char *s)
+static char *dupstr(const char *s)
 {
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
+	return xstrdup(s ? s : "");
 }
 
 struct s_loop *process_loop(struct s_process *p, uint32_t id)
@@ -153,9 +143,7 @@ static bool read_stack(const cJSON *rec, struct s_loop *l)
 	s->block_start = u64(rec, "block_start");
 	s->state = state && *state ? state[0] : '?';
 	s->syscall = cJSON_IsNumber(sc) ? (int)sc->valuedouble : -1;
-	s->frames = calloc((size_t)n + 1, sizeof(uint64_t));
-	if (!s->frames)
-		abort();
+	s->frames = xcalloc((size_t)n + 1, sizeof(uint64_t));
 	cJSON_ArrayForEach(f, frames)
 	{
 		if (!cJSON_IsString(f))
@@ -187,26 +175,24 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		p->pid = (int)u64(rec, "pid");
 		p->ppid = (int)u64(rec, "ppid");
 		free(p->exe);
-		p->exe = xstrdup(str(rec, "exe"));
+		p->exe = dupstr(str(rec, "exe"));
 		p->realtime_ns = u64(rec, "realtime_ns");
 		p->block_ns = u64(rec, "block_ns");
 		p->interval_ns = u64(rec, "interval_ns");
 		p->delay_resolution_ns = u64(rec, "delay_resolution_ns");
 		p->cpus = (unsigned)u64(rec, "cpus");
 		free(p->perf_map);
-		p->perf_map = xstrdup(str(rec, "perf_map"));
+		p->perf_map = dupstr(str(rec, "perf_map"));
 		if (cJSON_IsArray(argv) && !p->argv) {
-			p->argv = calloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(char *));
-			if (!p->argv)
-				abort();
-			cJSON_ArrayForEach(a, argv) p->argv[p->argc++] = xstrdup(cJSON_IsString(a) ? a->valuestring : "");
+			p->argv = xcalloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(char *));
+			cJSON_ArrayForEach(a, argv) p->argv[p->argc++] = dupstr(cJSON_IsString(a) ? a->valuestring : "");
 		}
 	} else if (!strcmp(type, "v8")) {
 		free(p->v8_version);
-		p->v8_version = xstrdup(str(rec, "version"));
+		p->v8_version = dupstr(str(rec, "version"));
 		if (str(rec, "heap_refused")) {
 			free(p->heap_refused);
-			p->heap_refused = xstrdup(str(rec, "heap_refused"));
+			p->heap_refused = dupstr(str(rec, "heap_refused"));
 		}
 	} else if (!strcmp(type, "loop")) {
 		if (!(l = loop_of(p, rec)))
@@ -255,7 +241,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	} else if (!strcmp(type, "maps")) {
 		struct s_maps *m = vec_push(&p->maps);
 		m->ts = ts;
-		m->text = xstrdup(str(rec, "text"));
+		m->text = dupstr(str(rec, "text"));
 	} else if (!strcmp(type, "gc")) {
 		if (!(l = loop_of(p, rec)))
 			return false;
@@ -439,9 +425,7 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 		errbuf_printf(err, errlen, "%s: unreadable", path);
 		return -EIO;
 	}
-	text = malloc((size_t)size + 1);
-	if (!text)
-		abort();
+	text = xmalloc((size_t)size + 1);
 	size_t got = fread(text, 1, (size_t)size, f);
 	fclose(f);
 	text[got] = 0;
@@ -461,10 +445,8 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	s->has_meta = true;
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command"), *a;
 	if (cJSON_IsArray(cmd)) {
-		s->command = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(char *));
-		if (!s->command)
-			abort();
-		cJSON_ArrayForEach(a, cmd) s->command[s->ncommand++] = xstrdup(cJSON_IsString(a) ? a->valuestring : "");
+		s->command = xcalloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(char *));
+		cJSON_ArrayForEach(a, cmd) s->command[s->ncommand++] = dupstr(cJSON_IsString(a) ? a->valuestring : "");
 	}
 	s->start_ts = u64(j, "start_ts");
 	s->end_ts = u64(j, "end_ts");

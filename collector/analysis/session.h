@@ -19,7 +19,7 @@ struct vec {
 	size_t len, cap, elem;
 };
 void vec_init(struct vec *v, size_t elem);
-void *vec_push(struct vec *v); /* zeroed new element; aborts on out-of-memory */
+void *vec_push(struct vec *v); /* zeroed new element; out of memory exits (collector/util/xalloc.h) */
 void *vec_at(const struct vec *v, size_t i);
 void vec_free(struct vec *v);
 

@@ -4,7 +4,8 @@
  * this file only aggregates what the records hold. */
 #include "collector/analysis/summary.h"
 
-#include "collector/util/files.h"
+#include "collector/util/json_file.h"
+#include "collector/util/xalloc.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -216,10 +217,8 @@ static void gc_figures(struct summary *sum, const struct session *s)
 static void heap_growth(struct heap_summary *h, const struct s_loop *l)
 {
 	unsigned n = 0;
-	double *x = malloc(sizeof(double) * (l->heaps.len + 1));
-	double *y = malloc(sizeof(double) * (l->heaps.len + 1));
-	if (!x || !y)
-		abort();
+	double *x = xmalloc(sizeof(double) * (l->heaps.len + 1));
+	double *y = xmalloc(sizeof(double) * (l->heaps.len + 1));
 	size_t gi = 0;
 	for (size_t i = 0; i < l->heaps.len; i++) {
 		const struct s_heap *hs = vec_at(&l->heaps, i);
@@ -359,9 +358,7 @@ static void process_figures(struct summary *sum, const struct session *s)
 			sum->cpu_user_s += last->utime / NS_PER_S;
 			sum->cpu_sys_s += last->stime / NS_PER_S;
 		}
-		double *x = malloc(sizeof(double) * (p->procs.len + 1)), *y = malloc(sizeof(double) * (p->procs.len + 1));
-		if (!x || !y)
-			abort();
+		double *x = xmalloc(sizeof(double) * (p->procs.len + 1)), *y = xmalloc(sizeof(double) * (p->procs.len + 1));
 		for (size_t k = 0; k < p->procs.len; k++) {
 			const struct s_proc_sample *ps = vec_at(&p->procs, k);
 			if (ps->rss / MB > sum->rss_max_mb)
@@ -408,9 +405,7 @@ static void process_summaries(struct summary *sum, const struct session *s)
 	const struct s_process *root = session_root((struct session *)s);
 
 	sum->nprocs = (unsigned)s->procs.len;
-	sum->procs = calloc(sum->nprocs + 1, sizeof(*sum->procs));
-	if (!sum->procs)
-		abort();
+	sum->procs = xcalloc(sum->nprocs + 1, sizeof(*sum->procs));
 	for (unsigned i = 0; i < sum->nprocs; i++) {
 		struct proc_summary *ps = &sum->procs[i];
 		ps->proc = vec_at(&s->procs, i);
@@ -440,9 +435,7 @@ void summary_compute(struct summary *sum, const struct session *s)
 	sum->processes = (unsigned)s->procs.len;
 	for (size_t i = 0; i < s->procs.len; i++)
 		sum->nloops += (unsigned)((struct s_process *)vec_at(&s->procs, i))->loops.len;
-	sum->loops = calloc(sum->nloops + 1, sizeof(*sum->loops));
-	if (!sum->loops)
-		abort();
+	sum->loops = xcalloc(sum->nloops + 1, sizeof(*sum->loops));
 	unsigned n = 0;
 	for (size_t i = 0; i < s->procs.len; i++) {
 		const struct s_process *p = vec_at(&s->procs, i);

@@ -34,6 +34,9 @@
 #include "probes/profile.h"
 #include "profile.skel.h"
 #include "collector/util/clock.h"
+#include "collector/util/files.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 #define MAX_SAMPLES (64u << 20) /* 1.5 GiB of samples at most; beyond, samples are counted, not kept */
 /* The one frame of an off-CPU stack that waited in an epoll call (OFFCPU_STACK_EPOLL_WAIT). */
@@ -76,7 +79,8 @@ struct cpu_probe {
 	struct offcpu_bpf *off;
 	struct bpf_link **perf_links; /* one sampling event per thread opened by hand */
 	struct opened { pid_t tid; uint64_t ts; } *opened; /* the thread of each, and when */
-	int nperf, capperf;
+	int nperf;
+	size_t capperf;
 	struct ring_buffer *rb;
 	struct image *images;
 	size_t nimages, capimages;
@@ -132,10 +136,7 @@ static void read_status(pid_t pid, struct image *img)
 static struct image *new_image(struct cpu_probe *p, pid_t pid, uint64_t since)
 {
 	if (p->nimages == p->capimages) {
-		p->capimages = p->capimages ? p->capimages * 2 : 16;
-		p->images = realloc(p->images, p->capimages * sizeof(*p->images));
-		if (!p->images)
-			abort();
+		p->images = xgrow_array(p->images, &p->capimages, p->nimages + 1, sizeof(*p->images));
 		p->nslots = 0; /* slots point at images: the table restarts when images move */
 		memset(p->slots, 0, p->capslots * sizeof(*p->slots));
 	}
@@ -193,12 +194,11 @@ static int sample_thread(struct cpu_probe *p, pid_t tid, bool before_exec)
 		close(fd);
 		return -e;
 	}
-	if (p->nperf == p->capperf) {
-		p->capperf = p->capperf ? 2 * p->capperf : 64;
-		p->perf_links = realloc(p->perf_links, (size_t)p->capperf * sizeof(*p->perf_links));
-		p->opened = realloc(p->opened, (size_t)p->capperf * sizeof(*p->opened));
-		if (!p->perf_links || !p->opened)
-			abort();
+	if ((size_t)p->nperf == p->capperf) {
+		size_t cap = p->capperf;
+		p->perf_links = xgrow_array(p->perf_links, &cap, (size_t)p->nperf + 1, sizeof(*p->perf_links));
+		p->opened = xreallocarray(p->opened, cap, sizeof(*p->opened));
+		p->capperf = cap;
 	}
 	p->opened[p->nperf] = (struct opened){tid, mono_now_ns()};
 	p->perf_links[p->nperf++] = link;
@@ -239,10 +239,7 @@ static int on_event(void *ctx, void *data, size_t size)
 				p->dropped_samples++;
 				return 0;
 			}
-			p->capsamples = p->capsamples ? p->capsamples * 2 : 65536;
-			p->samples = realloc(p->samples, p->capsamples * sizeof(*p->samples));
-			if (!p->samples)
-				abort();
+			p->samples = xgrow_array(p->samples, &p->capsamples, p->nsamples + 1, sizeof(*p->samples));
 		}
 		p->samples[p->nsamples++] = (struct sample){e->ts, e->pid, e->tid, e->user_stack_id, e->kern_stack_id};
 		break;
@@ -329,20 +326,16 @@ static void why_not(int e, char *err, size_t errlen, const char *what)
 int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
 		    size_t errlen)
 {
-	struct cpu_probe *p = calloc(1, sizeof(*p));
+	struct cpu_probe *p = xcalloc(1, sizeof(*p));
 	int rc;
 
-	if (!p)
-		abort();
 	p->o = *o;
 	if (!p->o.hz)
 		p->o.hz = 99;
 	p->sym = sym;
 	p->frames = frame_table_new();
-	p->text = malloc(STACK_TEXT);
-	p->frame_buf = malloc(4096);
-	if (!p->text || !p->frame_buf)
-		abort();
+	p->text = xmalloc(STACK_TEXT);
+	p->frame_buf = xmalloc(4096);
 	probe_libbpf_logging();
 
 	if (!(p->prof = profile_bpf__open())) {
@@ -519,9 +512,7 @@ static uint32_t stack_index(struct cpu_probe *p, struct image *img, const char *
 		size_t cap = p->capslots ? p->capslots * 2 : 4096;
 		struct stack_slot *old = p->slots;
 		size_t oldcap = p->capslots;
-		p->slots = calloc(cap, sizeof(*p->slots));
-		if (!p->slots)
-			abort();
+		p->slots = xcalloc(cap, sizeof(*p->slots));
 		p->capslots = cap;
 		for (size_t i = 0; i < oldcap; i++) {
 			if (!old[i].index)
@@ -559,14 +550,9 @@ static int write_samples(struct cpu_probe *p, const char *dir, const uint32_t *i
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
+	FILE *f = fopen_private(path, O_TRUNC);
+	if (!f)
+		return -errno;
 	uint32_t head[2] = {p->o.hz, 24};
 	fwrite("LSSAMPL1", 1, 8, f);
 	fwrite(head, sizeof(head), 1, f);
@@ -583,14 +569,9 @@ static int write_stack_lines(const struct folded *stacks, const char *dir)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
+	FILE *f = fopen_private(path, O_TRUNC);
+	if (!f)
+		return -errno;
 	for (size_t i = 0; i < stacks->n; i++)
 		fprintf(f, "%s\n", stacks->stacks[i]);
 	return fclose(f) == 0 ? 0 : -errno;
@@ -645,9 +626,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 
 	/* Every sample's stack, in time order, named once per distinct stack. */
 	int stacks_fd = bpf_map__fd(p->prof->maps.stacks);
-	uint32_t *index = malloc((p->nsamples + 1) * sizeof(*index));
-	if (!index)
-		abort();
+	uint32_t *index = xmalloc((p->nsamples + 1) * sizeof(*index));
 	for (size_t i = 0; i < p->nsamples; i++) {
 		struct sample *s = &p->samples[i];
 		struct image *img = image_at(p, (pid_t)s->pid, s->ts);
@@ -688,12 +667,10 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 void cpu_probe_get_stats(const struct cpu_probe *p, struct cpu_probe_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(__u64));
+	__u64 *vals = xcalloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(__u64));
 	uint64_t sums[PROFILE_STATS] = {0};
 
 	memset(out, 0, sizeof(*out));
-	if (!vals)
-		abort();
 	for (__u32 k = 0; k < PROFILE_STATS && ncpu > 0; k++) {
 		if (bpf_map__lookup_elem(p->prof->maps.stats, &k, sizeof(k), vals, sizeof(__u64) * (size_t)ncpu, 0) < 0)
 			continue;

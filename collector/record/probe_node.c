@@ -16,6 +16,7 @@
 
 #include "agent/histogram.h"
 #include "collector/record/probe_proc.h"
+#include "collector/util/xalloc.h"
 #include "probes/node.h"
 #include "node.skel.h"
 
@@ -40,9 +41,7 @@ struct node_uprobes {
 struct node_uprobes *node_uprobes_load(struct bpf_map *targets, struct bpf_map *events, struct bpf_map *stats,
 				       struct bpf_map *lost)
 {
-	struct node_uprobes *u = calloc(1, sizeof(*u));
-	if (!u)
-		abort();
+	struct node_uprobes *u = xcalloc(1, sizeof(*u));
 	if (!(u->skel = node_bpf__open()) || bpf_map__reuse_fd(u->skel->maps.targets, bpf_map__fd(targets)) ||
 	    bpf_map__reuse_fd(u->skel->maps.events, bpf_map__fd(events)) ||
 	    bpf_map__reuse_fd(u->skel->maps.stats, bpf_map__fd(stats)) ||
@@ -166,9 +165,7 @@ static unsigned pool_size_of(pid_t pid)
 
 struct node_proc *node_proc_new(pid_t pid)
 {
-	struct node_proc *np = calloc(1, sizeof(*np));
-	if (!np)
-		abort();
+	struct node_proc *np = xcalloc(1, sizeof(*np));
 	np->pid = pid;
 	np->size = pool_size_of(pid);
 	return np;

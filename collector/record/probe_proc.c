@@ -14,6 +14,7 @@
 #include "agent/histogram.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
+#include "collector/util/files.h"
 
 /* The whole of a small /proc file, NUL-terminated; its length or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t len)
@@ -100,13 +101,9 @@ int probe_file_open(struct probe_file *f, const char *dir, pid_t pid, unsigned i
 		snprintf(path, sizeof(path), "%s/probe-%d.%u.jsonl", dir, (int)pid, image);
 	else
 		snprintf(path, sizeof(path), "%s/probe-%d.jsonl", dir, (int)pid);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f->out = fdopen(fd, "w"))) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
+	if (!(f->out = fopen_private(path, O_EXCL))) {
 		f->failed = true;
-		return -e;
+		return -errno;
 	}
 	probe_file_write(f, "process", ts, process_record(pid, block_ns, interval_ns, delay_resolution_ns, ts));
 	probe_file_write_proc(f, ts); /* the base of the CPU times */

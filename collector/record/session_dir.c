@@ -18,6 +18,7 @@
 
 #include "collector/analysis/session.h"
 #include "collector/util/files.h"
+#include "collector/util/json_file.h"
 
 static bool dir_is_empty(const char *path)
 {
@@ -104,17 +105,15 @@ static int copy_spooled(int dfd, const char *name, uid_t uid, const char *out)
 		return -EPERM;
 	}
 	snprintf(dst, sizeof(dst), "%s/%s", out, name);
-	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open_private(dst, O_EXCL);
 	if (fd < 0) {
 		rc = -errno;
 		close(in);
 		return rc;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, (size_t)n) != n) {
-			rc = errno ? -errno : -EIO;
+		if ((rc = write_all(fd, buf, (size_t)n)) < 0)
 			break;
-		}
 	if (n < 0)
 		rc = -errno;
 	close(in);

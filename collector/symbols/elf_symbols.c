@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collector/symbols/sym_util.h"
+#include "collector/util/grow.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -176,7 +177,7 @@ static int read_loads(struct elf_file *f, Elf *elf)
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		void *p = sym_grow(f->loads, &f->cap_loads, f->nloads + 1, sizeof(*f->loads));
+		void *p = grow_array(f->loads, &f->cap_loads, f->nloads + 1, sizeof(*f->loads));
 		if (!p)
 			return -ENOMEM;
 		f->loads = p;
@@ -207,7 +208,7 @@ static int add_symbols(struct elf_file *f, Elf *elf, Elf_Scn *scn, const GElf_Sh
 	if (str[strs->d_size - 1] != 0)
 		return 0; /* every name must end inside the table */
 	size_t n = data->d_size / sh->sh_entsize;
-	void *p = sym_grow(f->syms, &f->cap_syms, f->nsyms + n, sizeof(*f->syms));
+	void *p = grow_array(f->syms, &f->cap_syms, f->nsyms + n, sizeof(*f->syms));
 	if (!p)
 		return -ENOMEM;
 	f->syms = p;
@@ -430,7 +431,7 @@ static int add_debug_file(struct elf_cache *c, struct elf_file *f, const char *r
 
 static int cache_add_file(struct elf_cache *c, struct elf_file *f)
 {
-	void *p = sym_grow(c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
+	void *p = grow_array(c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
 	if (!p)
 		return -ENOMEM;
 	c->files = p;
@@ -440,7 +441,7 @@ static int cache_add_file(struct elf_cache *c, struct elf_file *f)
 
 static int cache_add_key(struct elf_cache *c, const struct stat *st, struct elf_file *f, int err)
 {
-	void *p = sym_grow(c->keys, &c->cap_keys, c->nkeys + 1, sizeof(*c->keys));
+	void *p = grow_array(c->keys, &c->cap_keys, c->nkeys + 1, sizeof(*c->keys));
 	if (!p)
 		return -ENOMEM;
 	c->keys = p;

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector/symbols/sym_util.h"
+#include "collector/util/grow.h"
 
 #define MAX_EXTENT (256 * 1024) /* no kernel function is longer: beyond, an address is in a gap */
 
@@ -33,7 +35,7 @@ static int add_str(struct kallsyms *k, const char *s, size_t n, uint32_t *off)
 {
 	if (k->slen + n + 1 > UINT32_MAX)
 		return -E2BIG;
-	void *p = sym_grow(k->strs, &k->scap, k->slen + n + 1, 1);
+	void *p = grow_array(k->strs, &k->scap, k->slen + n + 1, 1);
 	if (!p)
 		return -ENOMEM;
 	k->strs = p;
@@ -56,7 +58,7 @@ static int module_index(struct kallsyms *k, const char *s, size_t n, uint32_t *i
 	}
 	uint32_t off;
 	int err;
-	void *p = sym_grow(k->mods, &k->cap_mods, k->nmods + 1, sizeof(*k->mods));
+	void *p = grow_array(k->mods, &k->cap_mods, k->nmods + 1, sizeof(*k->mods));
 	if (!p)
 		return -ENOMEM;
 	k->mods = p;
@@ -102,7 +104,7 @@ static int parse_line(struct kallsyms *k, const char *p, const char *end, bool *
 	if ((err = mod_len ? module_index(k, mod, mod_len, &s.module) : 0) < 0 ||
 	    (err = add_str(k, name, name_len, &s.name)) < 0)
 		return err;
-	void *g = sym_grow(k->syms, &k->cap, k->n + 1, sizeof(*k->syms));
+	void *g = grow_array(k->syms, &k->cap, k->n + 1, sizeof(*k->syms));
 	if (!g)
 		return -ENOMEM;
 	k->syms = g;

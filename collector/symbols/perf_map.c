@@ -6,12 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/fnv1a.h"
 #include "collector/symbols/sym_util.h"
+#include "collector/util/grow.h"
 
 #define READ_BUF (256 * 1024) /* also the longest line kept: longer ones are skipped */
 #define MAX_ENTRIES (UINT32_MAX - 1)
@@ -340,7 +342,7 @@ static int intern(struct perf_map *m, const char *name, size_t n, uint32_t *idx,
 			goto out;
 		}
 	}
-	void *p = sym_grow(m->descs, &m->cap_descs, m->ndescs + 1, sizeof(*m->descs));
+	void *p = grow_array(m->descs, &m->cap_descs, m->ndescs + 1, sizeof(*m->descs));
 	if (!p) {
 		err = -ENOMEM;
 		goto out;
@@ -383,7 +385,7 @@ static int parse_line(struct perf_map *m, const char *line, size_t len)
 		return -ENOMEM;
 	if ((err = intern(m, p, (size_t)(end - p), &desc, &tier)) < 0)
 		return err;
-	void *grown = sym_grow(m->entries, &m->cap_entries, m->nentries + 1, sizeof(*m->entries));
+	void *grown = grow_array(m->entries, &m->cap_entries, m->nentries + 1, sizeof(*m->entries));
 	if (!grown)
 		return -ENOMEM;
 	m->entries = grown;

@@ -4,9 +4,11 @@
 #include "collector/symbols/proc_maps.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector/symbols/sym_util.h"
+#include "collector/util/grow.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -96,7 +98,7 @@ int proc_maps_parse(const char *text, size_t len, struct proc_map **maps, size_t
 				goto nomem;
 		}
 		m.elf_err = 1;
-		void *grown = sym_grow(out, &cap, cnt + 1, sizeof(*out));
+		void *grown = grow_array(out, &cap, cnt + 1, sizeof(*out));
 		if (!grown) {
 			free(m.path);
 			goto nomem;

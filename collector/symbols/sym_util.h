@@ -1,30 +1,11 @@
-/* Small helpers the symbolizer's files share: growing arrays and parsing numbers out of untrusted
- * text (bounded by an end pointer, overflow refused, never reading past it). */
+/* Small helpers the symbolizer's files share: parsing numbers out of untrusted text (bounded by an
+ * end pointer, overflow refused, never reading past it). Arrays grow with collector/util/grow.h. */
 #ifndef LOOPSCOPE_COLLECTOR_SYM_UTIL_H
 #define LOOPSCOPE_COLLECTOR_SYM_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-
-/* Room for `need` elements: the (maybe moved) array, or NULL with the old one left as it was. */
-static inline void *sym_grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return arr;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / elem)
-			return NULL;
-		n *= 2;
-	}
-	void *p = realloc(arr, n * elem);
-	if (p)
-		*cap = n;
-	return p;
-}
 
 static inline int sym_hex_digit(char c)
 {

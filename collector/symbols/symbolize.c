@@ -16,6 +16,7 @@
 #include "collector/symbols/kallsyms.h"
 #include "collector/symbols/perf_map.h"
 #include "collector/symbols/proc_maps.h"
+#include "collector/util/files.h"
 
 #define KERNEL_START UINT64_C(0xffff800000000000) /* x86-64: the upper half is the kernel's */
 
@@ -106,45 +107,6 @@ struct proc_syms *proc_syms_from_maps(struct symbolizer *s, int pid, const char 
 	return p;
 }
 
-static char *read_all(const char *path, int *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-
-	if (fd < 0) {
-		*err = -errno;
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *b = realloc(buf, cap = cap ? 2 * cap : 65536);
-			if (!b) {
-				*err = -ENOMEM;
-				goto fail;
-			}
-			buf = b;
-		}
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
-}
-
 /* The file at path is the one mapped: same device and inode as the maps line says. */
 static bool is_mapped_file(const struct proc_map *m, const char *path)
 {
@@ -177,13 +139,13 @@ static bool other_root(const char *proc_root)
 
 struct proc_syms *proc_syms_from_pid(struct symbolizer *s, int pid)
 {
-	char path[64], root[64];
-	int err = 0;
+	char path[64], root[64], *text;
+	size_t len;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	char *text = read_all(path, &err);
-	if (!text) {
+	int err = read_file_limit(path, SIZE_MAX, &text, &len, NULL, 0);
+	if (err < 0) {
 		errno = -err;
 		return NULL;
 	}

@@ -1,11 +1,28 @@
-/* Files every stage writes: written whole or not at all. */
+/* Files every stage writes and reads: private files, writes retried until whole,
+ * whole-file reads with a size limit. Errors are -errno. (Atomic JSON files: json_file.h.) */
 #ifndef LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 #define LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-/* Write DIR/NAME from a cJSON tree, atomically (temporary file, then rename), 0600. 0 or -errno. */
-struct cJSON;
-int json_write_file(const char *dir, const char *name, const struct cJSON *j);
+/* Create PATH 0600 for writing, never through a symlink (O_NOFOLLOW), close-on-exec. HOW is O_EXCL
+ * (refuse a file already there: EEXIST) or O_TRUNC (replace its contents). A descriptor, or -1 with
+ * errno set. */
+int open_private(const char *path, int how);
+
+/* open_private, fdopen()ed for writing: a stream, or NULL with errno set (nothing left open). */
+FILE *fopen_private(const char *path, int how);
+
+/* Write all LEN bytes of BUF to FD: short writes continued, EINTR retried. 0 or -errno (-EIO when
+ * write returns 0). */
+int write_all(int fd, const void *buf, size_t len);
+
+/* The whole of PATH, a regular file (not through a symlink), read to its end, into *TEXT (malloc'd,
+ * NUL-terminated; *LEN without the NUL). At most LIMIT bytes: a larger file is refused with -EFBIG.
+ * 0, or -errno with one line in ERR naming the file and the reason (-ELOOP a symlink, -EINVAL not
+ * a regular file). Out of memory dies (xalloc.h). */
+int read_file_limit(const char *path, size_t limit, char **text, size_t *len, char *err, size_t errlen);
 
 #endif

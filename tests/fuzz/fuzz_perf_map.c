@@ -5,7 +5,8 @@
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. \
  *     tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c collector/symbols/symbolize.c \
- *     collector/symbols/elf_symbols.c collector/symbols/kallsyms.c -lelf -lstdc++ -o build/fuzz_perf_map
+ *     collector/symbols/elf_symbols.c collector/symbols/kallsyms.c collector/util/grow.c collector/util/xalloc.c \
+ *     collector/util/files.c collector/util/errbuf.c -lelf -lstdc++ -o build/fuzz_perf_map
  *   mkdir -p build/fuzz-corpus && build/fuzz_perf_map -max_total_time=60 build/fuzz-corpus
  */
 #include <stdint.h>
