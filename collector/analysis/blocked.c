@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/fnv1a.h"
+#include "collector/analysis/samples_format.h"
 #include "collector/symbols/frames.h"
 #include "collector/symbols/symbolize.h"
 
@@ -285,20 +286,20 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
 	struct stat st;
-	char head[16];
-	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, 16, f) != 16 ||
-	    memcmp(head, "LSSAMPL1", 8) || *(uint32_t *)(head + 12) != 24) {
+	char head[SAMPLES_HEADER];
+	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, SAMPLES_HEADER, f) != SAMPLES_HEADER ||
+	    memcmp(head, SAMPLES_MAGIC, SAMPLES_MAGIC_LEN) || *(uint32_t *)(head + SAMPLES_RECORD_SIZE_AT) != SAMPLES_RECORD) {
 		if (f)
 			fclose(f);
 		samples_free(cs);
 		return false;
 	}
-	cs->hz = *(uint32_t *)(head + 8);
-	cs->nsamples = (size_t)(st.st_size - 16) / 24;
-	cs->raw = malloc(cs->nsamples * 24 + 1);
+	cs->hz = *(uint32_t *)(head + SAMPLES_HZ_AT);
+	cs->nsamples = (size_t)(st.st_size - SAMPLES_HEADER) / SAMPLES_RECORD;
+	cs->raw = malloc(cs->nsamples * SAMPLES_RECORD + 1);
 	if (!cs->raw)
 		abort();
-	cs->nsamples = fread(cs->raw, 24, cs->nsamples, f);
+	cs->nsamples = fread(cs->raw, SAMPLES_RECORD, cs->nsamples, f);
 	fclose(f);
 	return true;
 }
@@ -306,7 +307,7 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint32_t *pid, uint32_t *tid,
 		      uint32_t *stack)
 {
-	const unsigned char *r = cs->raw + i * 24;
+	const unsigned char *r = cs->raw + i * SAMPLES_RECORD;
 	memcpy(ts, r, 8);
 	memcpy(pid, r + 8, 4);
 	memcpy(tid, r + 12, 4);
