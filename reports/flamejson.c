@@ -68,7 +68,7 @@ static void write_frames(FILE *out, const struct frametab *ft)
 		char tier[2] = {e->tier, 0};
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);
 		escape_json_string(out, e->name, strlen(e->name));
-		fprintf(out, ",\"kind\":\"%s\"", frametab_kind_names[e->kind < FT_KINDS ? e->kind : FT_UNKNOWN]);
+		fprintf(out, ",\"kind\":\"%s\"", frame_kind_word(e->kind));
 		field(out, "tier", tier);
 		field(out, "location", e->location);
 		field(out, "module", e->module);

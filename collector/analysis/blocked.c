@@ -332,13 +332,13 @@ static int blame_rank_info(const struct frame_info *fi, enum runtime rt)
 		return PYTHON_RANK;
 	if (!fi || !fi->name)
 		return 0;
-	if (!strcmp(fi->kind, "app"))
+	if (fi->kind == FRAME_JS_APP)
 		return 1;
-	if (!strcmp(fi->kind, "dep"))
+	if (fi->kind == FRAME_JS_DEP)
 		return 2;
-	if (!strcmp(fi->kind, "native"))
+	if (fi->kind == FRAME_NATIVE)
 		return system_module(fi->module) ? 5 : 3;
-	if (!strcmp(fi->kind, "node"))
+	if (fi->kind == FRAME_JS_NODE)
 		return 4;
 	return 7;
 }
@@ -374,10 +374,10 @@ static void classify(const char *stack, const struct frame_table *ft, enum runti
 		buf[n] = 0;
 		const struct frame_info *fi = frame_table_get(ft, buf);
 		if (leaf && fi) {
-			*klass = !strcmp(fi->kind, "kernel") ? 4
+			*klass = fi->kind == FRAME_KERNEL ? 4
 			       : rt == RUNTIME_PYTHON && python_module(fi->module) ? 2
-			       : !strcmp(fi->kind, "native") ? 3
-			       : !strcmp(fi->kind, "v8") ? 2 : unnamed_jit(fi) ? 1 : !strcmp(fi->kind, "unknown") ? 3 : 1;
+			       : fi->kind == FRAME_NATIVE ? 3
+			       : fi->kind == FRAME_V8 ? 2 : unnamed_jit(fi) ? 1 : fi->kind == FRAME_UNKNOWN ? 3 : 1;
 			if (*klass != 4)
 				leaf = false;
 		}
