@@ -1,7 +1,9 @@
 /* Folded stacks into the flamegraph viewer's tree (reports/profiles.c, calltree.c, frametab.c):
  * pre-order, parents before children, siblings sorted by frame name, totals = self + children,
  * stacks read in any order (and sharing prefixes) giving the same tree, empty stacks dropped; and
- * what each frame is, guessed from its text or read from frames.jsonl. */
+ * what each frame is, guessed from its text or read from frames.jsonl (through
+ * collector/symbols/frames.h's reader, with its kinds: each word names its kind back, anything else
+ * and a zeroed frame are unknown). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -248,6 +250,24 @@ static void test_describe(void **state)
 	unlink(path);
 }
 
+static void test_kind_words(void **state)
+{
+	(void)state;
+	static const enum frame_kind all[] = {
+#define TEST_KIND_(id, ...) id,
+		FRAME_KINDS(TEST_KIND_)
+#undef TEST_KIND_
+	};
+	assert_int_equal(sizeof(all) / sizeof(all[0]), FRAME_KIND_COUNT);
+	for (int i = 0; i < FRAME_KIND_COUNT; i++)
+		assert_int_equal(frame_kind_of(frame_kind_word(all[i])), all[i]);
+	assert_string_equal(frame_kind_word(FRAME_JS_DEP), "dep");
+	assert_string_equal(frame_kind_word((enum frame_kind)0), "unknown");
+	assert_string_equal(frame_kind_word((enum frame_kind)99), "unknown");
+	assert_int_equal(frame_kind_of("weird"), FRAME_UNKNOWN);
+	assert_int_equal(frame_kind_of(NULL), FRAME_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_odd_lines),
 		cmocka_unit_test(test_guess),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_kind_words),
 	};
 	return cmocka_run_group_tests_name("calltree", tests, NULL, NULL);
 }
