@@ -116,17 +116,23 @@ static struct frame_info *insert(struct frame_table *t, const char *text)
 	return fi;
 }
 
+/* Describe the new entry FI (copies of the strings). */
+static void fill(struct frame_info *fi, const char *name, const char *module, const char *location, const char *package,
+		 enum frame_kind kind, char tier)
+{
+	fi->name = dup_or_null(name);
+	fi->module = dup_or_null(module);
+	fi->location = dup_or_null(location);
+	fi->package = dup_or_null(package);
+	fi->kind = kind;
+	fi->tier[0] = tier;
+}
+
 void frame_table_add(struct frame_table *t, const char *text, const struct frame *f)
 {
 	struct frame_info *fi = insert(t, text);
-	if (!fi)
-		return;
-	fi->name = dup_or_null(f->name);
-	fi->module = dup_or_null(f->module);
-	fi->location = dup_or_null(f->location);
-	fi->package = dup_or_null(f->package);
-	fi->kind = f->kind;
-	fi->tier[0] = f->tier;
+	if (fi)
+		fill(fi, f->name, f->module, f->location, f->package, f->kind, f->tier);
 }
 
 static char *get_str(const cJSON *o, const char *key)
@@ -169,14 +175,8 @@ int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *
 static void load_one(const struct frame_info *in, void *arg)
 {
 	struct frame_info *fi = insert(arg, in->text);
-	if (!fi)
-		return;
-	fi->name = dup_or_null(in->name);
-	fi->module = dup_or_null(in->module);
-	fi->location = dup_or_null(in->location);
-	fi->package = dup_or_null(in->package);
-	fi->kind = in->kind;
-	memcpy(fi->tier, in->tier, sizeof(fi->tier));
+	if (fi)
+		fill(fi, in->name, in->module, in->location, in->package, in->kind, in->tier[0]);
 }
 
 int frame_table_load(struct frame_table *t, const char *dir)
