@@ -1,4 +1,4 @@
-/* Writing the viewer's data: the frames with their kinds, then per profile four arrays of numbers
+/* Writing the viewer's data: the frame kinds, the frames with their kinds, then per profile four arrays of numbers
  * (frame, parent, total, self) in pre-order. Numbers go through a buffer of their own: a profile of
  * 10^6 nodes is 4 * 10^6 numbers, where printf would cost more than building the tree. */
 #include <stdint.h>
@@ -61,6 +61,25 @@ static void field(FILE *out, const char *key, const char *value)
 	escape_json_string(out, value, strlen(value));
 }
 
+/* The frame kinds, from the one list (collector/symbols/frames.h), in its order: the legend's. */
+static void write_kinds(FILE *out)
+{
+	static const char *const kinds[][3] = {
+#define FLAMEJSON_KIND_(id, value, word, legend, description) {word, legend, description},
+		FRAME_KINDS(FLAMEJSON_KIND_)
+#undef FLAMEJSON_KIND_
+	};
+	fputs("\"kinds\":[", out);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		escape_json_string(out, kinds[i][0], strlen(kinds[i][0]));
+		field(out, "legend", kinds[i][1]);
+		field(out, "description", kinds[i][2]);
+		fputc('}', out);
+	}
+	fputs("],", out);
+}
+
 static void write_frames(FILE *out, const struct frametab *ft)
 {
 	fputs("\"frames\":[", out);
@@ -69,7 +88,7 @@ static void write_frames(FILE *out, const struct frametab *ft)
 		char tier[2] = {e->tier, 0};
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);
 		escape_json_string(out, e->name, strlen(e->name));
-		fprintf(out, ",\"kind\":\"%s\"", frametab_kind_names[e->kind < FT_KINDS ? e->kind : FT_UNKNOWN]);
+		fprintf(out, ",\"kind\":\"%s\"", frame_kind_word(e->kind));
 		field(out, "tier", tier);
 		field(out, "location", e->location);
 		field(out, "module", e->module);
@@ -115,6 +134,7 @@ void flamejson_write(FILE *out, const struct profile_set *ps)
 {
 	bool first = true;
 	fputc('{', out);
+	write_kinds(out);
 	write_frames(out, &ps->frames);
 	fputs(",\"profiles\":{", out);
 	for (int k = 0; k < PROFILE_KEYS; k++) {

@@ -1,5 +1,6 @@
 /* The flamegraph viewer's data (reports/assets/flame.js, "INPUT") from a report's profiles: the
- * frame table and each recorded profile's nodes, as JSON fit for a <script> element. */
+ * frame kinds (collector/symbols/frames.h's list), the frame table and each recorded profile's
+ * nodes, as JSON fit for a <script> element. */
 #ifndef LOOPSCOPE_REPORTS_FLAMEJSON_H
 #define LOOPSCOPE_REPORTS_FLAMEJSON_H
 

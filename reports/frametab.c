@@ -3,13 +3,10 @@
  * docs/session-format.md writes it ("name location [tier]", "name_[k]", "module+0xoffset"). */
 #include "reports/frametab.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const frametab_kind_names[FT_KINDS] = {"app", "dep", "node", "v8", "native", "kernel", "unknown"};
 
 struct ft_block {
 	struct ft_block *next;
@@ -137,59 +134,46 @@ uint32_t frametab_intern(struct frametab *t, const char *text, size_t len)
 	e->hash = hash;
 	e->name = e->text;
 	e->location = e->module = e->package = "";
-	e->kind = FT_UNKNOWN;
+	e->kind = FRAME_UNKNOWN;
 	t->slots[h] = ++t->n;
 	return t->n - 1;
 }
 
 /* --- frames.jsonl --- */
 
-static const char *field(struct frametab *t, const cJSON *o, const char *key)
+struct describing {
+	struct frametab *t;
+	long described;
+};
+
+static const char *copy(struct frametab *t, const char *s)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? frametab_strdup(t, v->valuestring, strlen(v->valuestring)) : "";
+	return s ? frametab_strdup(t, s, strlen(s)) : "";
 }
 
-static int kind_of(const char *s)
+static void describe_one(const struct frame_info *fi, void *arg)
 {
-	for (int k = 0; k < FT_KINDS; k++)
-		if (!strcmp(s, frametab_kind_names[k]))
-			return k;
-	return FT_UNKNOWN;
+	struct describing *d = arg;
+	struct frametab *t = d->t;
+	int64_t i = frametab_find(t, fi->text, strlen(fi->text));
+	if (i < 0)
+		return;
+	struct ft_entry *e = &t->v[i];
+	e->name = fi->name && *fi->name ? copy(t, fi->name) : e->text;
+	e->location = copy(t, fi->location);
+	e->module = copy(t, fi->module);
+	e->package = copy(t, fi->package);
+	e->kind = (uint8_t)fi->kind;
+	e->tier = fi->tier[0] && strchr("~^+*", fi->tier[0]) ? fi->tier[0] : 0;
+	e->described = true;
+	d->described++;
 }
 
 long frametab_describe(struct frametab *t, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	long described = 0;
-
-	if (!f)
-		return -errno;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
-		const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "frame");
-		int64_t i = cJSON_IsString(text) ? frametab_find(t, text->valuestring, strlen(text->valuestring)) : -1;
-		if (i >= 0) {
-			struct ft_entry *e = &t->v[i];
-			const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-			const char *name = field(t, o, "name"), *tier = field(t, o, "tier");
-			e->name = *name ? name : e->text;
-			e->location = field(t, o, "location");
-			e->module = field(t, o, "module");
-			e->package = field(t, o, "package");
-			e->kind = (uint8_t)(cJSON_IsString(kind) ? kind_of(kind->valuestring) : FT_UNKNOWN);
-			e->tier = strlen(tier) == 1 && strchr("~^+*", tier[0]) ? tier[0] : 0;
-			e->described = true;
-			described++;
-		}
-		cJSON_Delete(o);
-	}
-	free(line);
-	fclose(f);
-	return described;
+	struct describing d = {t, 0};
+	int rc = frames_read(path, describe_one, &d);
+	return rc < 0 ? rc : d.described;
 }
 
 /* --- guessing from the text --- */
@@ -257,7 +241,7 @@ void frametab_guess_one(struct frametab *t, struct ft_entry *e)
 	e->location = e->module = e->package = "";
 	e->tier = 0;
 	if (ends_with(s, len, "_[k]")) {
-		e->kind = FT_KERNEL;
+		e->kind = FRAME_KERNEL;
 		e->name = frametab_strdup(t, s, len - 4);
 		return;
 	}
@@ -272,18 +256,18 @@ void frametab_guess_one(struct frametab *t, struct ft_entry *e)
 		e->name = frametab_strdup(t, s, (size_t)(space - s));
 		const char *pkg = package_of(t, e->location);
 		if (starts_with(e->location, "node:"))
-			e->kind = FT_NODE;
+			e->kind = FRAME_JS_NODE;
 		else if (pkg) {
-			e->kind = FT_DEP;
+			e->kind = FRAME_JS_DEP;
 			e->package = pkg;
 		} else {
-			e->kind = FT_APP;
+			e->kind = FRAME_JS_APP;
 		}
 		return;
 	}
 	e->name = len == e->len ? e->text : frametab_strdup(t, s, len);
 	if (e->tier) {
-		e->kind = FT_APP;
+		e->kind = FRAME_JS_APP;
 		return;
 	}
 	const char *plus = memrchr(s, '+', len);
@@ -292,17 +276,17 @@ void frametab_guess_one(struct frametab *t, struct ft_entry *e)
 		for (const char *p = plus + 3; p < s + len; p++)
 			hex = hex && isxdigit((unsigned char)*p);
 		if (hex) {
-			e->kind = FT_UNKNOWN;
+			e->kind = FRAME_UNKNOWN;
 			e->module = frametab_strdup(t, s, (size_t)(plus - s));
 			return;
 		}
 	}
 	if (e->root || !strcmp(e->name, "[unknown]"))
-		e->kind = FT_UNKNOWN;
+		e->kind = FRAME_UNKNOWN;
 	else if (runtime_name(e->name))
-		e->kind = FT_V8;
+		e->kind = FRAME_V8;
 	else
-		e->kind = FT_NATIVE;
+		e->kind = FRAME_NATIVE;
 }
 
 void frametab_guess(struct frametab *t)

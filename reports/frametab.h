@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum ft_kind { FT_APP, FT_DEP, FT_NODE, FT_V8, FT_NATIVE, FT_KERNEL, FT_UNKNOWN, FT_KINDS };
-extern const char *const frametab_kind_names[FT_KINDS]; /* "app", "dep", ... as frames.jsonl spells them */
+#include "collector/symbols/frames.h" /* the frame kinds, and the one frames.jsonl reader */
+
 
 struct ft_entry {
 	const char *text; /* as in the folded files (NUL-terminated) */
@@ -19,7 +19,7 @@ struct ft_entry {
 	const char *location, *module, *package; /* "" when unknown */
 	uint32_t len;     /* of text */
 	uint32_t hash;
-	uint8_t kind;     /* enum ft_kind */
+	uint8_t kind;     /* enum frame_kind */
 	char tier;        /* '~' '^' '+' '*', or 0 */
 	bool described;   /* from frames.jsonl */
 	bool root;        /* seen as the first frame of a stack (the thread's name) */
@@ -40,8 +40,9 @@ void frametab_free(struct frametab *t);
 uint32_t frametab_intern(struct frametab *t, const char *text, size_t len);
 /* The index of TEXT, or -1. */
 int64_t frametab_find(const struct frametab *t, const char *text, size_t len);
-/* Describe the frames from a frames.jsonl file (lines about frames not in the table are skipped;
- * malformed lines too). Returns frames described, or -errno when the file cannot be read. */
+/* Describe the frames from a frames.jsonl file, read by collector/symbols/frames.h's reader (lines
+ * about frames not in the table are skipped; malformed lines too). Returns frames described, or
+ * -errno when the file cannot be read. */
 long frametab_describe(struct frametab *t, const char *path);
 /* Fill name, kind, location, tier... of every frame not described, from its text. */
 void frametab_guess(struct frametab *t);

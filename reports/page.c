@@ -483,6 +483,7 @@ void page_write(FILE *out, const struct page *pg)
 	fputs("<script>\n", out);
 	asset(out, "report.js");
 	fputs("</script>\n<script>\n", out);
+	asset(out, "flame-model.js"); /* the viewer's model, then its page: one script */
 	asset(out, "flame.js");
 	fputs("</script>\n</body>\n</html>\n", out);
 }

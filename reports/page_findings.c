@@ -109,7 +109,7 @@ static const char *const tier_words[] = {"~", "interpreted", "^", "baseline", "+
 static void frame_item(FILE *out, const struct frametab *ft, int32_t frame, const char *cls)
 {
 	const struct ft_entry *e = &ft->v[frame];
-	fprintf(out, "<li class=\"k-%s%s%s\"><span class=\"fn\">", frametab_kind_names[e->kind], cls ? " " : "", cls ? cls : "");
+	fprintf(out, "<li class=\"k-%s%s%s\"><span class=\"fn\">", frame_kind_word(e->kind), cls ? " " : "", cls ? cls : "");
 	escape_html(out, e->name);
 	fputs("</span>", out);
 	if (*e->location) {
@@ -130,7 +130,7 @@ static void frame_item(FILE *out, const struct frametab *ft, int32_t frame, cons
 static bool runtime_kind(const struct frametab *ft, int32_t frame)
 {
 	uint8_t k = ft->v[frame].kind;
-	return k == FT_V8 || k == FT_NATIVE || k == FT_KERNEL || k == FT_UNKNOWN;
+	return k == FRAME_V8 || k == FRAME_NATIVE || k == FRAME_KERNEL || k == FRAME_UNKNOWN;
 }
 
 /* Frames [from, to) of PATH; runs of three or more runtime frames fold into a <details>. */

@@ -48,9 +48,9 @@ int samples_open(struct samples *s, const char *dir, char *err, size_t errlen)
 	}
 	s->map = map;
 	s->size = (size_t)st.st_size;
-	s->hz = le32(s->map + 8);
-	s->record_size = le32(s->map + 12);
-	if (memcmp(s->map, SAMPLES_MAGIC, 8) || s->record_size < SAMPLES_RECORD) {
+	s->hz = le32(s->map + SAMPLES_HZ_AT);
+	s->record_size = le32(s->map + SAMPLES_RECORD_SIZE_AT);
+	if (memcmp(s->map, SAMPLES_MAGIC, SAMPLES_MAGIC_LEN) || s->record_size < SAMPLES_RECORD) {
 		snprintf(err, errlen, "%s: not a sample file (magic or record size)", path);
 		samples_close(s);
 		return -EINVAL;

@@ -7,9 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SAMPLES_MAGIC "LSSAMPL1"
-#define SAMPLES_HEADER 16
-#define SAMPLES_RECORD 24
+#include "collector/analysis/samples_format.h"
 
 struct sample {
 	uint64_t ts;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/fnv1a.h"
+#include "collector/analysis/samples_format.h"
 #include "collector/symbols/frames.h"
 #include "collector/symbols/symbolize.h"
 #include "collector/util/files.h"
@@ -270,18 +271,18 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
 	struct stat st;
-	char head[16];
-	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, 16, f) != 16 ||
-	    memcmp(head, "LSSAMPL1", 8) || *(uint32_t *)(head + 12) != 24) {
+	char head[SAMPLES_HEADER];
+	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, SAMPLES_HEADER, f) != SAMPLES_HEADER ||
+	    memcmp(head, SAMPLES_MAGIC, SAMPLES_MAGIC_LEN) || *(uint32_t *)(head + SAMPLES_RECORD_SIZE_AT) != SAMPLES_RECORD) {
 		if (f)
 			fclose(f);
 		samples_free(cs);
 		return false;
 	}
-	cs->hz = *(uint32_t *)(head + 8);
-	cs->nsamples = (size_t)(st.st_size - 16) / 24;
-	cs->raw = xmalloc(cs->nsamples * 24 + 1);
-	cs->nsamples = fread(cs->raw, 24, cs->nsamples, f);
+	cs->hz = *(uint32_t *)(head + SAMPLES_HZ_AT);
+	cs->nsamples = (size_t)(st.st_size - SAMPLES_HEADER) / SAMPLES_RECORD;
+	cs->raw = xmalloc(cs->nsamples * SAMPLES_RECORD + 1);
+	cs->nsamples = fread(cs->raw, SAMPLES_RECORD, cs->nsamples, f);
 	fclose(f);
 	return true;
 }
@@ -289,7 +290,7 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint32_t *pid, uint32_t *tid,
 		      uint32_t *stack)
 {
-	const unsigned char *r = cs->raw + i * 24;
+	const unsigned char *r = cs->raw + i * SAMPLES_RECORD;
 	memcpy(ts, r, 8);
 	memcpy(pid, r + 8, 4);
 	memcpy(tid, r + 12, 4);
@@ -314,13 +315,13 @@ static int blame_rank_info(const struct frame_info *fi, enum runtime rt)
 		return PYTHON_RANK;
 	if (!fi || !fi->name)
 		return 0;
-	if (!strcmp(fi->kind, "app"))
+	if (fi->kind == FRAME_JS_APP)
 		return 1;
-	if (!strcmp(fi->kind, "dep"))
+	if (fi->kind == FRAME_JS_DEP)
 		return 2;
-	if (!strcmp(fi->kind, "native"))
+	if (fi->kind == FRAME_NATIVE)
 		return system_module(fi->module) ? 5 : 3;
-	if (!strcmp(fi->kind, "node"))
+	if (fi->kind == FRAME_JS_NODE)
 		return 4;
 	return 7;
 }
@@ -356,10 +357,10 @@ static void classify(const char *stack, const struct frame_table *ft, enum runti
 		buf[n] = 0;
 		const struct frame_info *fi = frame_table_get(ft, buf);
 		if (leaf && fi) {
-			*klass = !strcmp(fi->kind, "kernel") ? 4
+			*klass = fi->kind == FRAME_KERNEL ? 4
 			       : rt == RUNTIME_PYTHON && python_module(fi->module) ? 2
-			       : !strcmp(fi->kind, "native") ? 3
-			       : !strcmp(fi->kind, "v8") ? 2 : unnamed_jit(fi) ? 1 : !strcmp(fi->kind, "unknown") ? 3 : 1;
+			       : fi->kind == FRAME_NATIVE ? 3
+			       : fi->kind == FRAME_V8 ? 2 : unnamed_jit(fi) ? 1 : fi->kind == FRAME_UNKNOWN ? 3 : 1;
 			if (*klass != 4)
 				leaf = false;
 		}

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "collector/analysis/blocked.h"
+#include "collector/analysis/samples_format.h"
 #include "collector/symbols/frames.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/errbuf.h"
@@ -553,13 +554,13 @@ static int write_samples(struct cpu_probe *p, const char *dir, const uint32_t *i
 	FILE *f = fopen_private(path, O_TRUNC);
 	if (!f)
 		return -errno;
-	uint32_t head[2] = {p->o.hz, 24};
-	fwrite("LSSAMPL1", 1, 8, f);
+	uint32_t head[2] = {p->o.hz, SAMPLES_RECORD};
+	fwrite(SAMPLES_MAGIC, 1, SAMPLES_MAGIC_LEN, f);
 	fwrite(head, sizeof(head), 1, f);
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct sample *s = &p->samples[i];
-		uint32_t flags = (s->ustack < 0 ? 1u : 0u) | (s->kstack < 0 ? 2u : 0u);
-		uint32_t rec[6] = {(uint32_t)s->ts, (uint32_t)(s->ts >> 32), s->pid, s->tid, index[i], flags};
+		uint32_t flags = (s->ustack < 0 ? SAMPLE_USTACK_LOST : 0u) | (s->kstack < 0 ? SAMPLE_KSTACK_LOST : 0u);
+		uint32_t rec[SAMPLES_RECORD / 4] = {(uint32_t)s->ts, (uint32_t)(s->ts >> 32), s->pid, s->tid, index[i], flags};
 		fwrite(rec, sizeof(rec), 1, f);
 	}
 	return fclose(f) == 0 ? 0 : -errno;

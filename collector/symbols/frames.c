@@ -1,5 +1,6 @@
-/* frames.jsonl: a hash table from frame text to what the symbolizer said of it, loaded from and
- * written back to the session directory (temporary file and rename). */
+/* frames.jsonl: the frame kinds' words, the file's one reader, and a hash table from frame text to
+ * what the symbolizer said of it, loaded from and written back to the session directory
+ * (temporary file and rename). */
 #include "collector/symbols/frames.h"
 
 #include <cjson/cJSON.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent/fnv1a.h"
+#include "collector/symbols/symbolize.h"
 
 struct frame_table {
 	struct frame_info *v;
@@ -29,24 +31,20 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
+#define FRAME_KIND_WORD_(id, value, word, ...) [id] = word,
+static const char *const kind_words[FRAME_KIND_COUNT] = {FRAME_KINDS(FRAME_KIND_WORD_)};
+
 const char *frame_kind_word(enum frame_kind kind)
 {
-	switch (kind) {
-	case FRAME_JS_APP:
-		return "app";
-	case FRAME_JS_DEP:
-		return "dep";
-	case FRAME_JS_NODE:
-		return "node";
-	case FRAME_V8:
-		return "v8";
-	case FRAME_NATIVE:
-		return "native";
-	case FRAME_KERNEL:
-		return "kernel";
-	default:
-		return "unknown";
-	}
+	return (unsigned)kind < FRAME_KIND_COUNT ? kind_words[kind] : kind_words[FRAME_UNKNOWN];
+}
+
+enum frame_kind frame_kind_of(const char *word)
+{
+	for (int k = 0; word && k < FRAME_KIND_COUNT; k++)
+		if (!strcmp(word, kind_words[k]))
+			return (enum frame_kind)k;
+	return FRAME_UNKNOWN;
 }
 
 struct frame_table *frame_table_new(void)
@@ -118,51 +116,75 @@ static struct frame_info *insert(struct frame_table *t, const char *text)
 	return fi;
 }
 
+/* Describe the new entry FI (copies of the strings). */
+static void fill(struct frame_info *fi, const char *name, const char *module, const char *location, const char *package,
+		 enum frame_kind kind, char tier)
+{
+	fi->name = dup_or_null(name);
+	fi->module = dup_or_null(module);
+	fi->location = dup_or_null(location);
+	fi->package = dup_or_null(package);
+	fi->kind = kind;
+	fi->tier[0] = tier;
+}
+
 void frame_table_add(struct frame_table *t, const char *text, const struct frame *f)
 {
 	struct frame_info *fi = insert(t, text);
-	if (!fi)
-		return;
-	fi->name = dup_or_null(f->name);
-	fi->module = dup_or_null(f->module);
-	fi->location = dup_or_null(f->location);
-	fi->package = dup_or_null(f->package);
-	snprintf(fi->kind, sizeof(fi->kind), "%s", frame_kind_word(f->kind));
-	fi->tier[0] = f->tier;
+	if (fi)
+		fill(fi, f->name, f->module, f->location, f->package, f->kind, f->tier);
 }
 
-static const char *get_str(const cJSON *o, const char *key)
+static char *get_str(const cJSON *o, const char *key)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-int frame_table_load(struct frame_table *t, const char *dir)
+int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *arg), void *arg)
 {
-	char path[PATH_MAX], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 
-	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
 	while ((len = getline(&line, &cap, f)) > 0) {
 		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
-		const char *text = get_str(o, "frame");
-		struct frame_info *fi = text ? insert(t, text) : NULL;
-		if (fi) {
-			fi->name = dup_or_null(get_str(o, "name"));
-			fi->module = dup_or_null(get_str(o, "module"));
-			fi->location = dup_or_null(get_str(o, "location"));
-			fi->package = dup_or_null(get_str(o, "package"));
-			snprintf(fi->kind, sizeof(fi->kind), "%s", get_str(o, "kind") ? get_str(o, "kind") : "unknown");
-			snprintf(fi->tier, sizeof(fi->tier), "%s", get_str(o, "tier") ? get_str(o, "tier") : "");
+		char *text = get_str(o, "frame"), *tier = get_str(o, "tier");
+		if (text) {
+			struct frame_info fi = {
+				.text = text,
+				.name = get_str(o, "name"),
+				.module = get_str(o, "module"),
+				.location = get_str(o, "location"),
+				.package = get_str(o, "package"),
+				.kind = frame_kind_of(get_str(o, "kind")),
+			};
+			if (tier && strlen(tier) == 1)
+				fi.tier[0] = tier[0];
+			fn(&fi, arg);
 		}
 		cJSON_Delete(o);
 	}
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+static void load_one(const struct frame_info *in, void *arg)
+{
+	struct frame_info *fi = insert(arg, in->text);
+	if (fi)
+		fill(fi, in->name, in->module, in->location, in->package, in->kind, in->tier[0]);
+}
+
+int frame_table_load(struct frame_table *t, const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
+	int rc = frames_read(path, load_one, t);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int frame_table_write(const struct frame_table *t, const char *dir)
@@ -184,7 +206,7 @@ int frame_table_write(const struct frame_table *t, const char *dir)
 		cJSON_AddStringToObject(o, "frame", fi->text);
 		if (fi->name)
 			cJSON_AddStringToObject(o, "name", fi->name);
-		cJSON_AddStringToObject(o, "kind", fi->kind);
+		cJSON_AddStringToObject(o, "kind", frame_kind_word(fi->kind));
 		if (fi->module)
 			cJSON_AddStringToObject(o, "module", fi->module);
 		if (fi->location)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "collector/symbols/frames.h" /* enum frame_kind: the kinds frames.jsonl names */
+
 /* Caches shared by all processes: ELF files by build-id, kallsyms, this kernel's vDSO. */
 struct symbolizer;
 struct kallsyms;
@@ -44,18 +46,6 @@ struct proc_syms *proc_syms_from_pid(struct symbolizer *s, int pid);
 int proc_syms_load_perf_map(struct proc_syms *p, const char *path, uid_t owner);
 
 void proc_syms_free(struct proc_syms *p);
-
-enum frame_kind {
-	FRAME_UNKNOWN = 0, /* in no known module ([unknown], unnamed [jit]), or a perf-map name not V8's;
-	                      an unnamed address in a module keeps the module's kind (V8 or native) */
-	FRAME_JS_APP,      /* JavaScript of the application (and WebAssembly) */
-	FRAME_JS_DEP,      /* JavaScript under node_modules/ (package recorded) */
-	FRAME_JS_NODE,     /* node's own JavaScript (node:internal/..., node:...) */
-	FRAME_V8,          /* V8/runtime: perf-map Builtin:, Stub:, BytecodeHandler:, RegExp:..., and native
-	                      code in a module that holds V8 (node, libnode, electron) */
-	FRAME_NATIVE,      /* native code in other modules (libc, libuv, the user's C program, addons) */
-	FRAME_KERNEL,
-};
 
 struct frame {
 	const char *name;     /* function name, C++ demangled; for JS the function name without the tier

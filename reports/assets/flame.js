@@ -1,14 +1,18 @@
 /*
- * loopscope flamegraph viewer (reports/assets/flame.js). Plain JavaScript, no dependencies, no
- * network: loopscope inlines it into report.html after flame.css and the data. It must never
- * contain the character sequences that end or escape an inline script (a "<" followed by "/script",
- * "script" or "!--"); tests/integration/flame_viewer.sh checks.
+ * loopscope flamegraph viewer (reports/assets/flame.js): the page — DOM, canvas, events — over its
+ * model, reports/assets/flame-model.js (trees, search, layout arithmetic, texts; no DOM). Plain
+ * JavaScript, no dependencies, no network: loopscope inlines flame-model.js then this file, in one
+ * script element, into report.html after flame.css and the data. Neither may contain the
+ * character sequences that end or escape an inline script (a "<" followed by "/script", "script"
+ * or "!--"); tests/integration/flame_viewer.sh checks.
  *
  * ---------------------------------------------------------------------------------------------
  * INPUT: window.loopscopeFlameData, defined by an earlier script element:
  *
- *   { "frames": [ { "name": "reallySlowChecksum",
- *                   "kind": "app" | "dep" | "node" | "v8" | "native" | "kernel" | "unknown",
+ *   { "kinds": [ { "name": "app", "legend": "application", "description": "application JavaScript" },
+ *                ... ],
+ *     "frames": [ { "name": "reallySlowChecksum",
+ *                   "kind": "app" (one of the names in "kinds"),
  *                   "tier": "*" | "~" | "^" | "+" | "",
  *                   "location": "/app/x.js:2:28" or "",
  *                   "module": "libuv.so.1" or "",
@@ -23,9 +27,15 @@
  *   index of the parent node (always < the node's own index), total = the node's samples (or
  *   nanoseconds) including its descendants, self = excluding them.
  *
- *   kind: app = the application's JavaScript, dep = an npm package's (package names it), node =
- *   Node.js internals (node:internal/...), v8 = V8 builtins and runtime, native = C/C++ in user
- *   space (libc, libuv, node's C++), kernel, unknown. tier (JS frames only, V8's own markers): "~"
+ *   kinds: the frame kinds in the order the legend shows them; loopscope writes them from the one
+ *   list, FRAME_KINDS in collector/symbols/frames.h (app = the application's JavaScript, dep = an
+ *   npm package's, node = Node.js internals, v8 = V8 builtins and runtime, native = C/C++ in user
+ *   space, kernel, unknown). name: lower-case letters, digits, "-" and "_" (others are skipped);
+ *   flame.css's --flame-NAME colours the kind and --flame-NAME-jitter says how far (hue degrees,
+ *   lightness points) a frame's colour strays from it. legend: the legend's label; description:
+ *   the tooltip's words. A frame whose kind is not listed is "unknown" (listed last when the data
+ *   does not list it). A frame with a package gets a colour per package around its kind's.
+ *   tier (JS frames only, V8's own markers): "~"
  *   interpreted (Ignition), "^" baseline (Sparkplug), "+" Maglev, "*" TurboFan, "" not JS/unknown.
  *   unit: "samples" or "ns" (any other word is shown as a plain count of that word).
  *   Profiles are shown as tabs in the order cpu, blocked, offcpu, then any other key; a missing
@@ -78,318 +88,16 @@
 
 	var T_START = performance.now();
 	var doc = document;
-	var KINDS = ['app', 'dep', 'node', 'v8', 'native', 'kernel', 'unknown'];
-	var KIND_INDEX = Object.create(null);
-	KINDS.forEach(function (k, i) { KIND_INDEX[k] = i; });
-	var K_UNKNOWN = 6;
-	var KIND_LEGEND = ['application', 'dependencies', 'Node.js', 'V8 / runtime', 'native', 'kernel', 'unknown'];
-	var KIND_WORD = ['application JavaScript', 'dependency', 'Node.js internals', 'V8 builtin / runtime', 'native code', 'kernel', 'unknown'];
-	var TIER = Object.create(null);
-	TIER['~'] = { letter: 'I', word: 'interpreted (Ignition)' };
-	TIER['^'] = { letter: 'B', word: 'baseline (Sparkplug)' };
-	TIER['+'] = { letter: 'M', word: 'optimized (Maglev)' };
-	TIER['*'] = { letter: 'T', word: 'optimized (TurboFan)' };
-	var PROFILE_ORDER = ['cpu', 'blocked', 'offcpu'];
-	var DEFAULT_TITLE = Object.create(null);
-	DEFAULT_TITLE.cpu = 'All CPU';
-	DEFAULT_TITLE.blocked = 'Blocked loop';
-	DEFAULT_TITLE.offcpu = 'Off-CPU';
+	var M = window.loopscopeFlameModel;
+	var str = M.str, printable = M.printable, fmtValue = M.fmtValue, fmtPct = M.fmtPct, fmtShort = M.fmtShort, TIER = M.TIER;
 	var MIN_WIDTH = 0.35;  // CSS px: narrower boxes (and their subtrees) are not drawn
 	var LABEL_MIN = 16;    // CSS px: narrower boxes get no label
-	var hasOwn = Object.prototype.hasOwnProperty;
-
-	// ------------------------------------------------------------------ small helpers
 
 	function el(tag, cls, text) {
 		var e = doc.createElement(tag);
 		if (cls) e.className = cls;
 		if (text != null) e.textContent = text;
 		return e;
-	}
-
-	function str(v) {
-		return typeof v === 'string' ? v : v == null ? '' : String(v);
-	}
-
-	function hash32(s) {
-		var h = 0x811c9dc5;
-		for (var i = 0; i < s.length; i++) {
-			h ^= s.charCodeAt(i);
-			h = Math.imul(h, 0x01000193);
-		}
-		h ^= h >>> 13;
-		h = Math.imul(h, 0x5bd1e995);
-		h ^= h >>> 15;
-		return h >>> 0;
-	}
-
-	// Control, line-separator and bidi-override characters would garble or disguise a label.
-	var UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-	function printable(s) {
-		return s.replace(UNPRINTABLE, '\ufffd');
-	}
-
-	var NF = typeof Intl !== 'undefined' ? new Intl.NumberFormat('en-US') : null;
-	function fmtInt(v) {
-		v = Math.round(v);
-		return NF ? NF.format(v) : String(v);
-	}
-	function fmt3(v) {
-		return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-	}
-	function fmtNs(ns) {
-		if (ns === 0) return '0 ns';
-		if (ns < 1e3) return fmt3(ns) + ' ns';
-		if (ns < 1e6) return fmt3(ns / 1e3) + ' \u00b5s';
-		if (ns < 1e9) return fmt3(ns / 1e6) + ' ms';
-		return fmt3(ns / 1e9) + ' s';
-	}
-	function fmtPct(p) {
-		if (!(p > 0)) return '0%';
-		if (p >= 100) return '100%';
-		if (p < 0.01) return '<0.01%';
-		if (p < 10) return p.toFixed(2) + '%';
-		return p.toFixed(1) + '%';
-	}
-	function fmtValue(v, unit) {
-		if (unit === 'ns') return fmtNs(v);
-		if (unit === 'samples') return fmtInt(v) + (Math.round(v) === 1 ? ' sample' : ' samples');
-		return fmtInt(v) + ' ' + unit;
-	}
-	function fmtShort(v, unit) {
-		if (unit === 'ns') return fmtNs(v);
-		var s = v >= 1e9 ? fmt3(v / 1e9) + 'G' : v >= 1e6 ? fmt3(v / 1e6) + 'M' : v >= 1e4 ? fmt3(v / 1e3) + 'k' : fmtInt(v);
-		return s + ' ' + unit;
-	}
-
-	// ------------------------------------------------------------------ frames
-
-	function Frames(list) {
-		list = Array.isArray(list) ? list : [];
-		var n = list.length + 1; // the last one stands for invalid indexes
-		this.n = n;
-		this.count = list.length;
-		this.name = new Array(n);
-		this.label = new Array(n);   // printable name
-		this.kind = new Uint8Array(n);
-		this.tier = new Array(n);
-		this.location = new Array(n);
-		this.module = new Array(n);
-		this.pkg = new Array(n);
-		for (var i = 0; i < n; i++) {
-			var o = i < list.length ? list[i] : null;
-			var bad = !o || typeof o !== 'object';
-			var name = bad ? '(invalid frame)' : str(o.name) || '(anonymous)';
-			var kind = bad ? '' : str(o.kind);
-			var tier = bad ? '' : str(o.tier);
-			this.name[i] = name;
-			this.label[i] = printable(name);
-			this.kind[i] = hasOwn.call(KIND_INDEX, kind) ? KIND_INDEX[kind] : K_UNKNOWN;
-			this.tier[i] = hasOwn.call(TIER, tier) ? tier : '';
-			this.location[i] = bad ? '' : printable(str(o.location));
-			this.module[i] = bad ? '' : printable(str(o.module));
-			this.pkg[i] = bad ? '' : printable(str(o['package']));
-		}
-		this.lower = null;
-		this.rankCache = null;
-	}
-	Frames.prototype.index = function (f) {
-		return f >= 0 && f < this.count && f === Math.floor(f) ? f : this.count;
-	};
-	Frames.prototype.lowerNames = function () {
-		if (!this.lower) this.lower = this.name.map(function (s) { return s.toLowerCase(); });
-		return this.lower;
-	};
-	// Rank of each frame in name order (then tier, then index): sorts siblings.
-	Frames.prototype.rank = function () {
-		if (this.rankCache) return this.rankCache;
-		var names = this.name, tiers = this.tier, idx = new Array(this.n);
-		for (var i = 0; i < this.n; i++) idx[i] = i;
-		idx.sort(function (a, b) {
-			var x = names[a], y = names[b];
-			if (x !== y) return x < y ? -1 : 1;
-			if (tiers[a] !== tiers[b]) return tiers[a] < tiers[b] ? -1 : 1;
-			return a - b;
-		});
-		var r = new Int32Array(this.n);
-		for (var k = 0; k < this.n; k++) r[idx[k]] = k;
-		this.rankCache = r;
-		return r;
-	};
-
-	// ------------------------------------------------------------------ trees
-
-	// A call tree in pre-order in typed arrays; x = left edge in units of the total (layout).
-	function Tree(n, frame, parent, total, self) {
-		this.n = n;
-		this.frame = frame;
-		this.parent = parent;
-		this.total = total;
-		this.self = self;
-		this.depth = new Int32Array(n);
-		this.end = new Int32Array(n);   // subtree = [i, end[i])
-		this.x = new Float64Array(n);
-		this.maxDepth = 0;
-		var P = parent, T = total, S = self, D = this.depth, E = this.end, X = this.x, i, p;
-		var acc = new Float64Array(n);
-		for (i = n - 1; i >= 1; i--) {
-			var need = acc[i] + S[i];
-			if (!(T[i] >= need)) T[i] = need;
-			acc[P[i]] += T[i];
-		}
-		if (!(T[0] >= acc[0] + S[0])) T[0] = acc[0] + S[0];
-		acc[0] = 0;
-		var maxD = 0;
-		for (i = 1; i < n; i++) {
-			p = P[i];
-			var d = D[p] + 1;
-			D[i] = d;
-			if (d > maxD) maxD = d;
-			X[i] = acc[p];
-			acc[p] += T[i];
-			acc[i] = X[i];
-		}
-		this.maxDepth = maxD;
-		for (i = 0; i < n; i++) E[i] = i + 1;
-		for (i = n - 1; i >= 1; i--) if (E[i] > E[P[i]]) E[P[i]] = E[i];
-	}
-
-	// Nodes given with parent[i] < i (any order): children sorted by frame rank, emitted in pre-order.
-	// Linear: a counting sort by rank, then a stable one by parent.
-	function reorder(n, F, P, T, S, frames) {
-		var rank = frames.rank(), R = frames.n, i;
-		var byRank = new Int32Array(R + 1), order = new Int32Array(Math.max(n - 1, 0));
-		for (i = 1; i < n; i++) byRank[rank[F[i]] + 1]++;
-		for (i = 0; i < R; i++) byRank[i + 1] += byRank[i];
-		for (i = 1; i < n; i++) order[byRank[rank[F[i]]]++] = i;
-		var start = new Int32Array(n + 1);
-		for (i = 1; i < n; i++) start[P[i] + 1]++;
-		for (i = 0; i < n; i++) start[i + 1] += start[i];
-		var fill = start.slice(0, n), kids = new Int32Array(Math.max(n - 1, 0));
-		for (var j = 0; j < n - 1; j++) {
-			var c = order[j];
-			kids[fill[P[c]]++] = c;
-		}
-		var oF = new Int32Array(n), oP = new Int32Array(n), oT = new Float64Array(n), oS = new Float64Array(n);
-		var newIdx = new Int32Array(n), stack = new Int32Array(n + 1), sp = 0, k = 0;
-		stack[sp++] = 0;
-		while (sp > 0) {
-			var v = stack[--sp];
-			newIdx[v] = k;
-			oF[k] = v === 0 ? -1 : F[v];
-			oP[k] = v === 0 ? -1 : newIdx[P[v]];
-			oT[k] = T[v];
-			oS[k] = S[v];
-			k++;
-			for (var q = start[v + 1] - 1; q >= start[v]; q--) stack[sp++] = kids[q];
-		}
-		return new Tree(n, oF, oP, oT, oS);
-	}
-
-	function num(v) {
-		v = +v;
-		return v > 0 && v < Infinity ? v : 0;
-	}
-
-	// A profile object of the input -> {tree} | {empty: reason} | {error}.
-	function treeFromProfile(p, frames) {
-		if (!p || typeof p !== 'object') return { absent: true };
-		var nodes = p.nodes;
-		if (!nodes || typeof nodes !== 'object') return { empty: true };
-		var fr = nodes.frame, pa = nodes.parent, to = nodes.total, se = nodes.self;
-		if (!Array.isArray(fr) || fr.length === 0) return { empty: true };
-		var n = fr.length;
-		if (!Array.isArray(pa) || pa.length !== n || !Array.isArray(to) || to.length !== n || (se != null && (!Array.isArray(se) || se.length !== n)))
-			return { error: 'the node arrays are missing or of different lengths' };
-		var F = new Int32Array(n), P = new Int32Array(n), T = new Float64Array(n), S = new Float64Array(n);
-		var path = new Int32Array(n + 1), sp = 0, preorder = true, sorted = true, rank = null, i;
-		F[0] = -1;
-		P[0] = -1;
-		T[0] = num(to[0]);
-		S[0] = se ? num(se[0]) : 0;
-		path[sp++] = 0;
-		var lastChild = new Int32Array(n).fill(-1);
-		for (i = 1; i < n; i++) {
-			var q = pa[i];
-			if (typeof q !== 'number' || !(q >= 0 && q < i) || q !== Math.floor(q))
-				return { error: 'node ' + i + ' has an invalid parent' };
-			P[i] = q;
-			F[i] = frames.index(fr[i]);
-			T[i] = num(to[i]);
-			S[i] = se ? num(se[i]) : 0;
-			if (preorder) {
-				while (sp > 0 && path[sp - 1] !== q) sp--;
-				if (sp === 0) preorder = false;
-				else path[sp++] = i;
-			}
-			if (sorted) {
-				var prev = lastChild[q];
-				if (prev >= 0) {
-					if (!rank) rank = frames.rank();
-					if (rank[F[prev]] > rank[F[i]]) sorted = false;
-				}
-				lastChild[q] = i;
-			}
-		}
-		if (!se) {
-			// Derive self from the totals.
-			var childSum = new Float64Array(n);
-			for (i = n - 1; i >= 1; i--) childSum[P[i]] += T[i];
-			for (i = 0; i < n; i++) S[i] = Math.max(0, T[i] - childSum[i]);
-		}
-		var tree = preorder && sorted ? new Tree(n, F, P, T, S) : reorder(n, F, P, T, S, frames);
-		if (!(tree.total[0] > 0)) return { empty: true };
-		return { tree: tree };
-	}
-
-	// BASE without the frames whose kind is hidden: a hidden frame's children join its nearest shown
-	// ancestor, merging with same-frame siblings there; its self time goes to that ancestor.
-	function filterTree(base, hidden, frames) {
-		var n = base.n, F = base.frame, P = base.parent, T = base.total, S = base.self, K = frames.kind;
-		var any = false, i;
-		for (i = 1; i < n && !any; i++) if (hidden[K[F[i]]]) any = true;
-		if (!any) return base;
-		var attach = new Int32Array(n);
-		var nF = new Int32Array(n), nP = new Int32Array(n), nT = new Float64Array(n), nS = new Float64Array(n);
-		// (new parent, frame) -> new node: open addressing in typed arrays (a Map of 10^6 keys is slow).
-		var cap = 1;
-		while (cap < 2 * n) cap <<= 1;
-		var mask = cap - 1, slotNode = new Int32Array(cap).fill(-1), m = 1;
-		nF[0] = -1;
-		nP[0] = -1;
-		nT[0] = T[0];
-		nS[0] = S[0];
-		for (i = 1; i < n; i++) {
-			var a = attach[P[i]], f = F[i];
-			if (hidden[K[f]]) {
-				attach[i] = a;
-				nS[a] += S[i];
-				continue;
-			}
-			var h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(f + 1, 0x85ebca6b)) & mask, id;
-			for (;;) {
-				id = slotNode[h];
-				if (id < 0) {
-					id = m++;
-					slotNode[h] = id;
-					nF[id] = f;
-					nP[id] = a;
-					break;
-				}
-				if (nP[id] === a && nF[id] === f) break;
-				h = (h + 1) & mask;
-			}
-			nT[id] += T[i];
-			nS[id] += S[i];
-			attach[i] = id;
-		}
-		return reorder(m, nF, nP, nT, nS, frames);
-	}
-
-	// First child of node C with frame F in tree T, or -1.
-	function childWithFrame(t, c, f) {
-		for (var j = c + 1; j < t.end[c]; j = t.end[j]) if (t.frame[j] === f) return j;
-		return -1;
 	}
 
 	// ------------------------------------------------------------------ colours
@@ -404,42 +112,18 @@
 		return m ? [+m[1], +m[2], +m[3], m[4] == null ? 1 : +m[4]] : [128, 128, 128, 1];
 	}
 
-	function rgbToHsl(c) {
-		var r = c[0] / 255, g = c[1] / 255, b = c[2] / 255;
-		var max = Math.max(r, g, b), min = Math.min(r, g, b), l = (max + min) / 2, h = 0, s = 0;
-		if (max !== min) {
-			var d = max - min;
-			s = l > 0.5 ? d / (2 - max - min) : d / (max + min);
-			h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
-			h *= 60;
-		}
-		return [h, s * 100, l * 100];
-	}
-
-	function hsl(h, s, l) {
-		h = ((h % 360) + 360) % 360;
-		s = Math.max(0, Math.min(100, s));
-		l = Math.max(0, Math.min(100, l));
-		return 'hsl(' + h.toFixed(1) + ',' + s.toFixed(1) + '%,' + l.toFixed(1) + '%)';
-	}
-
-	// Per-kind jitter (hue degrees, lightness points) so neighbouring frames stay apart.
-	var JITTER_H = [13, 5, 14, 9, 7, 9, 0];
-	var JITTER_L = [4, 3, 5, 5, 5, 5, 6];
-
 	// ------------------------------------------------------------------ the viewer
 
-	var data = null, frames = null, profiles = [], cur = null;
-	var hidden = new Uint8Array(KINDS.length), hiddenKey = '';
+	var data = null, kinds = null, frames = null, profiles = [], cur = null;
+	var hidden = new Uint8Array(0), hiddenKey = '';
 	var icicle = false, query = '', matcher = null, queryError = '';
 	var frameMatch = null, matchCache = null;
 	var theme = null, colorOf = null, greyOf = null, probeCtx = null;
 	var root, tabsEl, searchEl, matchEl, icicleBtn, resetBtn, legendEl, bodyEl, messageEl, viewport, sizer, stage;
 	var canvas, overlay, ctx, octx, tooltip, statusEl, liveEl, legendBoxes = [];
 	var width = 0, height = 0, contentH = 0, dpr = 1, rowH = 17, font = '', smallFont = '', padX = 4;
-	// The layout: drawn boxes in pre-order, then indexed by row.
-	var D = 0, dNode = new Int32Array(1024), dX0 = new Float64Array(1024), dX1 = new Float64Array(1024), dAnc = new Uint8Array(1024);
-	var dLabel = [], rowOff = new Int32Array(1), rowIdx = new Int32Array(0), rows = 0;
+	// The layout: drawn boxes in pre-order, then indexed by row; their labels.
+	var boxes = new M.Boxes(), dLabel = [];
 	var hoverK = -1, focusNode = -1, pendingDraw = 0, pendingLayout = 0;
 	var timings = { start: T_START, dataReady: 0, firstRender: 0, init: 0, build: 0, layout: 0, draw: 0, search: 0 };
 	var api = {};
@@ -461,16 +145,17 @@
 	}
 
 	function setupProfiles() {
-		var ps = data.profiles && typeof data.profiles === 'object' ? data.profiles : {};
-		var keys = PROFILE_ORDER.slice();
-		Object.keys(ps).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
-		profiles = keys.map(function (k) {
-			var raw = hasOwn.call(ps, k) ? ps[k] : null;
-			var ok = raw && typeof raw === 'object';
-			var title = ok && typeof raw.title === 'string' && raw.title ? raw.title : DEFAULT_TITLE[k] || k;
-			var unit = ok && typeof raw.unit === 'string' && raw.unit ? raw.unit : 'samples';
-			return { key: k, title: printable(title), unit: printable(unit), raw: raw, result: null, base: null, tree: null, treeKey: null,
-				zoom: 0, zoomPath: [], tab: null, totalEl: null, cache: new Map() };
+		profiles = M.profileList(data).map(function (p) {
+			p.result = null;
+			p.base = null;
+			p.tree = null;
+			p.treeKey = null;
+			p.zoom = 0;
+			p.zoomPath = [];
+			p.tab = null;
+			p.totalEl = null;
+			p.cache = new Map();
+			return p;
 		});
 	}
 
@@ -478,29 +163,21 @@
 	function ensureTree(p) {
 		var t0 = performance.now();
 		if (!p.result) {
-			p.result = treeFromProfile(p.raw, frames);
+			p.result = M.treeFromProfile(p.raw, frames);
 			p.base = p.result.tree || null;
 		}
 		if (p.base && p.treeKey !== hiddenKey) {
 			// The filtered trees of the last few kind selections stay cached.
 			var cached = p.cache.get(hiddenKey);
 			if (!cached) {
-				cached = filterTree(p.base, hidden, frames);
+				cached = M.filterTree(p.base, hidden, frames);
 				if (p.cache.size >= 4) p.cache.delete(p.cache.keys().next().value);
 			} else p.cache.delete(hiddenKey);
 			p.cache.set(hiddenKey, cached);
 			p.tree = cached;
 			p.treeKey = hiddenKey;
 			// Find the zoomed frame again (skipping hidden frames on its path).
-			var z = 0;
-			for (var k = 0; k < p.zoomPath.length; k++) {
-				var f = p.zoomPath[k];
-				if (hidden[frames.kind[f]]) continue;
-				var c = childWithFrame(p.tree, z, f);
-				if (c < 0) break;
-				z = c;
-			}
-			p.zoom = z;
+			p.zoom = M.nodeOfPath(p.tree, p.zoomPath, hidden, frames);
 			focusNode = -1;
 			matchCache = null;
 			timings.build = performance.now() - t0;
@@ -510,7 +187,7 @@
 
 	function profileState(p) {
 		if (!p.result) ensureTree(p);
-		return p.result.error ? 'error' : p.result.absent ? 'absent' : p.result.empty ? 'empty' : 'ok';
+		return M.resultState(p.result);
 	}
 
 	// ---------------------------------------------------------------- DOM
@@ -632,8 +309,7 @@
 			st = profileState(p);
 			if (st === 'ok') total = p.base.total[0];
 		} else {
-			var nodes = p.raw && typeof p.raw === 'object' && p.raw.nodes;
-			total = nodes && Array.isArray(nodes.total) && nodes.total.length ? num(nodes.total[0]) : 0;
+			total = M.peekTotal(p.raw);
 			st = total > 0 ? 'ok' : 'empty';
 		}
 		p.totalEl.textContent = st === 'ok' ? fmtShort(total, p.unit) : st === 'error' ? 'invalid' : 'no samples';
@@ -643,9 +319,9 @@
 	function buildLegend() {
 		while (legendEl.firstChild) legendEl.removeChild(legendEl.firstChild);
 		legendBoxes = [];
-		var present = new Uint8Array(KINDS.length);
+		var present = new Uint8Array(kinds.count);
 		for (var f = 0; f < frames.count; f++) present[frames.kind[f]] = 1;
-		KINDS.forEach(function (k, i) {
+		kinds.name.forEach(function (k, i) {
 			if (!present[i]) return;
 			var label = el('label', 'flame-legend-item flame-kind-' + k);
 			var box = el('input');
@@ -654,10 +330,10 @@
 			box.addEventListener('change', function () { setKindVisible(k, box.checked); });
 			var sw = el('span', 'flame-swatch');
 			sw.setAttribute('aria-hidden', 'true');
-			label.title = 'Show ' + KIND_WORD[i] + ' frames (unchecked: merged into their callers)';
+			label.title = 'Show ' + kinds.description[i] + ' frames (unchecked: merged into their callers)';
 			label.appendChild(box);
 			label.appendChild(sw);
-			label.appendChild(el('span', 'flame-legend-text', KIND_LEGEND[i]));
+			label.appendChild(el('span', 'flame-legend-text', kinds.legend[i]));
 			legendEl.appendChild(label);
 			legendBoxes.push({ kind: i, box: box, swatch: sw });
 		});
@@ -672,9 +348,13 @@
 		var cs = getComputedStyle(root);
 		var v = function (name) { return cs.getPropertyValue(name).trim(); };
 		var probe = probeCtx || (probeCtx = doc.createElement('canvas').getContext('2d'));
-		var fallback = ['#e8613c', '#e3b23c', '#7cbf5e', '#6ba6db', '#4fb5ad', '#a58bd6', '#b4b4b4'];
+		var jitter = function (k) {
+			var j = v('--flame-' + k + '-jitter').split(/\s+/).map(parseFloat);
+			return [j[0] || 0, j[1] || 0];
+		};
 		var t = {
-			kinds: KINDS.map(function (k, i) { return parseColor(probe, v('--flame-' + k), fallback[i]); }),
+			kinds: kinds.name.map(function (k) { return parseColor(probe, v('--flame-' + k), '#b4b4b4'); }),
+			jitter: kinds.name.map(jitter),
 			root: v('--flame-root') || '#cfc8c0',
 			text: v('--flame-text') || '#1b1b1b',
 			tierText: v('--flame-tier-text') || 'rgba(0,0,0,0.5)',
@@ -710,50 +390,20 @@
 	function frameColor(f) {
 		var c = colorOf[f];
 		if (c !== undefined) return c;
-		var k = frames.kind[f], base = rgbToHsl(theme.kinds[k]), h = hash32(frames.name[f]);
-		var j1 = ((h & 0xffff) / 65535) * 2 - 1, j2 = ((h >>> 16) / 65535) * 2 - 1;
-		var hue = base[0] + j1 * JITTER_H[k], sat = base[1], lig = base[2] + j2 * JITTER_L[k];
-		if (k === 1) {
-			// Dependencies: a stable colour per npm package.
-			var ph = hash32('pkg:' + frames.pkg[f]);
-			hue = base[0] + ((((ph & 0xff) / 255) * 2 - 1) * 13) + j1 * 2;
-			lig = base[2] + ((((ph >>> 8) & 0xff) / 255) * 2 - 1) * 9 + j2 * 2;
-			sat = base[1] + ((((ph >>> 16) & 0xff) / 255) * 2 - 1) * 12;
-		}
-		c = hsl(hue, sat, lig);
-		colorOf[f] = c;
-		greyOf[f] = hsl(0, 0, 80 + j2 * 4);
-		return c;
+		var k = frames.kind[f], cs = M.frameColors(frames, f, theme.kinds[k], theme.jitter[k]);
+		colorOf[f] = cs.color;
+		greyOf[f] = cs.grey;
+		return cs.color;
 	}
 
 	// ---------------------------------------------------------------- search
 
-	function compileQuery(q) {
-		queryError = '';
-		if (!q || !/\S/.test(q)) return null;
-		var m = /^\/(.+)\/([a-z]*)$/.exec(q);
-		if (m) {
-			var flags = m[2].replace(/[^imsu]/g, '').replace('i', '');
-			try {
-				var re = new RegExp(m[1], 'i' + flags);
-				return function (i) { return re.test(frames.name[i]); };
-			} catch (e) {
-				queryError = 'invalid regular expression';
-				return function () { return false; };
-			}
-		}
-		var needle = q.toLowerCase(), lower = frames.lowerNames();
-		return function (i) { return lower[i].indexOf(needle) !== -1; };
-	}
-
 	function setQuery(q) {
 		query = q;
-		matcher = compileQuery(q);
-		frameMatch = null;
-		if (matcher) {
-			frameMatch = new Uint8Array(frames.n);
-			for (var f = 0; f < frames.n; f++) if (matcher(f)) frameMatch[f] = 1;
-		}
+		var c = M.compileQuery(q, frames);
+		matcher = c.match;
+		queryError = c.error;
+		frameMatch = M.frameMatches(frames, matcher);
 		matchCache = null;
 	}
 
@@ -762,24 +412,9 @@
 		var t = cur && cur.tree;
 		if (!t || !frameMatch) return null;
 		if (matchCache && matchCache.tree === t && matchCache.zoom === cur.zoom) return matchCache;
-		var F = t.frame, T = t.total, E = t.end, sum = 0, nodes = 0, i;
-		for (i = 1; i < t.n;) {
-			if (frameMatch[F[i]]) {
-				sum += T[i];
-				nodes++;
-				i = E[i];
-			} else i++;
-		}
-		var z = cur.zoom, zsum = 0, anc = false;
-		for (var a = z; a > 0; a = t.parent[a]) if (frameMatch[F[a]]) anc = true;
-		if (anc) zsum = T[z];
-		else for (i = z + 1; i < E[z];) {
-			if (frameMatch[F[i]]) {
-				zsum += T[i];
-				i = E[i];
-			} else i++;
-		}
-		matchCache = { tree: t, zoom: z, matchedTotal: sum, matchedNodes: nodes, ofZoom: T[z] > 0 ? (100 * zsum) / T[z] : 0 };
+		matchCache = M.matchStats(t, cur.zoom, frameMatch);
+		matchCache.tree = t;
+		matchCache.zoom = cur.zoom;
 		return matchCache;
 	}
 
@@ -802,16 +437,6 @@
 	}
 
 	// ---------------------------------------------------------------- layout and drawing
-
-	function grow(k) {
-		var cap = dNode.length;
-		if (k < cap) return;
-		while (cap <= k) cap *= 2;
-		var a = new Int32Array(cap); a.set(dNode); dNode = a;
-		var b = new Float64Array(cap); b.set(dX0); dX0 = b;
-		var c = new Float64Array(cap); c.set(dX1); dX1 = c;
-		var d = new Uint8Array(cap); d.set(dAnc); dAnc = d;
-	}
 
 	function showMessage(text) {
 		messageEl.textContent = '';
@@ -849,8 +474,7 @@
 		showMessage(msg);
 		resetBtn.disabled = !cur.tree || cur.zoom === 0;
 		if (msg) {
-			D = 0;
-			rows = 0;
+			boxes.clear();
 			hideTooltip();
 			updateMatchText();
 			updateStatus();
@@ -863,43 +487,13 @@
 		width = W;
 		font = theme.fontSize * dpr + 'px ' + theme.fontFamily;
 		smallFont = '600 ' + Math.round(theme.fontSize * 0.78 * dpr) + 'px ' + theme.fontFamily;
-		var z = cur.zoom, T = t.total, X = t.x, E = t.end, Dp = t.depth, P = t.parent;
-		var scale = W / T[z], xz = X[z], k = 0, i, maxDepth = Dp[z];
-		var anc = [];
-		for (var a = P[z]; a >= 0; a = P[a]) anc.push(a);
-		for (i = anc.length - 1; i >= 0; i--) {
-			grow(k);
-			dNode[k] = anc[i]; dX0[k] = 0; dX1[k] = W; dAnc[k] = 1;
-			k++;
-		}
-		var end = E[z];
-		for (i = z; i < end;) {
-			var w = T[i] * scale;
-			if (w < MIN_WIDTH) {
-				i = E[i];
-				continue;
-			}
-			grow(k);
-			var x = (X[i] - xz) * scale;
-			dNode[k] = i; dX0[k] = x; dX1[k] = x + w; dAnc[k] = 0;
-			k++;
-			if (Dp[i] > maxDepth) maxDepth = Dp[i];
-			i++;
-		}
-		D = k;
-		rows = maxDepth + 1;
-		// Index by row (a stable counting sort keeps each row in x order).
-		rowOff = new Int32Array(rows + 1);
-		for (i = 0; i < D; i++) rowOff[Dp[dNode[i]] + 1]++;
-		for (i = 0; i < rows; i++) rowOff[i + 1] += rowOff[i];
-		var fill = rowOff.slice(0, rows);
-		rowIdx = new Int32Array(D);
-		for (i = 0; i < D; i++) rowIdx[fill[Dp[dNode[i]]]++] = i;
-		dLabel = new Array(D);
+		var z = cur.zoom, Dp = t.depth;
+		boxes.layout(t, z, W, MIN_WIDTH);
+		dLabel = new Array(boxes.n);
 
 		// Sizes: the viewport scrolls a sizer as tall as the graph; the stage (both canvases) sticks.
 		var oldContent = contentH, oldTop = viewport.scrollTop, oldClient = viewport.clientHeight;
-		contentH = rows * rowH + 4;
+		contentH = boxes.rows * rowH + 4;
 		sizer.style.height = contentH + 'px';
 		var H = Math.max(1, Math.min(contentH, viewport.clientHeight || contentH));
 		height = H;
@@ -927,14 +521,14 @@
 	}
 
 	function rowY(depth) {
-		return icicle ? depth * rowH + 2 : contentH - 2 - (depth + 1) * rowH;
+		return M.rowTop(depth, icicle, rowH, contentH);
 	}
 
 	// The label for drawn box K: printable name, truncated with an ellipsis, or '' when none fits.
 	function labelFor(k, wDev) {
 		var s = dLabel[k];
 		if (s !== undefined) return s;
-		var node = dNode[k], t = cur.tree, f = t.frame[node], text;
+		var node = boxes.node[k], t = cur.tree, f = t.frame[node], text;
 		if (node === 0) text = 'all \u00b7 ' + fmtValue(t.total[0], cur.unit);
 		else text = frames.label[f];
 		if (text.length > 400) text = text.slice(0, 400) + '\u2026';
@@ -956,35 +550,23 @@
 		return tierW;
 	}
 
+	function measure(text) {
+		return ctx.measureText(text).width;
+	}
+
 	function fitText(text, avail) {
-		if (avail < 6 * dpr) return '';
-		var full = ctx.measureText(text).width;
-		if (full <= avail) return text;
-		var ell = '\u2026', ew = ctx.measureText(ell).width;
-		if (avail < ew + 4 * dpr) return '';
-		var n = Math.max(0, Math.floor(text.length * (avail - ew) / full));
-		var cut = function (m) {
-			if (m > 0 && m < text.length) {
-				var c = text.charCodeAt(m - 1);
-				if (c >= 0xd800 && c <= 0xdbff) m--;
-			}
-			return text.slice(0, m) + ell;
-		};
-		var guard = 0;
-		while (n > 0 && ctx.measureText(cut(n)).width > avail && guard++ < 64) n--;
-		while (n < text.length - 1 && ctx.measureText(cut(n + 1)).width <= avail && guard++ < 64) n++;
-		return n > 0 ? cut(n) : '';
+		return M.fitText(text, avail, measure, dpr);
 	}
 
 	// Device-pixel width of drawn box K as painted (a gap on its right when there is room).
 	function boxWidth(k) {
-		var gap = Math.max(1, Math.round(dpr)), w = Math.round(dX1[k] * dpr) - Math.round(dX0[k] * dpr);
+		var gap = Math.max(1, Math.round(dpr)), w = Math.round(boxes.x1[k] * dpr) - Math.round(boxes.x0[k] * dpr);
 		if (w > 2 * gap + 1) w -= gap;
 		return w < 1 ? 1 : w;
 	}
 
 	function draw() {
-		if (!cur || !cur.tree || D === 0 && rows === 0) return;
+		if (!cur || !cur.tree || boxes.n === 0 && boxes.rows === 0) return;
 		if ((window.devicePixelRatio || 1) !== dpr) {
 			// Zoomed, or moved to another screen, without a media query event.
 			layout(true);
@@ -1001,9 +583,10 @@
 		}
 		var top = viewport.scrollTop, H = height;
 		var rh = Math.round(rowH * dpr), gapY = Math.max(1, Math.round(dpr));
-		var first = 0, last = rows - 1, r;
+		var first = 0, last = boxes.rows - 1, r;
+		var rowOff = boxes.rowOff, rowIdx = boxes.rowIdx, dNode = boxes.node, dX0 = boxes.x0, dAnc = boxes.anc;
 		// Rows that intersect [top, top + H).
-		var lo = rows, hi = -1;
+		var lo = boxes.rows, hi = -1;
 		for (r = first; r <= last; r++) {
 			var y = rowY(r);
 			if (y + rowH > top && y < top + H) {
@@ -1064,8 +647,8 @@
 	}
 
 	function boxRect(k) {
-		var y = rowY(cur.tree.depth[dNode[k]]) - viewport.scrollTop;
-		return { x: dX0[k], y: y, w: dX1[k] - dX0[k], h: rowH };
+		var y = rowY(cur.tree.depth[boxes.node[k]]) - viewport.scrollTop;
+		return { x: boxes.x0[k], y: y, w: boxes.x1[k] - boxes.x0[k], h: rowH };
 	}
 
 	function drawOverlay() {
@@ -1085,49 +668,22 @@
 	}
 
 	function indexOfNode(node) {
-		for (var k = 0; k < D; k++) if (dNode[k] === node) return k;
-		return -1;
+		return boxes.indexOf(node);
 	}
 
 	// Drawn box under client point (cx, cy), or -1.
 	function hit(cx, cy) {
-		if (!cur || !cur.tree || !D) return -1;
+		if (!cur || !cur.tree || !boxes.n) return -1;
 		var rect = canvas.getBoundingClientRect();
 		var x = cx - rect.left, y = cy - rect.top + viewport.scrollTop;
 		if (x < 0 || x >= width || cy - rect.top < 0 || cy - rect.top >= height) return -1;
-		var r = icicle ? Math.floor((y - 2) / rowH) : Math.ceil((contentH - 2 - y) / rowH) - 1;
-		if (r < 0 || r >= rows) return -1;
-		var lo = rowOff[r], hi = rowOff[r + 1] - 1;
-		while (lo <= hi) {
-			var mid = (lo + hi) >> 1, k = rowIdx[mid];
-			if (x < dX0[k]) hi = mid - 1;
-			else if (x >= dX1[k]) lo = mid + 1;
-			else return k;
-		}
-		return -1;
+		return boxes.at(M.rowAt(y, icicle, rowH, contentH), x);
 	}
 
 	// ---------------------------------------------------------------- tooltip and status
 
 	function describeNode(node) {
-		var t = cur.tree, f = t.frame[node], lines = [];
-		var total = t.total[node], all = t.total[0], p = t.parent[node];
-		if (node === 0) {
-			lines.push({ cls: 'name', text: 'all' });
-			lines.push({ cls: 'row', k: 'Profile', text: cur.title });
-			lines.push({ cls: 'row', k: 'Total', text: fmtValue(total, cur.unit) });
-			return lines;
-		}
-		lines.push({ cls: 'name', text: frames.label[f].length > 2000 ? frames.label[f].slice(0, 2000) + '\u2026' : frames.label[f] });
-		if (frames.location[f]) lines.push({ cls: 'loc', text: frames.location[f] });
-		lines.push({ cls: 'row', k: 'Kind', text: KIND_WORD[frames.kind[f]] });
-		if (frames.tier[f]) lines.push({ cls: 'row', k: 'Tier', text: TIER[frames.tier[f]].word });
-		if (frames.pkg[f]) lines.push({ cls: 'row', k: 'Package', text: frames.pkg[f] });
-		if (frames.module[f]) lines.push({ cls: 'row', k: 'Module', text: frames.module[f] });
-		lines.push({ cls: 'row', k: 'Total', text: fmtValue(total, cur.unit) + ' \u00b7 ' + fmtPct((100 * total) / all) + ' of all \u00b7 ' +
-			fmtPct(p >= 0 && t.total[p] > 0 ? (100 * total) / t.total[p] : 100) + ' of parent' });
-		lines.push({ cls: 'row', k: 'Self', text: fmtValue(t.self[node], cur.unit) + ' \u00b7 ' + fmtPct((100 * t.self[node]) / all) + ' of all' });
-		return lines;
+		return M.describeNode(cur.tree, frames, kinds, node, cur);
 	}
 
 	function fillTooltip(lines) {
@@ -1140,12 +696,12 @@
 				tooltip.appendChild(row);
 			} else tooltip.appendChild(el('div', 'flame-tt-' + l.cls, l.text));
 		});
-		var hint = cur.zoom === dNode[hoverK] ? 'click: zoom out one level' : 'click: zoom';
+		var hint = cur.zoom === boxes.node[hoverK] ? 'click: zoom out one level' : 'click: zoom';
 		tooltip.appendChild(el('div', 'flame-tt-hint', hint));
 	}
 
 	function showTooltip(k, cx, cy) {
-		fillTooltip(describeNode(dNode[k]));
+		fillTooltip(describeNode(boxes.node[k]));
 		tooltip.hidden = false;
 		var vw = doc.documentElement.clientWidth, vh = doc.documentElement.clientHeight;
 		var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
@@ -1161,15 +717,7 @@
 	}
 
 	function oneLine(node) {
-		var t = cur.tree, f = t.frame[node];
-		if (node === 0) return 'all \u00b7 ' + fmtValue(t.total[0], cur.unit);
-		var s = frames.label[f];
-		if (s.length > 300) s = s.slice(0, 300) + '\u2026';
-		s += ' \u2014 ' + fmtValue(t.total[node], cur.unit) + ', ' + fmtPct((100 * t.total[node]) / t.total[0]) + ' \u00b7 ' + KIND_WORD[frames.kind[f]];
-		if (frames.pkg[f]) s += ' (' + frames.pkg[f] + ')';
-		if (frames.tier[f]) s += ' \u00b7 ' + TIER[frames.tier[f]].word;
-		if (frames.location[f]) s += ' \u00b7 ' + frames.location[f];
-		return s;
+		return M.oneLine(cur.tree, frames, kinds, node, cur);
 	}
 
 	function updateStatus() {
@@ -1177,7 +725,7 @@
 		var text;
 		if (!cur || !cur.tree || emptyText(cur)) text = '';
 		else if (focusNode >= 0 && doc.activeElement === canvas) text = oneLine(focusNode);
-		else if (hoverK >= 0) text = oneLine(dNode[hoverK]);
+		else if (hoverK >= 0) text = oneLine(boxes.node[hoverK]);
 		else if (cur.zoom > 0) text = 'Zoomed into ' + oneLine(cur.zoom) + ' \u2014 Esc resets';
 		else text = 'Click a frame to zoom \u00b7 Esc resets \u00b7 / searches \u00b7 arrow keys move between frames';
 		statusEl.textContent = text;
@@ -1209,9 +757,7 @@
 		var t = cur.tree;
 		if (!t) return;
 		cur.zoom = node;
-		var path = [];
-		for (var a = node; a > 0; a = t.parent[a]) path.push(t.frame[a]);
-		cur.zoomPath = path.reverse();
+		cur.zoomPath = M.framePath(t, node);
 		hoverK = -1;
 		hideTooltip();
 		matchCache = null;
@@ -1237,10 +783,11 @@
 	}
 
 	function setKindVisible(kind, on) {
-		if (!hasOwn.call(KIND_INDEX, kind)) return false;
-		hidden[KIND_INDEX[kind]] = on ? 0 : 1;
+		var i = kinds.find(str(kind));
+		if (i < 0) return false;
+		hidden[i] = on ? 0 : 1;
 		hiddenKey = Array.prototype.join.call(hidden, '');
-		legendBoxes.forEach(function (b) { if (b.kind === KIND_INDEX[kind]) b.box.checked = !!on; });
+		legendBoxes.forEach(function (b) { if (b.kind === i) b.box.checked = !!on; });
 		layout(false);
 		return true;
 	}
@@ -1292,9 +839,10 @@
 		case 'ArrowRight': {
 			if (k < 0) break;
 			var r = t.depth[node], pos = -1;
+			var rowOff = boxes.rowOff, rowIdx = boxes.rowIdx;
 			for (var q = rowOff[r]; q < rowOff[r + 1]; q++) if (rowIdx[q] === k) pos = q;
 			pos += e.key === 'ArrowLeft' ? -1 : 1;
-			if (pos >= rowOff[r] && pos < rowOff[r + 1]) next = dNode[rowIdx[pos]];
+			if (pos >= rowOff[r] && pos < rowOff[r + 1]) next = boxes.node[rowIdx[pos]];
 			break;
 		}
 		case 'Home':
@@ -1336,7 +884,7 @@
 		canvas.addEventListener('click', function (e) {
 			var k = hit(e.clientX, e.clientY);
 			if (k < 0) return;
-			var node = dNode[k];
+			var node = boxes.node[k];
 			// Clicking the zoomed frame again zooms out one level.
 			if (node === cur.zoom && node > 0) node = cur.tree.parent[node];
 			zoom(node);
@@ -1440,18 +988,14 @@
 	// ---------------------------------------------------------------- test API
 
 	function widest(name) {
-		var t = cur && cur.tree;
-		if (!t) return -1;
-		var best = -1;
-		for (var i = 1; i < t.n; i++) if (frames.name[t.frame[i]] === name && (best < 0 || t.total[i] > t.total[best])) best = i;
-		return best;
+		return cur && cur.tree ? M.widest(cur.tree, frames, name) : -1;
 	}
 
 	function widestDrawn(name) {
-		var best = -1;
-		for (var k = 0; k < D; k++) {
-			var node = dNode[k];
-			if (node > 0 && frames.name[cur.tree.frame[node]] === name && (best < 0 || dX1[k] - dX0[k] > dX1[best] - dX0[best])) best = k;
+		var best = -1, w = function (k) { return boxes.x1[k] - boxes.x0[k]; };
+		for (var k = 0; k < boxes.n; k++) {
+			var node = boxes.node[k];
+			if (node > 0 && frames.name[cur.tree.frame[node]] === name && (best < 0 || w(k) > w(best))) best = k;
 		}
 		return best;
 	}
@@ -1459,7 +1003,7 @@
 	function allLabels() {
 		var out = [];
 		ctx.font = font;
-		for (var k = 0; k < D; k++) {
+		for (var k = 0; k < boxes.n; k++) {
 			var w = boxWidth(k);
 			if (w >= LABEL_MIN * dpr) {
 				var s = labelFor(k, w);
@@ -1494,17 +1038,17 @@
 		api.visibleFrames = function () {
 			var out = [];
 			ctx.font = font;
-			for (var k = 0; k < D; k++) {
-				var node = dNode[k], w = boxWidth(k);
+			for (var k = 0; k < boxes.n; k++) {
+				var node = boxes.node[k], w = boxWidth(k);
 				out.push({ name: node === 0 ? 'all' : frames.name[cur.tree.frame[node]], label: w >= LABEL_MIN * dpr ? labelFor(k, w) : '',
-					depth: cur.tree.depth[node], x: dX0[k], width: dX1[k] - dX0[k], ancestor: !!dAnc[k] });
+					depth: cur.tree.depth[node], x: boxes.x0[k], width: boxes.x1[k] - boxes.x0[k], ancestor: !!boxes.anc[k] });
 			}
 			return out;
 		};
 		api.frameRect = function (name) {
 			var k = widestDrawn(str(name));
 			if (k < 0) return null;
-			var y = rowY(cur.tree.depth[dNode[k]]);
+			var y = rowY(cur.tree.depth[boxes.node[k]]);
 			if (y < viewport.scrollTop || y + rowH > viewport.scrollTop + height) {
 				viewport.scrollTop = Math.max(0, y - height / 2);
 				draw();
@@ -1534,8 +1078,8 @@
 			var s = matchStats(), t = cur && cur.tree, msg = cur ? emptyText(cur) : ['No data.'];
 			return { profile: cur ? cur.key : null, zoom: t && cur.zoom > 0 ? frames.name[t.frame[cur.zoom]] : null, icicle: icicle,
 				query: query, matchPercent: s && t ? (100 * s.matchedTotal) / t.total[0] : null,
-				hiddenKinds: KINDS.filter(function (k, i) { return hidden[i]; }), nodes: t ? t.n : 0, drawn: msg ? 0 : D,
-				rows: msg ? 0 : rows, width: width, height: height, dpr: dpr, message: msg ? msg.join(' ') : null };
+				hiddenKinds: kinds ? kinds.name.filter(function (k, i) { return hidden[i]; }) : [], nodes: t ? t.n : 0, drawn: msg ? 0 : boxes.n,
+				rows: msg ? 0 : boxes.rows, width: width, height: height, dpr: dpr, message: msg ? msg.join(' ') : null };
 		};
 		window.loopscopeFlame = api;
 	}
@@ -1553,14 +1097,16 @@
 		buildApi();
 		data = readData();
 		timings.dataReady = performance.now();
+		kinds = new M.Kinds(data.error ? [] : data.kinds);
+		hidden = new Uint8Array(kinds.count);
 		if (data.error) {
-			frames = new Frames([]);
+			frames = new M.Frames([], kinds);
 			profiles = [];
 			showMessage([data.error]);
 			root.classList.add('flame-no-data');
 			return;
 		}
-		frames = new Frames(data.frames);
+		frames = new M.Frames(data.frames, kinds);
 		setupProfiles();
 		buildTabs();
 		buildLegend();

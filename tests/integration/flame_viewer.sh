@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The flamegraph viewer (reports/assets/flame.js and flame.css) in headless Chromium, without the
+# The flamegraph viewer (reports/assets/flame.js, flame-model.js and flame.css) in headless Chromium, without the
 # rest of loopscope. Workload: synthetic pages from tests/tools/make-flame-fixture.js, one of 300
 # unique stacks (cpu profile; blocked absent; offcpu empty) and one of 100 000 (about 500 000 nodes,
 # three profiles), each with hostile frame names and a hot function reallySlowChecksum.
@@ -19,13 +19,16 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' || sk
 need_chromium
 
 JS=reports/assets/flame.js
+MODEL=reports/assets/flame-model.js
 CSS=reports/assets/flame.css
-[ -s "$JS" ] && [ -s "$CSS" ] || fail "missing $JS or $CSS"
+[ -s "$JS" ] && [ -s "$MODEL" ] && [ -s "$CSS" ] || fail "missing $JS, $MODEL or $CSS"
 
 # The assets are inlined verbatim: nothing in them may end or escape the script/style element.
-if grep -inE '</script|<!--|<script' "$JS" >&2; then fail "$JS holds a sequence that breaks an inline script"; fi
+for f in "$JS" "$MODEL"; do
+	if grep -inE '</script|<!--|<script' "$f" >&2; then fail "$f holds a sequence that breaks an inline script"; fi
+	node --check "$f" || fail "$f does not parse"
+done
 if grep -in '</style' "$CSS" >&2; then fail "$CSS holds </style"; fi
-node --check "$JS" || fail "$JS does not parse"
 
 # Every alert/confirm/prompt is recorded (a hostile name that ran would call one); cdp.js also
 # records real dialogs (Page.javascriptDialogOpening) and fails on them.

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /*
- * Writes a self-contained test page for the flamegraph viewer: reports/assets/flame.css and
- * flame.js inlined, with synthetic profile data in the viewer's format (see the top of flame.js),
- * so the viewer can be checked without the rest of loopscope.
+ * Writes a self-contained test page for the flamegraph viewer: reports/assets/flame.css,
+ * flame-model.js and flame.js inlined (the two scripts in one element, as loopscope does), with
+ * synthetic profile data in the viewer's format (see the top of flame.js; its "kinds" read from
+ * collector/symbols/frames.h by frame-kinds.js), so the viewer can be checked without the rest of
+ * loopscope.
  *
  *   node tests/tools/make-flame-fixture.js --out PAGE.html [--stacks 2000] [--min-depth 6]
  *        [--max-depth 40] [--seed 1] [--blocked full|empty|absent] [--offcpu full|empty|absent]
@@ -31,6 +33,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const frameKinds = require('./frame-kinds.js');
 
 /*
  * JSON for a <script> element (either a JS script or a type="application/json" data block): the
@@ -418,15 +421,17 @@ function main() {
 		meta.profiles[key] = { stacks: p.stacks, nodes: p.nodes, total: p.total, unit, maxDepth: p.maxDepth,
 			expected: { reallySlowChecksum: matchPercent(u.frames, p.profile.nodes, 'reallySlowChecksum') } };
 	}
-	const data = { frames: u.frames, profiles };
+	const data = { kinds: frameKinds(), frames: u.frames, profiles };
 	meta.frames = u.frames.length;
 	writePage(o, data, meta);
 }
 
 function writePage(o, data, meta) {
 	const css = fs.readFileSync(path.join(o.assets, 'flame.css'), 'utf8');
+	const model = fs.readFileSync(path.join(o.assets, 'flame-model.js'), 'utf8');
 	const js = fs.readFileSync(path.join(o.assets, 'flame.js'), 'utf8');
 	checkInlinable(css, 'flame.css', 'style');
+	checkInlinable(model, 'flame-model.js', 'script');
 	checkInlinable(js, 'flame.js', 'script');
 	const json = jsonForScript(data);
 	const dataScript = o.embed === 'json'
@@ -451,6 +456,7 @@ ${css}
 <div id="loopscope-flame"></div>
 ${dataScript}
 <script>
+${model}
 ${js}
 </script>
 </body>

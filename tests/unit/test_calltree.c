@@ -1,7 +1,9 @@
 /* Folded stacks into the flamegraph viewer's tree (reports/profiles.c, calltree.c, frametab.c):
  * pre-order, parents before children, siblings sorted by frame name, totals = self + children,
  * stacks read in any order (and sharing prefixes) giving the same tree, empty stacks dropped; and
- * what each frame is, guessed from its text or read from frames.jsonl. */
+ * what each frame is, guessed from its text or read from frames.jsonl (through
+ * collector/symbols/frames.h's reader, with its kinds: each word names its kind back, anything else
+ * and a zeroed frame are unknown). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -183,39 +185,39 @@ static void test_guess(void **state)
 	const struct ft_entry *e;
 	frametab_init(&ft);
 	e = guess(&ft, "reallySlowChecksum /app/x.js:2:28 [*]");
-	assert_int_equal(e->kind, FT_APP);
+	assert_int_equal(e->kind, FRAME_JS_APP);
 	assert_string_equal(e->name, "reallySlowChecksum");
 	assert_string_equal(e->location, "/app/x.js:2:28");
 	assert_int_equal(e->tier, '*');
 	e = guess(&ft, "processTimers node:internal/timers:504:25 [~]");
-	assert_int_equal(e->kind, FT_NODE);
+	assert_int_equal(e->kind, FRAME_JS_NODE);
 	assert_string_equal(e->name, "processTimers");
 	e = guess(&ft, "get body /srv/node_modules/@scope/pkg/lib/a.js:10:3 [^]");
-	assert_int_equal(e->kind, FT_DEP);
+	assert_int_equal(e->kind, FRAME_JS_DEP);
 	assert_string_equal(e->name, "get body");
 	assert_string_equal(e->package, "@scope/pkg");
 	e = guess(&ft, "(anonymous) /srv/node_modules/express/index.js:1:1");
-	assert_int_equal(e->kind, FT_DEP);
+	assert_int_equal(e->kind, FRAME_JS_DEP);
 	assert_string_equal(e->package, "express");
 	e = guess(&ft, "do_syscall_64_[k]");
-	assert_int_equal(e->kind, FT_KERNEL);
+	assert_int_equal(e->kind, FRAME_KERNEL);
 	assert_string_equal(e->name, "do_syscall_64");
 	e = guess(&ft, "libfoo.so+0x1234");
-	assert_int_equal(e->kind, FT_UNKNOWN);
+	assert_int_equal(e->kind, FRAME_UNKNOWN);
 	assert_string_equal(e->module, "libfoo.so");
 	e = guess(&ft, "[jit]+0x7f81140228c0");
-	assert_int_equal(e->kind, FT_UNKNOWN);
+	assert_int_equal(e->kind, FRAME_UNKNOWN);
 	e = guess(&ft, "v8::internal::Heap::CollectGarbage(v8::internal::AllocationSpace)");
-	assert_int_equal(e->kind, FT_V8);
+	assert_int_equal(e->kind, FRAME_V8);
 	e = guess(&ft, "Builtins_JSEntry");
-	assert_int_equal(e->kind, FT_V8);
+	assert_int_equal(e->kind, FRAME_V8);
 	e = guess(&ft, "node::Start(int, char**)");
-	assert_int_equal(e->kind, FT_V8);
+	assert_int_equal(e->kind, FRAME_V8);
 	e = guess(&ft, "uv_run");
-	assert_int_equal(e->kind, FT_NATIVE);
+	assert_int_equal(e->kind, FRAME_NATIVE);
 	assert_string_equal(e->name, "uv_run");
 	e = guess(&ft, "<img src=x onerror=alert(1)>");
-	assert_int_equal(e->kind, FT_NATIVE);
+	assert_int_equal(e->kind, FRAME_NATIVE);
 	assert_string_equal(e->name, "<img src=x onerror=alert(1)>");
 	frametab_free(&ft);
 }
@@ -239,13 +241,31 @@ static void test_describe(void **state)
 	uint32_t hot = frametab_intern(&ft, "hot /a.js:1:1 [*]", 17), weird = frametab_intern(&ft, "weird", 5);
 	assert_int_equal(frametab_describe(&ft, path), 2);
 	frametab_guess(&ft);
-	assert_int_equal(ft.v[hot].kind, FT_DEP);
+	assert_int_equal(ft.v[hot].kind, FRAME_JS_DEP);
 	assert_string_equal(ft.v[hot].package, "p");
 	assert_int_equal(ft.v[hot].tier, '*');
-	assert_int_equal(ft.v[weird].kind, FT_UNKNOWN);
+	assert_int_equal(ft.v[weird].kind, FRAME_UNKNOWN);
 	assert_int_equal(frametab_describe(&ft, "/nonexistent/frames.jsonl"), -2);
 	frametab_free(&ft);
 	unlink(path);
+}
+
+static void test_kind_words(void **state)
+{
+	(void)state;
+	static const enum frame_kind all[] = {
+#define TEST_KIND_(id, ...) id,
+		FRAME_KINDS(TEST_KIND_)
+#undef TEST_KIND_
+	};
+	assert_int_equal(sizeof(all) / sizeof(all[0]), FRAME_KIND_COUNT);
+	for (int i = 0; i < FRAME_KIND_COUNT; i++)
+		assert_int_equal(frame_kind_of(frame_kind_word(all[i])), all[i]);
+	assert_string_equal(frame_kind_word(FRAME_JS_DEP), "dep");
+	assert_string_equal(frame_kind_word((enum frame_kind)0), "unknown");
+	assert_string_equal(frame_kind_word((enum frame_kind)99), "unknown");
+	assert_int_equal(frame_kind_of("weird"), FRAME_UNKNOWN);
+	assert_int_equal(frame_kind_of(NULL), FRAME_UNKNOWN);
 }
 
 int main(void)
@@ -256,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_odd_lines),
 		cmocka_unit_test(test_guess),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_kind_words),
 	};
 	return cmocka_run_group_tests_name("calltree", tests, NULL, NULL);
 }
