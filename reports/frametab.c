@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/fnv1a.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
+
 struct ft_block {
 	struct ft_block *next;
 	size_t used, size;
@@ -39,9 +43,7 @@ const char *frametab_strdup(struct frametab *t, const char *s, size_t len)
 		return "";
 	if (!b || b->size - b->used < len + 1) {
 		size_t size = len + 1 > BLOCK_SIZE / 4 ? len + 1 : BLOCK_SIZE;
-		b = malloc(sizeof(*b) + size);
-		if (!b)
-			abort();
+		b = xmalloc(sizeof(*b) + size);
 		b->used = 0;
 		b->size = size;
 		/* A big string gets a block of its own, behind the current one, which stays open. */
@@ -60,27 +62,10 @@ const char *frametab_strdup(struct frametab *t, const char *s, size_t len)
 	return p;
 }
 
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len, w;
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, s, len);
-	h = (h ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
-	h ^= h >> 29;
-	return (uint32_t)h;
-}
-
 static void reindex(struct frametab *t, uint32_t nslots)
 {
 	free(t->slots);
-	t->slots = calloc(nslots, sizeof(*t->slots));
-	if (!t->slots)
-		abort();
+	t->slots = xcalloc(nslots, sizeof(*t->slots));
 	t->nslots = nslots;
 	for (uint32_t i = 0; i < t->n; i++) {
 		uint32_t h = t->v[i].hash & (nslots - 1);
@@ -106,23 +91,20 @@ int64_t frametab_find(const struct frametab *t, const char *text, size_t len)
 {
 	if (!t->nslots)
 		return -1;
-	uint32_t i = t->slots[slot_of(t, text, len, hash_bytes(text, len))];
+	uint32_t i = t->slots[slot_of(t, text, len, (uint32_t)fnv1a(text, len))];
 	return i ? (int64_t)i - 1 : -1;
 }
 
 uint32_t frametab_intern(struct frametab *t, const char *text, size_t len)
 {
-	uint32_t hash = hash_bytes(text, len), h;
+	uint32_t hash = (uint32_t)fnv1a(text, len), h;
 	if (t->nslots) {
 		h = slot_of(t, text, len, hash);
 		if (t->slots[h])
 			return t->slots[h] - 1;
 	}
 	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->v = realloc(t->v, t->cap * sizeof(*t->v));
-		if (!t->v)
-			abort();
+		t->v = xgrow_array(t->v, &t->cap, t->n + 1, sizeof(*t->v));
 	}
 	if ((t->n + 1) * 2 > t->nslots)
 		reindex(t, t->nslots ? t->nslots * 2 : 2048);
@@ -311,9 +293,7 @@ static int by_name(const void *a, const void *b, void *arg)
 
 uint32_t *frametab_ranks(const struct frametab *t)
 {
-	uint32_t *order = malloc((t->n + 1) * sizeof(*order)), *rank = malloc((t->n + 1) * sizeof(*rank));
-	if (!order || !rank)
-		abort();
+	uint32_t *order = xreallocarray(NULL, t->n + 1, sizeof(*order)), *rank = xreallocarray(NULL, t->n + 1, sizeof(*rank));
 	for (uint32_t i = 0; i < t->n; i++)
 		order[i] = i;
 	qsort_r(order, t->n, sizeof(*order), by_name, t->v);

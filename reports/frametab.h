@@ -28,7 +28,8 @@ struct ft_entry {
 struct ft_block;
 struct frametab {
 	struct ft_entry *v;
-	uint32_t n, cap;
+	uint32_t n;
+	size_t cap;
 	uint32_t *slots; /* 1 + index, 0 empty */
 	uint32_t nslots;
 	struct ft_block *blocks; /* string storage that never moves */

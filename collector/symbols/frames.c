@@ -14,6 +14,9 @@
 
 #include "agent/fnv1a.h"
 #include "collector/symbols/symbolize.h"
+#include "collector/util/files.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 struct frame_table {
 	struct frame_info *v;
@@ -23,12 +26,7 @@ struct frame_table {
 
 static char *dup_or_null(const char *s)
 {
-	char *d;
-	if (!s)
-		return NULL;
-	if (!(d = strdup(s)))
-		abort();
-	return d;
+	return s ? xstrdup(s) : NULL;
 }
 
 #define FRAME_KIND_WORD_(id, value, word, ...) [id] = word,
@@ -49,10 +47,7 @@ enum frame_kind frame_kind_of(const char *word)
 
 struct frame_table *frame_table_new(void)
 {
-	struct frame_table *t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
-	return t;
+	return xcalloc(1, sizeof(struct frame_table));
 }
 
 void frame_table_free(struct frame_table *t)
@@ -99,12 +94,9 @@ static struct frame_info *insert(struct frame_table *t, const char *text)
 	if (slot && *slot)
 		return NULL; /* known: the first description stays */
 	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 256;
-		t->v = realloc(t->v, t->cap * sizeof(*t->v));
+		t->v = xgrow_array(t->v, &t->cap, t->n + 1, sizeof(*t->v));
 		free(t->slots);
-		t->slots = calloc(t->cap * 2, sizeof(size_t));
-		if (!t->v || !t->slots)
-			abort();
+		t->slots = xcalloc(t->cap * 2, sizeof(size_t));
 		for (size_t i = 0; i < t->n; i++)
 			*find_slot(t, t->v[i].text) = i + 1;
 		slot = find_slot(t, text);
@@ -192,14 +184,9 @@ int frame_table_write(const struct frame_table *t, const char *dir)
 	char tmp[PATH_MAX], path[PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s/.frames.jsonl.tmp", dir);
 	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!out) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
+	FILE *out = fopen_private(tmp, O_TRUNC);
+	if (!out)
+		return -errno;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct frame_info *fi = &t->v[i];
 		cJSON *o = cJSON_CreateObject();
