@@ -141,6 +141,8 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	struct loop_interval iv;
 
 	loop_interval_take(l, now, scratch, &iv);
+	if (iv.dropped_blocks)
+		__atomic_fetch_add(&agent_drops[DROP_BLOCKS], iv.dropped_blocks, __ATOMIC_RELAXED);
 	struct rec *r = rec_begin("interval", now);
 	rec_u64(r, "loop", l->id);
 	rec_u64(r, "dt", iv.dt);
