@@ -17,6 +17,7 @@
 
 #include "agent/drops.h"
 #include "agent/loop_model.h"
+#include "agent/records.h"
 #include "collector/record/probe_node.h"
 #include "collector/record/probe_proc.h"
 #include "collector/util/errbuf.h"
@@ -120,6 +121,21 @@ static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
 
 /* --- records --- */
 
+/* A record of loop l: its `loop` first. */
+static cJSON *loop_rec(const struct loop *l)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "loop", l->id);
+	return r;
+}
+
+static void write_block(struct lp_proc *pr, const struct loop *l, uint64_t now, const struct block_record *b)
+{
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(BLOCK_RECORD_FIELDS, json_put, r, b);
+	probe_file_write(&pr->file, "block", now, r);
+}
+
 static void write_interval(struct loop_probe *p, struct lp_proc *pr, struct loop *l, uint64_t now, bool final)
 {
 	struct loop_interval iv;
@@ -127,37 +143,13 @@ static void write_interval(struct loop_probe *p, struct lp_proc *pr, struct loop
 
 	loop_interval_take(l, now, p->scratch, &iv);
 	pr->drops[DROP_BLOCKS] += iv.dropped_blocks;
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r, "loop", l->id);
-	cJSON_AddNumberToObject(r, "dt", (double)iv.dt);
-	cJSON_AddNumberToObject(r, "busy", (double)iv.busy);
-	cJSON_AddNumberToObject(r, "idle", (double)iv.idle);
-	if (iv.away)
-		cJSON_AddNumberToObject(r, "away", (double)iv.away);
-	cJSON_AddNumberToObject(r, "iterations", (double)iv.iterations);
-	cJSON_AddNumberToObject(r, "polls", (double)iv.polls);
-	cJSON_AddNumberToObject(r, "delay_count", (double)iv.delay_count);
-	cJSON_AddNumberToObject(r, "delay_p50", (double)iv.delay_p50);
-	cJSON_AddNumberToObject(r, "delay_p99", (double)iv.delay_p99);
-	cJSON_AddNumberToObject(r, "delay_max", (double)iv.delay_max);
-	cJSON_AddNumberToObject(r, "busy_p99", (double)iv.busy_p99);
-	cJSON_AddNumberToObject(r, "busy_max", (double)iv.busy_max);
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(INTERVAL_RECORD_FIELDS, json_put, r, &iv);
 	probe_file_write(&pr->file, "interval", now, r);
-	while (loop_block_pop(l, &b)) {
-		r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		cJSON_AddNumberToObject(r, "start", (double)b.start);
-		cJSON_AddNumberToObject(r, "dur", (double)b.dur);
-		probe_file_write(&pr->file, "block", now, r);
-	}
-	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) {
-		r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		cJSON_AddNumberToObject(r, "start", (double)iv.busy_start);
-		cJSON_AddNumberToObject(r, "dur", (double)(now - iv.busy_start));
-		cJSON_AddBoolToObject(r, "open", true);
-		probe_file_write(&pr->file, "block", now, r);
-	}
+	while (loop_block_pop(l, &b))
+		write_block(pr, l, now, &(struct block_record){b.start, b.dur, false});
+	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end */
+		write_block(pr, l, now, &(struct block_record){iv.busy_start, now - iv.busy_start, true});
 }
 
 static void write_hists(struct lp_proc *pr, struct loop *l, uint64_t now)
@@ -171,11 +163,8 @@ static void loop_close(struct loop_probe *p, struct lp_proc *pr, struct loop *l,
 {
 	write_interval(p, pr, l, now, true);
 	write_hists(pr, l, now);
-	if (ended) {
-		cJSON *r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		probe_file_write(&pr->file, "loop_end", now, r);
-	}
+	if (ended)
+		probe_file_write(&pr->file, "loop_end", now, loop_rec(l));
 	for (size_t i = 0; i < pr->nloops; i++)
 		if (pr->loops[i] == l) {
 			pr->loops[i] = pr->loops[--pr->nloops];
@@ -235,12 +224,9 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 			name[strcspn(name, "\n")] = 0;
 		fclose(f);
 	}
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r, "loop", l->id);
-	cJSON_AddNumberToObject(r, "tid", tid);
-	cJSON_AddNumberToObject(r, "epfd", epfd);
-	cJSON_AddStringToObject(r, "name", name);
-	cJSON_AddBoolToObject(r, "main", tid == pr->pid);
+	struct loop_record lr = {tid, epfd, name, tid == pr->pid};
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(LOOP_RECORD_FIELDS, json_put, r, &lr);
 	probe_file_write(&pr->file, "loop", now, r);
 	return l;
 }
