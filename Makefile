@@ -34,9 +34,10 @@ pc_libs   = $(shell pkg-config --libs libbpf libelf libuv libcjson 2>/dev/null)
 
 # ---- sources --------------------------------------------------------------------------------
 AGENT_SRCS     := $(wildcard agent/*.c)
-# Pure agent pieces (no interposers) that the collector and unit tests share: the histogram layout,
-# and the loop model with its settings (the probes compute the agent's figures with them).
-AGENT_SHARED   := agent/histogram.c agent/loop_stats.c agent/config.c
+# Pure agent pieces (no interposers, no settings, no globals) that the collector and unit tests
+# share: the histogram layout, and the loop model (agent/loop_model.h: the loop probe computes the
+# agent's figures with it, from its own parameters).
+AGENT_SHARED   := agent/histogram.c agent/loop_stats.c
 CORE_SRCS      := $(wildcard collector/*/*.c) $(wildcard reports/*.c) $(AGENT_SHARED)
 CLI_SRCS       := $(wildcard cli/*.c)
 BPF_SRCS       := $(wildcard probes/*.bpf.c)

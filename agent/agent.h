@@ -11,9 +11,7 @@
 #include <time.h>
 
 #include "agent/drops.h"
-
-#define AGENT_VERSION "0.1.0"
-#define AGENT_FORMAT_VERSION 1
+#include "agent/records.h" /* AGENT_VERSION, AGENT_FORMAT_VERSION */
 
 /* Settings from the environment (docs/session-format.md lists them), read once at load and copied:
  * a target may overwrite its environment later (a process title). */

@@ -18,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/loop.h"
 #include "agent/pool.h"
+#include "agent/records.h"
 #include "agent/v8.h"
 #include "agent/watchdog.h"
 #include "agent/writer.h"
@@ -50,9 +51,7 @@ static void write_hist(const char *name, uint32_t loop_id, const struct hist *h)
 	rec_str(r, "name", name);
 	if (loop_id)
 		rec_u64(r, "loop", loop_id);
-	rec_u64(r, "count", h->count);
-	rec_u64(r, "sum", h->sum);
-	rec_u64(r, "max", h->max);
+	RECORD_WRITE(HIST_RECORD_FIELDS, rec, r, h);
 	rec_raw(r, "buckets", "[");
 	bool first = true;
 	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
@@ -88,14 +87,20 @@ static void announce_loop(struct loop *l)
 	struct loop_view v;
 	loop_read(l, &v);
 	l->agent.last_ts = v.first_ts;
+	struct loop_record lr = {l->tid, l->epfd, l->agent.name, l->tid == getpid()};
 	struct rec *r = rec_begin("loop", v.first_ts);
 	rec_u64(r, "loop", l->id);
-	rec_i64(r, "tid", l->tid);
-	rec_i64(r, "epfd", l->epfd);
-	rec_str(r, "name", l->agent.name);
-	rec_bool(r, "main", l->tid == getpid());
+	RECORD_WRITE(LOOP_RECORD_FIELDS, rec, r, &lr);
 	rec_end(r);
 	l->agent.announced = true;
+}
+
+static void write_block(const struct loop *l, uint64_t ts, const struct block_record *b)
+{
+	struct rec *r = rec_begin("block", ts);
+	rec_u64(r, "loop", l->id);
+	RECORD_WRITE(BLOCK_RECORD_FIELDS, rec, r, b);
+	rec_end(r);
 }
 
 static void drain_events(struct loop *l)
@@ -104,13 +109,8 @@ static void drain_events(struct loop *l)
 	struct gc_event g;
 	struct v8_heap heap;
 
-	while (loop_block_pop(l, &b)) {
-		struct rec *r = rec_begin("block", b.start + b.dur);
-		rec_u64(r, "loop", l->id);
-		rec_u64(r, "start", b.start);
-		rec_u64(r, "dur", b.dur);
-		rec_end(r);
-	}
+	while (loop_block_pop(l, &b))
+		write_block(l, b.start + b.dur, &(struct block_record){b.start, b.dur, false});
 	while (loop_gc_pop(l, &g)) {
 		struct rec *r = rec_begin("gc", g.start + g.dur);
 		rec_u64(r, "loop", l->id);
@@ -141,33 +141,16 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	struct loop_interval iv;
 
 	loop_interval_take(l, now, scratch, &iv);
+	if (iv.dropped_blocks)
+		__atomic_fetch_add(&agent_drops[DROP_BLOCKS], iv.dropped_blocks, __ATOMIC_RELAXED);
 	struct rec *r = rec_begin("interval", now);
 	rec_u64(r, "loop", l->id);
-	rec_u64(r, "dt", iv.dt);
-	rec_u64(r, "busy", iv.busy);
-	rec_u64(r, "idle", iv.idle);
-	if (iv.away)
-		rec_u64(r, "away", iv.away);
-	rec_u64(r, "iterations", iv.iterations);
-	rec_u64(r, "polls", iv.polls);
-	rec_u64(r, "delay_count", iv.delay_count);
-	rec_u64(r, "delay_p50", iv.delay_p50);
-	rec_u64(r, "delay_p99", iv.delay_p99);
-	rec_u64(r, "delay_max", iv.delay_max);
-	rec_u64(r, "busy_p99", iv.busy_p99);
-	rec_u64(r, "busy_max", iv.busy_max);
+	RECORD_WRITE(INTERVAL_RECORD_FIELDS, rec, r, &iv);
 	rec_end(r);
 	drain_events(l);
 
-	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) {
-		/* A block still under way when the process ends. */
-		struct rec *b = rec_begin("block", now);
-		rec_u64(b, "loop", l->id);
-		rec_u64(b, "start", iv.busy_start);
-		rec_u64(b, "dur", now - iv.busy_start);
-		rec_bool(b, "open", true);
-		rec_end(b);
-	}
+	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) /* still under way at the end */
+		write_block(l, now, &(struct block_record){iv.busy_start, now - iv.busy_start, true});
 }
 
 static void write_loop_hists(struct loop *l)

@@ -1,6 +1,7 @@
 /* Agent settings from the environment, read once when the library loads. Bad values fall back to
  * defaults (the agent never refuses to let its host start). */
 #include "agent/agent.h"
+#include "agent/loop_model.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -62,7 +63,7 @@ void agent_config_load(void)
 	agent_cfg.interval_ns = env_ms("LOOPSCOPE_INTERVAL_MS", 100, 10, 60000);
 	agent_cfg.tick_ns = env_ms("LOOPSCOPE_TICK_MS", 50, 1, 1000);
 	agent_cfg.stack_interval_ns = env_ms("LOOPSCOPE_STACK_MS", 10, 1, 60000);
-	agent_cfg.delay_resolution_ns = 10000000u;
+	agent_cfg.delay_resolution_ns = LOOP_DELAY_RESOLUTION_NS;
 	agent_cfg.max_stacks_per_block = (unsigned)env_num("LOOPSCOPE_MAX_STACKS", 100, 1, 10000);
 	agent_cfg.signo = SIGRTMIN + 6;
 	if ((s = getenv("LOOPSCOPE_SIGNAL")) && *s) {

@@ -43,6 +43,10 @@ static void set_loop(struct thread_polls *tp, unsigned i, struct loop *l)
 	tp->loop[i] = l;
 }
 
+/* The model's parameters, from the settings once at load (loop_registry_init); the defaults hold
+ * for a loop that polls before the constructor ran. Each loop copies them when it starts. */
+static struct loop_params model_params = {50000000u, LOOP_DELAY_RESOLUTION_NS};
+
 static pthread_key_t exit_key;
 static unsigned slots_touched; /* slots below this index may be in use: a fork child looks no further */
 static bool exit_key_ok;
@@ -63,6 +67,8 @@ static void on_thread_exit(void *unused)
 
 void loop_registry_init(void)
 {
+	model_params.block_ns = agent_cfg.block_ns;
+	model_params.delay_resolution_ns = agent_cfg.delay_resolution_ns;
 	exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
 }
 
@@ -129,11 +135,11 @@ static struct loop *take_slot(int epfd, uint64_t now, const struct thread_polls 
 		stack_bounds(l);
 		if (tp && tp->first_return[c] && tp->first_return[c] <= now) {
 			/* Its first poll, replayed: the time from the first entry counts. */
-			loop_start(l, tp->first_enter[c]);
+			loop_start(l, &model_params, tp->first_enter[c]);
 			loop_poll_enter(l, tp->first_enter[c], tp->first_zero[c] ? 0 : 1);
 			loop_poll_return(l, tp->first_return[c], tp->first_nfds[c]);
 		} else {
-			loop_start(l, now);
+			loop_start(l, &model_params, now);
 		}
 		__atomic_store_n(&l->slot_state, SLOT_ACTIVE, __ATOMIC_RELEASE);
 		return l;

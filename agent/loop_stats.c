@@ -1,9 +1,7 @@
 /* What the loop thread records at each poll, and how the agent thread reads it. Pure functions of
- * the timestamps they are given (unit tests drive them with synthetic timelines); no locks, no
- * allocation, no system calls. Definitions: docs/metrics.md. */
-#include "agent/loop.h"
-
-#include "agent/agent.h"
+ * the timestamps they are given (unit tests drive them with synthetic timelines) and of the loop's
+ * own parameters; no globals, no locks, no allocation, no system calls. Definitions: docs/metrics.md. */
+#include "agent/loop_model.h"
 
 #define STORE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 #define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
@@ -23,15 +21,16 @@ static inline void seq_end(uint32_t *seq)
 	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELEASE);
 }
 
-void loop_start(struct loop *l, uint64_t now)
+void loop_start(struct loop *l, const struct loop_params *params, uint64_t now)
 {
+	l->params = *params;
 	seq_begin(&l->seq);
 	STORE(l->first_ts, now);
 	STORE(l->busy_start, now);
 	STORE(l->state_since, now);
 	STORE(l->state, LOOP_BUSY);
 	seq_end(&l->seq);
-	l->delay_next_due = now + agent_cfg.delay_resolution_ns;
+	l->delay_next_due = now + l->params.delay_resolution_ns;
 	l->last_return = now;
 	l->recorded_first_span = false;
 }
@@ -39,7 +38,7 @@ void loop_start(struct loop *l, uint64_t now)
 /* The ideal periodic timer: a due time inside an idle poll fires on time. */
 static void delay_idle(struct loop *l, uint64_t from, uint64_t to)
 {
-	uint64_t period = agent_cfg.delay_resolution_ns;
+	uint64_t period = l->params.delay_resolution_ns;
 
 	if (l->delay_next_due < from)
 		l->delay_next_due = from;
@@ -56,7 +55,7 @@ static void delay_busy_end(struct loop *l, uint64_t now)
 {
 	if (l->delay_next_due <= now) {
 		hist_record(&l->delay, now - l->delay_next_due);
-		l->delay_next_due = now + agent_cfg.delay_resolution_ns;
+		l->delay_next_due = now + l->params.delay_resolution_ns;
 	}
 }
 
@@ -80,11 +79,11 @@ void loop_poll_enter(struct loop *l, uint64_t now, int timeout_ms)
 		seq_begin(&l->seq);
 		STORE(l->away_ns, l->away_ns + (now > l->state_since ? now - l->state_since : 0));
 		seq_end(&l->seq);
-		l->delay_next_due = now + agent_cfg.delay_resolution_ns;
+		l->delay_next_due = now + l->params.delay_resolution_ns;
 	} else if (l->recorded_first_span) {
 		hist_record(&l->busy, span);
-		if (span >= agent_cfg.block_ns && !loop_block_push(l, start, span))
-			agent_drop(DROP_BLOCKS);
+		if (span >= l->params.block_ns && !loop_block_push(l, start, span))
+			STORE(l->drops.blocks, l->drops.blocks + 1);
 	}
 	l->recorded_first_span = true;
 	if (!away)
@@ -183,6 +182,8 @@ void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], st
 	out->away = d_away;
 	out->iterations = v.iterations - l->agent.last_iterations;
 	out->polls = v.polls - l->agent.last_polls;
+	uint64_t dropped = LOAD(l->drops.blocks);
+	out->dropped_blocks = dropped - l->agent.last_dropped_blocks;
 
 	hist_take_interval(&l->delay, &l->agent.delay_prev, &scratch[0], diff);
 	out->delay_count = diff->count;
@@ -204,6 +205,7 @@ void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], st
 	l->agent.last_away = away;
 	l->agent.last_iterations = v.iterations;
 	l->agent.last_polls = v.polls;
+	l->agent.last_dropped_blocks = dropped;
 }
 
 /* Rings: the producer owns head, the consumer owns tail; capacities are powers of two. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/records.h"
 #include "collector/util/errbuf.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
@@ -73,6 +74,12 @@ static bool flag(const cJSON *o, const char *key)
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
+/* The readers of agent/records.h's field types, for RECORD_READ. */
+#define READ_u64(rec, key, dst) ((dst) = u64(rec, key))
+#define READ_i64(rec, key, dst) ((dst) = (__typeof__(dst))u64(rec, key))
+#define READ_bool(rec, key, dst) ((dst) = flag(rec, key))
+#define READ_str(rec, key, dst) snprintf(dst, sizeof(dst), "%s", str(rec, key) ? str(rec, key) : "")
+
 static char *dupstr(const char *s)
 {
 	return xstrdup(s ? s : "");
@@ -122,9 +129,7 @@ static bool read_hist(const cJSON *rec, struct s_hist *out)
 			return false;
 		out->h.counts[(unsigned)i->valuedouble] += (uint64_t)c->valuedouble;
 	}
-	out->h.count = u64(rec, "count");
-	out->h.sum = u64(rec, "sum");
-	out->h.max = u64(rec, "max");
+	RECORD_READ(HIST_RECORD_FIELDS, READ, rec, &out->h);
 	out->present = true;
 	return true;
 }
@@ -197,10 +202,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	} else if (!strcmp(type, "loop")) {
 		if (!(l = loop_of(p, rec)))
 			return false;
-		l->tid = (int)u64(rec, "tid");
-		l->epfd = (int)u64(rec, "epfd");
-		snprintf(l->name, sizeof(l->name), "%s", str(rec, "name") ? str(rec, "name") : "");
-		l->main = flag(rec, "main");
+		RECORD_READ(LOOP_RECORD_FIELDS, READ, rec, l);
 		l->first_ts = ts;
 		if (!l->last_ts)
 			l->last_ts = ts;
@@ -209,17 +211,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 			return false;
 		struct s_interval *iv = vec_push(&l->intervals);
 		iv->ts = ts;
-		iv->dt = u64(rec, "dt");
-		iv->busy = u64(rec, "busy");
-		iv->idle = u64(rec, "idle");
-		iv->iterations = u64(rec, "iterations");
-		iv->polls = u64(rec, "polls");
-		iv->delay_count = u64(rec, "delay_count");
-		iv->delay_p50 = u64(rec, "delay_p50");
-		iv->delay_p99 = u64(rec, "delay_p99");
-		iv->delay_max = u64(rec, "delay_max");
-		iv->busy_p99 = u64(rec, "busy_p99");
-		iv->busy_max = u64(rec, "busy_max");
+		RECORD_READ(INTERVAL_RECORD_FIELDS, READ, rec, iv);
 		l->busy += iv->busy;
 		l->idle += iv->idle;
 		l->iterations += iv->iterations;
@@ -231,9 +223,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		if (!(l = loop_of(p, rec)))
 			return false;
 		struct s_block *b = vec_push(&l->blocks);
-		b->start = u64(rec, "start");
-		b->dur = u64(rec, "dur");
-		b->open = flag(rec, "open");
+		RECORD_READ(BLOCK_RECORD_FIELDS, READ, rec, b);
 	} else if (!strcmp(type, "stack")) {
 		if (!(l = loop_of(p, rec)))
 			return false;

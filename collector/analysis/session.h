@@ -23,8 +23,9 @@ void *vec_push(struct vec *v); /* zeroed new element; out of memory exits (colle
 void *vec_at(const struct vec *v, size_t i);
 void vec_free(struct vec *v);
 
+/* The loop records' fields are agent/records.h's lists, by the same names. */
 struct s_interval {
-	uint64_t ts, dt, busy, idle, iterations, polls;
+	uint64_t ts, dt, busy, idle, away, iterations, polls;
 	uint64_t delay_count, delay_p50, delay_p99, delay_max, busy_p99, busy_max;
 };
 

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
-#include "agent/loop.h"
+#include "agent/drops.h"
+#include "agent/loop_model.h"
+#include "agent/records.h"
 #include "collector/record/probe_node.h"
 #include "collector/record/probe_proc.h"
 #include "collector/util/errbuf.h"
@@ -55,13 +56,14 @@ struct lp_proc {
 	struct loop *loops[LOOPS_PER_PROCESS]; /* live loops of this image */
 	size_t nloops;
 	uint32_t next_id;
-	uint64_t dropped_loops;
+	uint64_t drops[DROP_KINDS]; /* what the model and the registry rules dropped (agent/drops.h) */
 	uint64_t next_hist;
 	struct node_proc *node; /* GC and pool figures, when the uprobes are in its program */
 };
 
 struct loop_probe {
 	struct loop_probe_opts o;
+	struct loop_params params; /* the model's, from the options */
 	struct loop_bpf *skel;
 	struct node_uprobes *uprobes;
 	struct ring_buffer *rb;
@@ -119,43 +121,35 @@ static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
 
 /* --- records --- */
 
+/* A record of loop l: its `loop` first. */
+static cJSON *loop_rec(const struct loop *l)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "loop", l->id);
+	return r;
+}
+
+static void write_block(struct lp_proc *pr, const struct loop *l, uint64_t now, const struct block_record *b)
+{
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(BLOCK_RECORD_FIELDS, json_put, r, b);
+	probe_file_write(&pr->file, "block", now, r);
+}
+
 static void write_interval(struct loop_probe *p, struct lp_proc *pr, struct loop *l, uint64_t now, bool final)
 {
 	struct loop_interval iv;
 	struct loop_block b;
 
 	loop_interval_take(l, now, p->scratch, &iv);
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r, "loop", l->id);
-	cJSON_AddNumberToObject(r, "dt", (double)iv.dt);
-	cJSON_AddNumberToObject(r, "busy", (double)iv.busy);
-	cJSON_AddNumberToObject(r, "idle", (double)iv.idle);
-	if (iv.away)
-		cJSON_AddNumberToObject(r, "away", (double)iv.away);
-	cJSON_AddNumberToObject(r, "iterations", (double)iv.iterations);
-	cJSON_AddNumberToObject(r, "polls", (double)iv.polls);
-	cJSON_AddNumberToObject(r, "delay_count", (double)iv.delay_count);
-	cJSON_AddNumberToObject(r, "delay_p50", (double)iv.delay_p50);
-	cJSON_AddNumberToObject(r, "delay_p99", (double)iv.delay_p99);
-	cJSON_AddNumberToObject(r, "delay_max", (double)iv.delay_max);
-	cJSON_AddNumberToObject(r, "busy_p99", (double)iv.busy_p99);
-	cJSON_AddNumberToObject(r, "busy_max", (double)iv.busy_max);
+	pr->drops[DROP_BLOCKS] += iv.dropped_blocks;
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(INTERVAL_RECORD_FIELDS, json_put, r, &iv);
 	probe_file_write(&pr->file, "interval", now, r);
-	while (loop_block_pop(l, &b)) {
-		r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		cJSON_AddNumberToObject(r, "start", (double)b.start);
-		cJSON_AddNumberToObject(r, "dur", (double)b.dur);
-		probe_file_write(&pr->file, "block", now, r);
-	}
-	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) {
-		r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		cJSON_AddNumberToObject(r, "start", (double)iv.busy_start);
-		cJSON_AddNumberToObject(r, "dur", (double)(now - iv.busy_start));
-		cJSON_AddBoolToObject(r, "open", true);
-		probe_file_write(&pr->file, "block", now, r);
-	}
+	while (loop_block_pop(l, &b))
+		write_block(pr, l, now, &(struct block_record){b.start, b.dur, false});
+	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end */
+		write_block(pr, l, now, &(struct block_record){iv.busy_start, now - iv.busy_start, true});
 }
 
 static void write_hists(struct lp_proc *pr, struct loop *l, uint64_t now)
@@ -169,11 +163,8 @@ static void loop_close(struct loop_probe *p, struct lp_proc *pr, struct loop *l,
 {
 	write_interval(p, pr, l, now, true);
 	write_hists(pr, l, now);
-	if (ended) {
-		cJSON *r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "loop", l->id);
-		probe_file_write(&pr->file, "loop_end", now, r);
-	}
+	if (ended)
+		probe_file_write(&pr->file, "loop_end", now, loop_rec(l));
 	for (size_t i = 0; i < pr->nloops; i++)
 		if (pr->loops[i] == l) {
 			pr->loops[i] = pr->loops[--pr->nloops];
@@ -197,13 +188,13 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 	FILE *f;
 
 	if (pr->nloops == LOOPS_PER_PROCESS) {
-		pr->dropped_loops++;
+		pr->drops[DROP_LOOPS]++;
 		return NULL;
 	}
 	if (!pr->opened) {
 		pr->opened = true;
 		probe_file_open(&pr->file, p->o.dir, pr->pid, pr->image, now, p->o.block_ns, p->o.interval_ns,
-				agent_cfg.delay_resolution_ns);
+				p->params.delay_resolution_ns);
 		pr->next_hist = now + HIST_EVERY_NS;
 	}
 	struct loop *l = calloc(1, sizeof(*l));
@@ -217,11 +208,11 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 	if (adopted && adopted <= now) {
 		/* Busy since the return of a poll that was under way when the probes started: that
 		 * span is known from its start, so it counts (a block, when long). */
-		loop_start(l, adopted);
+		loop_start(l, &p->params, adopted);
 		l->recorded_first_span = true;
 		l->agent.last_ts = adopted;
 	} else {
-		loop_start(l, now);
+		loop_start(l, &p->params, now);
 		l->agent.last_ts = now;
 	}
 	pr->loops[pr->nloops++] = l;
@@ -233,12 +224,9 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 			name[strcspn(name, "\n")] = 0;
 		fclose(f);
 	}
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r, "loop", l->id);
-	cJSON_AddNumberToObject(r, "tid", tid);
-	cJSON_AddNumberToObject(r, "epfd", epfd);
-	cJSON_AddStringToObject(r, "name", name);
-	cJSON_AddBoolToObject(r, "main", tid == pr->pid);
+	struct loop_record lr = {tid, epfd, name, tid == pr->pid};
+	cJSON *r = loop_rec(l);
+	RECORD_WRITE(LOOP_RECORD_FIELDS, json_put, r, &lr);
 	probe_file_write(&pr->file, "loop", now, r);
 	return l;
 }
@@ -329,16 +317,19 @@ static void proc_close(struct loop_probe *p, struct lp_proc *pr, uint64_t now, c
 	while (pr->nloops)
 		loop_close(p, pr, pr->loops[pr->nloops - 1], now, reason != NULL);
 	if (pr->opened) {
-		if (pr->dropped_loops) {
+		if (pr->drops[DROP_LOOPS] || pr->drops[DROP_BLOCKS]) {
+			/* The agent's record, with the kinds the probe can drop. */
+			static const char *const names[DROP_KINDS] = AGENT_DROP_NAMES;
 			cJSON *r = cJSON_CreateObject();
-			cJSON_AddNumberToObject(r, "loops", (double)pr->dropped_loops);
+			cJSON_AddNumberToObject(r, names[DROP_LOOPS], (double)pr->drops[DROP_LOOPS]);
+			cJSON_AddNumberToObject(r, names[DROP_BLOCKS], (double)pr->drops[DROP_BLOCKS]);
 			probe_file_write(&pr->file, "drops", now, r);
 		}
 		probe_file_close(&pr->file, now, reason);
 	}
 	pr->opened = false;
 	pr->nthreads = 0;
-	pr->dropped_loops = 0;
+	memset(pr->drops, 0, sizeof(pr->drops));
 }
 
 static void on_thread_exit(struct loop_probe *p, const struct loop_event *e)
@@ -466,10 +457,8 @@ int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, c
 		p->o.block_ns = 50000000u;
 	if (!p->o.interval_ns)
 		p->o.interval_ns = 100000000u;
-	/* The model reads its settings from the agent's configuration. */
-	agent_cfg.block_ns = p->o.block_ns;
-	agent_cfg.interval_ns = p->o.interval_ns;
-	agent_cfg.delay_resolution_ns = 10000000u;
+	p->params.block_ns = p->o.block_ns;
+	p->params.delay_resolution_ns = LOOP_DELAY_RESOLUTION_NS;
 	probe_libbpf_logging();
 	if ((rc = load(p, true)) < 0 && (rc = load(p, false)) < 0) {
 		if (rc == -EPERM || rc == -EACCES)

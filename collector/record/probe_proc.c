@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
 #include "agent/histogram.h"
+#include "agent/records.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
 #include "collector/util/files.h"
@@ -198,9 +198,7 @@ void probe_file_write_hist(struct probe_file *f, uint64_t ts, const char *name, 
 	cJSON_AddStringToObject(rec, "name", name);
 	if (loop)
 		cJSON_AddNumberToObject(rec, "loop", loop);
-	cJSON_AddNumberToObject(rec, "count", (double)h->count);
-	cJSON_AddNumberToObject(rec, "sum", (double)h->sum);
-	cJSON_AddNumberToObject(rec, "max", (double)h->max);
+	RECORD_WRITE(HIST_RECORD_FIELDS, json_put, rec, h);
 	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
 		if (!h->counts[b])
 			continue;
@@ -211,6 +209,26 @@ void probe_file_write_hist(struct probe_file *f, uint64_t ts, const char *name, 
 	}
 	cJSON_AddItemToObject(rec, "buckets", buckets);
 	probe_file_write(f, "hist", ts, rec);
+}
+
+void json_put_u64(cJSON *rec, const char *key, uint64_t v)
+{
+	cJSON_AddNumberToObject(rec, key, (double)v);
+}
+
+void json_put_i64(cJSON *rec, const char *key, int64_t v)
+{
+	cJSON_AddNumberToObject(rec, key, (double)v);
+}
+
+void json_put_bool(cJSON *rec, const char *key, bool v)
+{
+	cJSON_AddBoolToObject(rec, key, v);
+}
+
+void json_put_str(cJSON *rec, const char *key, const char *s)
+{
+	cJSON_AddStringToObject(rec, key, s ? s : "");
 }
 
 void probe_file_flush(struct probe_file *f)

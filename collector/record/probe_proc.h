@@ -33,6 +33,12 @@ void probe_file_write_proc(struct probe_file *f, uint64_t ts);
 struct hist;
 void probe_file_write_hist(struct probe_file *f, uint64_t ts, const char *name, uint32_t loop, const struct hist *h);
 void probe_file_flush(struct probe_file *f);
+/* One field into a record under construction, for RECORD_WRITE (agent/records.h): numbers as the
+ * agent writes them (integers below 2^53 print as integers). */
+void json_put_u64(struct cJSON *rec, const char *key, uint64_t v);
+void json_put_i64(struct cJSON *rec, const char *key, int64_t v);
+void json_put_bool(struct cJSON *rec, const char *key, bool v);
+void json_put_str(struct cJSON *rec, const char *key, const char *s);
 /* Write `end` with reason (NULL: none, the process still runs) and close. */
 void probe_file_close(struct probe_file *f, uint64_t ts, const char *reason);
 

@@ -6,21 +6,18 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/loop.h"
+#include "agent/loop_model.h"
 
 #define MS 1000000ull
 #define US 1000ull
 
 static struct loop l;
+static const struct loop_params params = {50 * MS, 10 * MS};
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(&l, 0, sizeof(l));
-	agent_config_load();
-	agent_cfg.block_ns = 50 * MS;
-	agent_cfg.delay_resolution_ns = 10 * MS;
 	return 0;
 }
 
@@ -40,7 +37,7 @@ static void test_idle_loop(void **state)
 {
 	(void)state;
 	uint64_t t = 1000 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	for (int i = 0; i < 100; i++)
 		t = iterate(t, 1 * US, 100, 100 * MS, 1);
 	struct loop_view v;
@@ -61,7 +58,7 @@ static void test_block_every_100ms(void **state)
 {
 	(void)state;
 	uint64_t t = 1000 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	for (int i = 0; i < 50; i++)
 		t = iterate(t, 40 * MS, 60, 60 * MS, 1);
 	struct loop_view v;
@@ -84,7 +81,7 @@ static void test_block_recorded(void **state)
 {
 	(void)state;
 	uint64_t t = 5000 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	t = iterate(t, 1 * MS, 5, 5 * MS, 1);
 	uint64_t start = t;
 	t = iterate(t, 200 * MS, 5, 5 * MS, 1);
@@ -103,7 +100,7 @@ static void test_probe_poll_not_an_iteration(void **state)
 {
 	(void)state;
 	uint64_t t = 100 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	for (int i = 0; i < 10; i++) {
 		t = iterate(t, 1 * MS, 0, 2 * US, 0);   /* probe: zero timeout, no events */
 		t = iterate(t, 3 * US, 10, 9 * MS, 1);  /* the real poll */
@@ -120,7 +117,7 @@ static void test_idle_in_progress_and_ring_full(void **state)
 {
 	(void)state;
 	uint64_t t = 100 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	loop_poll_enter(&l, t + 1 * MS, -1);
 	struct loop_view v;
 	loop_read(&l, &v);
@@ -130,6 +127,31 @@ static void test_idle_in_progress_and_ring_full(void **state)
 	assert_false(loop_block_push(&l, 0, 1));
 }
 
+/* Blocks beyond the ring's room are counted in the loop, and each is handed to the reader once.
+ * Workload: LOOP_BLOCK_RING + 3 spans of 60 ms (threshold 50 ms) with no reader, then an interval,
+ * then one more block. Expected: the interval reports 3 dropped blocks, the next one 0. */
+static void test_dropped_blocks_counted_in_the_loop(void **state)
+{
+	(void)state;
+	static struct hist scratch[2];
+	struct loop_interval iv;
+	uint64_t t = 100 * MS;
+	loop_start(&l, &params, t);
+	l.agent.last_ts = t;
+	t = iterate(t, 0, 10, 1 * MS, 1); /* the registering poll: its span is not recorded */
+	for (unsigned i = 0; i < LOOP_BLOCK_RING + 3; i++)
+		t = iterate(t, 60 * MS, 10, 1 * MS, 1);
+	loop_interval_take(&l, t, scratch, &iv);
+	assert_int_equal(iv.dropped_blocks, 3);
+	assert_int_equal(l.drops.blocks, 3);
+	struct loop_block b;
+	while (loop_block_pop(&l, &b))
+		;
+	t = iterate(t, 60 * MS, 10, 1 * MS, 1);
+	loop_interval_take(&l, t, scratch, &iv);
+	assert_int_equal(iv.dropped_blocks, 0);
+}
+
 /* A temporary loop (libuv's for spawnSync) that polled, then was left: once suspended it is away —
  * no busy span, no block, no busy time — and if it polls again, the time away still is none of those.
  * Expected: 1 s away, idle 10 ms, busy max 1 ms, no block. */
@@ -137,7 +159,7 @@ static void test_away_is_neither_busy_nor_idle(void **state)
 {
 	(void)state;
 	uint64_t t = 100 * MS;
-	loop_start(&l, t);
+	loop_start(&l, &params, t);
 	t = iterate(t, 0, 10, 0, 1); /* the registering poll: its span is not recorded */
 	t = iterate(t, 1 * MS, 10, 10 * MS, 1);
 	loop_suspend(&l, t);
@@ -160,6 +182,7 @@ int main(void)
 		cmocka_unit_test_setup(test_probe_poll_not_an_iteration, setup),
 		cmocka_unit_test_setup(test_idle_in_progress_and_ring_full, setup),
 		cmocka_unit_test_setup(test_away_is_neither_busy_nor_idle, setup),
+		cmocka_unit_test_setup(test_dropped_blocks_counted_in_the_loop, setup),
 	};
 	return cmocka_run_group_tests_name("loop_stats", tests, NULL, NULL);
 }

@@ -1,0 +1,80 @@
+/* The loop records' fields (docs/session-format.md), defined once. Three writers and one reader
+ * expand these lists: the agent's writer (agent/agent_thread.c, with agent/writer.c's rec_*), the
+ * loop probe's (collector/record/probe_loop.c, with cJSON) and the session reader
+ * (collector/analysis/session.c). A field added here is written and read everywhere at once.
+ *
+ * Every loop record starts with `type`, `ts` and `loop` (the loop's id); a `hist` record with
+ * `type`, `ts`, `name`, then `loop` when it has one (the pool's have none), and it ends with
+ * `buckets`. `loop_end` has nothing else. The lists give the fields after that head, in order.
+ *
+ * X(KEY, TYPE, WHEN, ...): KEY is the JSON key and the member's name in the record's source (the
+ * model's struct, or the record struct below) and in the reader's (collector/analysis/session.h);
+ * TYPE is u64, i64, bool or str; WHEN is ALWAYS, or NONZERO for a key left out when it is 0 or
+ * false. The trailing arguments are the expansion's own (RECORD_WRITE, RECORD_READ). */
+#ifndef LOOPSCOPE_AGENT_RECORDS_H
+#define LOOPSCOPE_AGENT_RECORDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define AGENT_VERSION "0.1.0"
+#define AGENT_FORMAT_VERSION 1 /* the session format's version, in the `process` record */
+
+/* `loop`: a new loop. Source: struct loop_record. */
+#define LOOP_RECORD_FIELDS(X, ...)                                                                   \
+	X(tid, i64, ALWAYS, __VA_ARGS__) X(epfd, i64, ALWAYS, __VA_ARGS__)                           \
+	X(name, str, ALWAYS, __VA_ARGS__) X(main, bool, ALWAYS, __VA_ARGS__)
+
+/* `interval`: one loop's interval. Source: the model's struct loop_interval (agent/loop_model.h). */
+#define INTERVAL_RECORD_FIELDS(X, ...)                                                               \
+	X(dt, u64, ALWAYS, __VA_ARGS__) X(busy, u64, ALWAYS, __VA_ARGS__)                            \
+	X(idle, u64, ALWAYS, __VA_ARGS__) X(away, u64, NONZERO, __VA_ARGS__)                         \
+	X(iterations, u64, ALWAYS, __VA_ARGS__) X(polls, u64, ALWAYS, __VA_ARGS__)                   \
+	X(delay_count, u64, ALWAYS, __VA_ARGS__) X(delay_p50, u64, ALWAYS, __VA_ARGS__)              \
+	X(delay_p99, u64, ALWAYS, __VA_ARGS__) X(delay_max, u64, ALWAYS, __VA_ARGS__)                \
+	X(busy_p99, u64, ALWAYS, __VA_ARGS__) X(busy_max, u64, ALWAYS, __VA_ARGS__)
+
+/* `block`: a block that ended (the model's struct loop_block), or one still under way at the end
+ * (`open`). Source: struct block_record. */
+#define BLOCK_RECORD_FIELDS(X, ...)                                                                  \
+	X(start, u64, ALWAYS, __VA_ARGS__) X(dur, u64, ALWAYS, __VA_ARGS__)                          \
+	X(open, bool, NONZERO, __VA_ARGS__)
+
+/* `hist`: a cumulative histogram, before its `buckets`. Source: struct hist (agent/histogram.h). */
+#define HIST_RECORD_FIELDS(X, ...)                                                                   \
+	X(count, u64, ALWAYS, __VA_ARGS__) X(sum, u64, ALWAYS, __VA_ARGS__) X(max, u64, ALWAYS, __VA_ARGS__)
+
+/* Sources of the records whose fields no model struct holds together. */
+struct loop_record {
+	int64_t tid, epfd;
+	const char *name; /* the thread's name */
+	bool main;        /* tid = pid */
+};
+
+struct block_record {
+	uint64_t start, dur;
+	bool open; /* still under way when the process (or the window) ended */
+};
+
+#define RECORD_WHEN_ALWAYS(v) 1
+#define RECORD_WHEN_NONZERO(v) ((v) != 0)
+
+/* Writes the fields of LIST from *src with put_u64(out, "key", v), put_i64, put_bool, put_str,
+ * in order, leaving out NONZERO ones that are 0. */
+#define RECORD_WRITE_FIELD_(key, type, when, put, out, src)                                          \
+	if (RECORD_WHEN_##when((src)->key))                                                          \
+		put##_##type(out, #key, (src)->key);
+#define RECORD_WRITE(LIST, put, out, src)                                                            \
+	do {                                                                                         \
+		LIST(RECORD_WRITE_FIELD_, put, out, src)                                             \
+	} while (0)
+
+/* Reads the fields of LIST from record rec into *dst with get_u64(rec, "key", lvalue), get_i64,
+ * get_bool, get_str. */
+#define RECORD_READ_FIELD_(key, type, when, get, rec, dst) get##_##type(rec, #key, (dst)->key);
+#define RECORD_READ(LIST, get, rec, dst)                                                             \
+	do {                                                                                         \
+		LIST(RECORD_READ_FIELD_, get, rec, dst)                                              \
+	} while (0)
+
+#endif
