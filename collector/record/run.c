@@ -28,10 +28,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "collector/analysis/analyze.h"
-#include "collector/record/probe_cpu.h"
-#include "collector/symbols/symbolize.h"
-#include "collector/analysis/blocked.h"
+#include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
@@ -39,7 +36,6 @@
 #define GRACE_MS 3000          /* SIGINT, then SIGTERM, then SIGKILL, this far apart */
 #define PORT_SCAN_MS 50
 #define PROGRESS_MS 1000
-#define CPU_DRAIN_MS 250 /* reading the sample stream, which wakes us only in bulk */
 #define LISTEN_WARN_MS 30000   /* say so once if --load still waits for a port */
 #define TREE_MS 500            /* the tree read again: adopted processes, uid changes */
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
@@ -92,7 +88,6 @@ struct run {
 	size_t nfollowed;
 	bool daemonized;     /* the target exited 0 and left these running */
 	struct ending daemon_failure; /* the first followed process that failed (pid 0: none) */
-	struct cpu_probe_crash tree_crash; /* the first process of the tree that crashed (the probes saw) */
 	/* A process of the tree that changed its effective uid (0: none seen). */
 	pid_t dropped_pid;
 	uid_t dropped_uid;
@@ -103,11 +98,8 @@ struct run {
 	bool progress_shown;
 	struct progress_file *files;
 	size_t nfiles;
-	/* eBPF probes (none with --no-bpf, or when the kernel refuses) */
-	struct symbolizer *sym;
-	struct cpu_probe *cpu;
-	uv_poll_t cpu_poll;
-	uv_timer_t cpu_timer; /* drains the samples, which wake us only in bulk */
+	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
+	struct probeset ps;
 	char probe_note[512];
 };
 
@@ -173,10 +165,8 @@ static char **target_env(struct run *r)
 		env[k - 1] = both;
 	}
 	env[k++] = concat("LOOPSCOPE_DIR=", r->dir, "");
-	if (r->o->block_ms) {
-		snprintf(num, sizeof(num), "%u", r->o->block_ms);
-		env[k++] = concat("LOOPSCOPE_BLOCK_MS=", num, "");
-	}
+	snprintf(num, sizeof(num), "%u", r->o->block_ms);
+	env[k++] = concat("LOOPSCOPE_BLOCK_MS=", num, "");
 	if (r->o->interval_ms) {
 		snprintf(num, sizeof(num), "%u", r->o->interval_ms);
 		env[k++] = concat("LOOPSCOPE_INTERVAL_MS=", num, "");
@@ -451,75 +441,23 @@ static void on_progress(uv_timer_t *t)
 	r->progress_shown = true;
 }
 
-static void on_cpu_events(uv_poll_t *h, int status, int events)
-{
-	struct run *r = h->data;
-	(void)status;
-	(void)events;
-	cpu_probe_poll(r->cpu);
-}
-
-static void on_cpu_timer(uv_timer_t *t)
-{
-	struct run *r = t->data;
-	cpu_probe_poll(r->cpu);
-}
-
 /* The probes start before the target so nothing of it is missed; they watch it once spawned. */
 static void start_probes(struct run *r)
 {
-	char err[256];
+	struct probeset_opts po = {.hz = r->o->hz, .offcpu = r->o->offcpu, .dir = r->dir};
+
 	if (r->o->no_bpf) {
 		snprintf(r->probe_note, sizeof(r->probe_note), "probes off (--no-bpf): agent data only");
 		return;
 	}
-	r->sym = symbolizer_new();
-	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = r->o->offcpu};
-	if (!r->sym || cpu_probe_start(&r->cpu, &po, r->sym, err, sizeof(err)) < 0) {
-		r->cpu = NULL;
-		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", err);
+	probeset_start(&r->ps, r->loop, &po, NULL, 0); /* no loop probe: it cannot fail */
+	if (!r->ps.cpu) {
+		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", r->ps.cpu_err);
 		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
 		return;
 	}
 	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz%s", r->o->hz,
 		 po.offcpu ? ", off-CPU" : "");
-}
-
-/* Read the sample stream as the target runs (it is traced since before its exec). */
-static void watch_samples(struct run *r)
-{
-	if (!r->cpu)
-		return;
-	uv_poll_init(r->loop, &r->cpu_poll, cpu_probe_fd(r->cpu));
-	r->cpu_poll.data = r;
-	uv_poll_start(&r->cpu_poll, UV_READABLE, on_cpu_events);
-	uv_timer_init(r->loop, &r->cpu_timer);
-	r->cpu_timer.data = r;
-	uv_timer_start(&r->cpu_timer, on_cpu_timer, CPU_DRAIN_MS, CPU_DRAIN_MS);
-}
-
-static void finish_probes(struct run *r)
-{
-	char err[256];
-	uint64_t t0 = mono_now_ns();
-	if (r->cpu)
-		cpu_probe_crashed(r->cpu, &r->tree_crash);
-	if (r->cpu && cpu_probe_finish(r->cpu, r->dir, err, sizeof(err)) < 0)
-		fprintf(stderr, "loopscope: %s\n", err);
-	if (r->cpu && getenv("LOOPSCOPE_DEBUG")) {
-		struct cpu_probe_stats st;
-		cpu_probe_get_stats(r->cpu, &st);
-		fprintf(stderr,
-			"loopscope: probes: %llu samples (%llu streamed, %llu lost; %llu interrupts outside the target; "
-			"%llu tasks given an event late) named, folded and written in %.1f ms\n",
-			(unsigned long long)st.samples, (unsigned long long)st.streamed, (unsigned long long)st.lost_events,
-			(unsigned long long)st.foreign, (unsigned long long)st.resampled, (mono_now_ns() - t0) / 1e6);
-	}
-	cpu_probe_free(r->cpu);
-	r->cpu = NULL;
-	if (r->sym)
-		symbolizer_free(r->sym);
-	r->sym = NULL;
 }
 
 /* --- the target: forked here, held before its exec until the probes watch it --- */
@@ -644,8 +582,8 @@ static int spawn_target(struct run *r)
 		close(failed[0]);
 		return -e;
 	}
-	if (r->cpu) {
-		int rc = cpu_probe_add_child(r->cpu, pid);
+	if (r->ps.cpu) {
+		int rc = probeset_add_child(&r->ps, pid);
 		if (rc < 0) {
 			snprintf(r->probe_note, sizeof(r->probe_note), "no CPU samples: cannot sample process %d: %s",
 				 (int)pid, strerror(-rc));
@@ -684,8 +622,8 @@ static bool followed(const struct run *r, pid_t pid)
  * daemon's setsid). */
 static bool of_target_tree(struct run *r, pid_t pid, const struct proc_ids *ids)
 {
-	if (r->cpu)
-		return cpu_probe_traced(r->cpu, pid);
+	if (r->ps.cpu)
+		return probeset_traced(&r->ps, pid);
 	return !r->load_started || ids->sid != getsid(0);
 }
 
@@ -827,10 +765,7 @@ static void end_watch(struct run *r)
 	close_if_active((uv_handle_t *)&r->progress_timer);
 	close_if_active((uv_handle_t *)&r->tree_timer);
 	close_if_active((uv_handle_t *)&r->sigchld);
-	if (r->cpu) {
-		close_if_active((uv_handle_t *)&r->cpu_poll);
-		close_if_active((uv_handle_t *)&r->cpu_timer);
-	}
+	probeset_unwatch(&r->ps);
 	for (size_t i = 0; i < NSIG_FWD; i++)
 		close_if_active((uv_handle_t *)&r->signals[i]);
 }
@@ -868,10 +803,10 @@ static void collect_perf_maps(struct run *r, const struct session *s)
 	}
 }
 
-/* Exit status: the target's own failure first (a daemonized target's: that of the first process
- * followed that failed), then the load's, else success. A target we stopped (or that stopped on the
- * user's Ctrl-C) succeeded. */
-static int exit_status(const struct run *r)
+/* The first failure we did not cause (run_result.failure): the target's own first (a daemonized
+ * target's: that of the first process followed that failed), then the load's, else 0. A target we
+ * stopped (or that stopped on the user's Ctrl-C) succeeded. */
+static int failure(const struct run *r)
 {
 	int64_t exit = r->target_exit;
 	int sig = r->target_signal;
@@ -926,10 +861,10 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 				 r->daemonized ? ", after it daemonized" : "");
 		else
 			snprintf(out, len, "the target was killed by %s in pid %d, not by loopscope", name, (int)pid);
-	} else if (r->tree_crash.pid) {
-		signal_name(r->tree_crash.signal, name, sizeof(name));
+	} else if (r->ps.crash.pid) {
+		signal_name(r->ps.crash.signal, name, sizeof(name));
 		snprintf(out, len, "the target crashed (%s) in pid %d (%s), a process of its tree", name,
-			 (int)r->tree_crash.pid, r->tree_crash.comm);
+			 (int)r->ps.crash.pid, r->ps.crash.comm);
 	} else if (r->exe_static == 1) {
 		snprintf(out, len, "%s is statically linked: LD_PRELOAD cannot load the agent; use loopscope attach PID "
 				   "(the eBPF probes need no agent)", r->exe);
@@ -952,63 +887,41 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 	}
 }
 
-static int finish(struct run *r, bool *written)
+/* The end of the session (finish.h); on success the perf maps come in. */
+static enum run_outcome finish(struct run *r, struct run_result *res)
 {
-	struct session s;
-	struct summary sum;
-	char err[512], why[2 * PATH_MAX + 512];
-	int status = exit_status(r);
-
-	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real, status,
-				 r->o->block_ms ? r->o->block_ms : 50, r->o->hz, r->o->load, r->probe_note};
-	session_meta_write(r->dir, &m);
+	res->failure = failure(r);
+	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real,
+				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note};
 	clear_progress(r);
-	finish_probes(r);
-	/* records of processes that could not reach the session, spooled by their agent */
-	if (session_dir_gather(r->dir, err, sizeof(err)) < 0)
-		fprintf(stderr, "loopscope: %s\n", err);
-	struct folded blocked = {0};
-	if (analyze_session(r->dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
-		why_nothing(r, why, sizeof(why));
-		fprintf(stderr, "loopscope: no session written: %s\n", err);
-		fprintf(stderr, "loopscope: nothing recorded: %s\n", why);
-		return status ? status : EXIT_FAILURE;
+	if (record_finish(r->dir, &m, &r->ps, &res->end, res->error, sizeof(res->error)) < 0) {
+		why_nothing(r, res->reason, sizeof(res->reason));
+		return RUN_NOTHING;
 	}
-	*written = true;
-	collect_perf_maps(r, &s);
-	analyze_write_blocked(r->dir, &blocked);
-	folded_free(&blocked);
-	int rc = summary_write(&sum, &s, r->dir);
-	if (rc < 0)
-		fprintf(stderr, "loopscope: cannot write %s/summary.json: %s\n", r->dir, strerror(-rc));
-	if (!r->o->quiet) {
-		fputc('\n', stderr);
-		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
-		fprintf(stderr, "\nsession: %s\n", r->dir);
-	}
-	summary_free(&sum);
-	session_free(&s);
-	return status;
+	collect_perf_maps(r, &res->end.s);
+	snprintf(res->dir, sizeof(res->dir), "%s", r->dir);
+	return RUN_RECORDED;
 }
 
-int run_session(const struct run_opts *o, char *dir, size_t dirlen)
+static void free_env(char **env)
+{
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}
+
+enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 {
 	struct run r;
-	bool written = false;
-	char err[512];
 
+	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.loop = uv_default_loop();
-	if (run_find_agent(r.agent, sizeof(r.agent)) < 0) {
-		fprintf(stderr, "loopscope: the agent libloopscope.so is not beside this program (../lib/): "
-				"build it with make, or set LOOPSCOPE_AGENT\n");
-		return 3;
-	}
-	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), err, sizeof(err)) < 0) {
-		fprintf(stderr, "loopscope: %s\n", err);
-		return 3;
-	}
+	if (run_find_agent(r.agent, sizeof(r.agent)) < 0)
+		return res->outcome = RUN_NO_AGENT;
+	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), res->reason, sizeof(res->reason)) < 0)
+		return res->outcome = RUN_NO_DIR;
 	resolve_command(&r);
 	r.exe_static = r.exe[0] ? is_static(r.exe, 0) : 0;
 	if (r.exe_static == 1)
@@ -1027,23 +940,22 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 
 	int pid = spawn_target(&r);
 	if (pid < 0) {
-		fprintf(stderr, "loopscope: cannot run '%s': %s\n", o->argv[0], strerror(-pid));
+		snprintf(res->reason, sizeof(res->reason), "%s", strerror(-pid));
 		close_if_active((uv_handle_t *)&r.sigchld);
 		uv_run(r.loop, UV_RUN_NOWAIT);
-		finish_probes(&r);
+		probeset_finish(&r.ps, r.dir, res->error, sizeof(res->error));
 		rmdir(r.dir);
-		for (char **e = r.env; *e; e++)
-			free(*e);
-		free(r.env);
+		free_env(r.env);
 		uv_loop_close(r.loop);
-		return pid == -ENOENT ? 127 : 126;
+		return res->outcome = pid == -ENOENT ? RUN_NOT_FOUND : RUN_CANNOT_EXEC;
 	}
 	r.target_running = true;
 	r.target_pid = pid;
 	r.watching = true;
-	watch_samples(&r);
+	/* Read the sample stream as the target runs (it is traced since before its exec). */
+	probeset_watch(&r.ps);
 	struct session_meta m = {"run", o->argv, r.target_pid, r.start_ts, 0, r.start_real, -1,
-				 o->block_ms ? o->block_ms : 50, o->hz, o->load, NULL};
+				 o->block_ms, o->hz, o->load, NULL};
 	session_meta_write(r.dir, &m);
 
 	for (size_t i = 0; i < NSIG_FWD; i++) {
@@ -1065,7 +977,7 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 	}
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
-	r.progress = !o->quiet && isatty(STDERR_FILENO);
+	r.progress = o->progress;
 	if (r.progress)
 		uv_timer_start(&r.progress_timer, on_progress, PROGRESS_MS, PROGRESS_MS);
 	uv_timer_init(r.loop, &r.tree_timer);
@@ -1078,16 +990,18 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 	while (r.load_running)
 		uv_run(r.loop, UV_RUN_ONCE);
 
-	int status = finish(&r, &written);
-	snprintf(dir, dirlen, "%s", written ? r.dir : "");
+	res->outcome = finish(&r, res);
 	for (size_t i = 0; i < r.nfiles; i++) {
 		free(r.files[i].path);
 		process_free(&r.files[i].proc);
 	}
 	free(r.files);
-	for (char **e = r.env; *e; e++)
-		free(*e);
-	free(r.env);
+	free_env(r.env);
 	uv_loop_close(r.loop);
-	return status;
+	return res->outcome;
+}
+
+void run_result_free(struct run_result *res)
+{
+	record_end_free(&res->end);
 }
