@@ -382,8 +382,7 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 			 strerror(-rc));
 		fprintf(stderr, "loopscope: %s\n", a->probe_note);
 	} else {
-		snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz,
-			 po.offcpu ? ", off-CPU" : "", a->ps.lp ? ", event loops (epoll)" : "");
+		probeset_describe(&a->ps, a->probe_note, sizeof(a->probe_note));
 	}
 	return true;
 }

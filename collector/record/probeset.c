@@ -18,6 +18,7 @@ int probeset_start(struct probeset *ps, uv_loop_t *loop, const struct probeset_o
 {
 	memset(ps, 0, sizeof(*ps));
 	ps->loop = loop;
+	ps->o = *o;
 	if (o->loops) {
 		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, 0, o->dir};
 		int rc = loop_probe_start(&ps->lp, &lo, err, errlen);
@@ -35,6 +36,12 @@ int probeset_start(struct probeset *ps, uv_loop_t *loop, const struct probeset_o
 	if (cpu_probe_start(&ps->cpu, &po, ps->sym, ps->cpu_err, sizeof(ps->cpu_err)) < 0)
 		ps->cpu = NULL;
 	return 0;
+}
+
+void probeset_describe(const struct probeset *ps, char *out, size_t len)
+{
+	snprintf(out, len, "eBPF probes: CPU at %u Hz%s%s", ps->o.hz, ps->o.offcpu ? ", off-CPU" : "",
+		 ps->lp ? ", event loops (epoll)" : "");
 }
 
 int probeset_add_pid(struct probeset *ps, pid_t pid)

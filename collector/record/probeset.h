@@ -22,6 +22,7 @@ struct probeset_opts {
 
 struct probeset {
 	uv_loop_t *loop;
+	struct probeset_opts o;
 	struct symbolizer *sym;
 	struct cpu_probe *cpu;   /* NULL: the CPU probe did not start (cpu_err says why) */
 	struct loop_probe *lp;   /* NULL unless opts.loops */
@@ -36,6 +37,8 @@ struct probeset {
  * first: -errno with its reason in err when it cannot start (nothing is left running). A CPU probe
  * that cannot start is not an error: ps->cpu is NULL and ps->cpu_err says why. */
 int probeset_start(struct probeset *ps, uv_loop_t *loop, const struct probeset_opts *o, char *err, size_t errlen);
+/* What runs, for session.json's notes: "eBPF probes: CPU at 99 Hz, off-CPU, event loops (epoll)". */
+void probeset_describe(const struct probeset *ps, char *out, size_t len);
 /* Follow a running process and its future children. 0, or the CPU probe's -errno when no thread
  * of it could be sampled. */
 int probeset_add_pid(struct probeset *ps, pid_t pid);

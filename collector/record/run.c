@@ -7,8 +7,8 @@
  * (exits 0, leaving its processes running) is followed until they end. One libuv loop watches it
  * all: signals to forward, the --duration timer, the port that starts --load, the tree (adopted
  * processes, uid changes), the live progress line. At the end the session is finished from what
- * the agents wrote: session.json, the perf maps, the summary and the diagnosis; or, when nothing
- * was recorded, the reason. */
+ * the agents wrote (finish.c: session.json, the summary), and the perf maps come in; or, when
+ * nothing was recorded, run says why. The command (cli/cmd_run.c) words the outcome. */
 #include "collector/record/run.h"
 
 #include <errno.h>
@@ -456,8 +456,7 @@ static void start_probes(struct run *r)
 		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
 		return;
 	}
-	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz%s", r->o->hz,
-		 po.offcpu ? ", off-CPU" : "");
+	probeset_describe(&r->ps, r->probe_note, sizeof(r->probe_note));
 }
 
 /* --- the target: forked here, held before its exec until the probes watch it --- */
