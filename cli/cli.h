@@ -33,6 +33,8 @@ int cmd_check(int argc, char **argv);
 
 /* "loopscope: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A recording's notice (collector/record/notice.h), shown the same way. */
+void cli_notice(const char *line);
 /* The end of every subcommand's getopt switch: for -h the usage on stdout and EXIT_OK, for an
  * unknown option the usage on stderr and EXIT_USAGE. */
 int cli_usage_status(int opt, void (*usage)(FILE *out));

@@ -165,5 +165,6 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.pid = (int)pid;
+	o.notice = cli_notice;
 	return finish(&o, report);
 }

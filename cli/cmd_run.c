@@ -168,5 +168,6 @@ int cmd_run(int argc, char **argv)
 	}
 	o.argv = argv + optind;
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	o.notice = cli_notice;
 	return finish(&o, report);
 }

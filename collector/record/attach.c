@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "collector/record/notice.h"
 #include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
@@ -380,7 +381,7 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 	if (n && !sampled) {
 		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU samples: cannot sample process %d: %s", (int)pids[0],
 			 strerror(-rc));
-		fprintf(stderr, "loopscope: %s\n", a->probe_note);
+		record_notice(o->notice, "%s", a->probe_note);
 	} else {
 		probeset_describe(&a->ps, a->probe_note, sizeof(a->probe_note));
 	}
@@ -434,23 +435,23 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
 	if (!o->quiet) {
+		const char *end = o->duration_s > 0 ? "" : "; Ctrl-C ends the window";
 		if (agent)
-			fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent; %s)", o->pid,
-				a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note);
+			record_notice(o->notice, "recording process %d%s (%zu with the agent; %s)%s", o->pid,
+				      a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note, end);
 		else
-			fprintf(stderr, "loopscope: recording process %d and its children without the agent (%s)", o->pid,
-				a.probe_note);
-		fprintf(stderr, "%s\n", o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+			record_notice(o->notice, "recording process %d and its children without the agent (%s)%s", o->pid,
+				      a.probe_note, end);
 	}
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	if (a.target_gone && !o->quiet)
-		fprintf(stderr, "loopscope: process %d exited; the session ends there\n", o->pid);
+		record_notice(o->notice, "process %d exited; the session ends there", o->pid);
 	/* Give the agents one interval to flush the window's last records. */
 	if (agent && !a.target_gone)
 		usleep(150000);
 	for (size_t i = 0; i < a.nfiles; i++) {
 		if (write_window(&a, &a.files[i], dir) < 0)
-			fprintf(stderr, "loopscope: cannot copy %s: %s\n", a.files[i].path, strerror(errno));
+			record_notice(o->notice, "cannot copy %s: %s", a.files[i].path, strerror(errno));
 		cJSON_Delete(a.files[i].statics);
 		cJSON_Delete(a.files[i].base);
 	}

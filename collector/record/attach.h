@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "collector/record/finish.h"
+#include "collector/record/notice.h"
 
 struct attach_opts {
 	int pid;
@@ -20,6 +21,7 @@ struct attach_opts {
 	bool offcpu;         /* also the sched_switch probe (off unless asked: its cost) */
 	unsigned hz;         /* CPU samples per second */
 	unsigned block_ms;   /* block threshold of the loop probe, for a process without the agent */
+	record_notice_fn notice; /* shows attach's notices while it records */
 };
 
 enum attach_outcome {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "collector/record/notice.h"
 #include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
@@ -225,12 +226,12 @@ static void on_stop_timer(uv_timer_t *t)
 	if (!running(r))
 		return;
 	if (r->stop_stage == 1) {
-		fprintf(stderr, "loopscope: the target did not stop on SIGINT; sending SIGTERM\n");
+		record_notice(r->o->notice, "the target did not stop on SIGINT; sending SIGTERM");
 		send_target(r, SIGTERM);
 		r->stop_stage = 2;
 		uv_timer_start(&r->stop_timer, on_stop_timer, GRACE_MS, 0);
 	} else {
-		fprintf(stderr, "loopscope: the target did not stop on SIGTERM; sending SIGKILL\n");
+		record_notice(r->o->notice, "the target did not stop on SIGTERM; sending SIGKILL");
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 	}
@@ -281,12 +282,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	clear_progress(r);
 	if (r->stopping) {
-		fprintf(stderr, "loopscope: stopping now (SIGKILL)\n");
+		record_notice(r->o->notice, "stopping now (SIGKILL)");
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 		return;
 	}
-	fprintf(stderr, "loopscope: stopping the target and writing the session (Ctrl-C again to kill it)\n");
+	record_notice(r->o->notice, "stopping the target and writing the session (Ctrl-C again to kill it)");
 	/* From a terminal, Ctrl-C reached the target too (same process group); otherwise pass it on. */
 	stop_target(r, isatty(STDIN_FILENO) ? STOP_CTRL_C : STOP_SIGINT);
 }
@@ -300,8 +301,8 @@ static void on_load_exit(uv_process_t *p, int64_t status, int sig)
 	uv_close((uv_handle_t *)p, NULL);
 	clear_progress(r);
 	if (status || sig)
-		fprintf(stderr, "loopscope: the load command failed (%s %d); stopping the target\n",
-			sig ? "signal" : "exit status", sig ? sig : (int)status);
+		record_notice(r->o->notice, "the load command failed (%s %d); stopping the target",
+			      sig ? "signal" : "exit status", sig ? sig : (int)status);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -330,14 +331,14 @@ static void start_load(struct run *r)
 	r->load.data = r;
 	clear_progress(r);
 	if ((rc = uv_spawn(r->loop, &r->load, &opt)) < 0) {
-		fprintf(stderr, "loopscope: cannot start the load command: %s\n", uv_strerror(rc));
+		record_notice(r->o->notice, "cannot start the load command: %s", uv_strerror(rc));
 		r->load_exit = 127;
 		stop_target(r, STOP_SIGINT);
 		return;
 	}
 	r->load_started = r->load_running = true;
 	if (!r->o->quiet)
-		fprintf(stderr, "loopscope: the target listens on port %u; load started: %s\n", r->port, r->o->load);
+		record_notice(r->o->notice, "the target listens on port %u; load started: %s", r->port, r->o->load);
 }
 
 static void on_port_timer(uv_timer_t *t)
@@ -356,7 +357,7 @@ static void on_port_timer(uv_timer_t *t)
 		start_load(r);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
-		fprintf(stderr, "loopscope: still waiting for the target to listen on a TCP port before the load starts\n");
+		record_notice(r->o->notice, "still waiting for the target to listen on a TCP port before the load starts");
 		r->port_wait_start = 0;
 	}
 }
@@ -366,7 +367,7 @@ static void on_duration(uv_timer_t *t)
 	struct run *r = t->data;
 	clear_progress(r);
 	if (!r->o->quiet)
-		fprintf(stderr, "loopscope: %.3g s elapsed; stopping the target\n", r->o->duration_s);
+		record_notice(r->o->notice, "%.3g s elapsed; stopping the target", r->o->duration_s);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -453,7 +454,7 @@ static void start_probes(struct run *r)
 	probeset_start(&r->ps, r->loop, &po, NULL, 0); /* no loop probe: it cannot fail */
 	if (!r->ps.cpu) {
 		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", r->ps.cpu_err);
-		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
+		record_notice(r->o->notice, "%s; recording agent data only", r->probe_note);
 		return;
 	}
 	probeset_describe(&r->ps, r->probe_note, sizeof(r->probe_note));
@@ -586,7 +587,7 @@ static int spawn_target(struct run *r)
 		if (rc < 0) {
 			snprintf(r->probe_note, sizeof(r->probe_note), "no CPU samples: cannot sample process %d: %s",
 				 (int)pid, strerror(-rc));
-			fprintf(stderr, "loopscope: %s\n", r->probe_note);
+			record_notice(r->o->notice, "%s", r->probe_note);
 		}
 	}
 	if (write(go[1], "x", 1) < 0)
@@ -680,13 +681,13 @@ static void target_ended(struct run *r, int status)
 	if (!r->stopping && !r->target_signal && !r->target_exit) {
 		r->daemonized = true;
 		clear_progress(r);
-		fprintf(stderr, "loopscope: the target (pid %d) exited 0 and left %zu process%s running: it daemonized; "
-				"following pid %d", r->target_pid, r->nfollowed, r->nfollowed == 1 ? "" : "es",
-			(int)r->followed[0]);
-		for (size_t i = 1; i < r->nfollowed && i < 8; i++)
-			fprintf(stderr, ", %d", (int)r->followed[i]);
-		fprintf(stderr, "%s until %s, --duration, the end of --load or Ctrl-C\n", r->nfollowed > 8 ? "..." : "",
-			r->nfollowed == 1 ? "it ends" : "they end");
+		char pids[128] = "";
+		for (size_t i = 1, n = 0; i < r->nfollowed && i < 8; i++)
+			n += (size_t)snprintf(pids + n, sizeof(pids) - n, ", %d", (int)r->followed[i]);
+		record_notice(r->o->notice, "the target (pid %d) exited 0 and left %zu process%s running: it daemonized; "
+			      "following pid %d%s%s until %s, --duration, the end of --load or Ctrl-C", r->target_pid,
+			      r->nfollowed, r->nfollowed == 1 ? "" : "es", (int)r->followed[0], pids,
+			      r->nfollowed > 8 ? "..." : "", r->nfollowed == 1 ? "it ends" : "they end");
 	} else if (!r->stopping) {
 		/* it failed: what it left behind goes too */
 		stop_target(r, STOP_SIGINT);
@@ -924,8 +925,8 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	resolve_command(&r);
 	r.exe_static = r.exe[0] ? is_static(r.exe, 0) : 0;
 	if (r.exe_static == 1)
-		fprintf(stderr, "loopscope: %s is statically linked: LD_PRELOAD cannot load the agent, so no loop will "
-				"be recorded (the CPU profile still is); for loops, use loopscope attach PID\n", r.exe);
+		record_notice(o->notice, "%s is statically linked: LD_PRELOAD cannot load the agent, so no loop will be "
+				     "recorded (the CPU profile still is); for loops, use loopscope attach PID", r.exe);
 	r.env = target_env(&r);
 	start_probes(&r);
 	/* Orphans of the target's tree come to us, not to init: a daemon is followed (see adopt). */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "collector/record/finish.h"
+#include "collector/record/notice.h"
 
 struct run_opts {
 	const char *out_dir;  /* NULL: ./loopscope-YYYYmmdd-HHMMSS */
@@ -23,6 +24,7 @@ struct run_opts {
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
 	bool quiet;           /* no notices on stderr while it runs (errors aside) */
 	bool progress;        /* the live progress line on stderr (the caller decides: a terminal) */
+	record_notice_fn notice; /* shows run's notices while it runs */
 	char **argv;          /* the command, NULL-terminated */
 };
 
