@@ -1,10 +1,13 @@
-/* loopscope attach PID [--duration S] [-o DIR]: options, then collector/record/attach.c. */
+/* loopscope attach PID [--duration S] [-o DIR]: options into struct attach_opts,
+ * collector/record/attach.c records, and the outcome becomes the messages and the exit status
+ * (docs/cli.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "collector/record/attach.h"
 
 static void usage(FILE *out)
@@ -20,8 +23,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "  -o, --output DIR   session directory (default ./loopscope-DATE-TIME)\n"
 	      "      --duration S   length of the window\n"
-	      "      --hz N         CPU sampling rate of the probes (default 99)\n"
-	      "      --block-ms N   without the agent: a busy span of at least N ms is a block (default 50)\n"
+	      "      --hz N         CPU sampling rate of the probes (default " DEFAULT_STR(LOOPSCOPE_DEFAULT_HZ) ")\n"
+	      "      --block-ms N   without the agent: a busy span of at least N ms is a block (default "
+	      DEFAULT_STR(LOOPSCOPE_DEFAULT_BLOCK_MS) ")\n"
 	      "      --no-bpf       agent records only: no eBPF probes\n"
 	      "      --offcpu       also the off-CPU probe (offcpu.folded); it runs on every context switch\n"
 	      "                     and costs a busy server 1-3 % of its CPU, so it is off unless asked\n"
@@ -34,6 +38,63 @@ static void usage(FILE *out)
 	      "3 could not write the session; 4 no agent and no event loop polled in the window (the session\n"
 	      "holds the CPU profile only).\n",
 	      out);
+}
+
+/* The outcome of the attach, said; its exit status (docs/cli.md). */
+static int finish(const struct attach_opts *o, bool report)
+{
+	static struct attach_result res;
+	int status = EXIT_USAGE;
+
+	switch (attach_session(o, &res)) {
+	case ATTACH_NO_PROCESS:
+		cli_error("no process %d", o->pid);
+		break;
+	case ATTACH_NOT_ALLOWED:
+		cli_error("not allowed to look into process %d (run as its user or root)", o->pid);
+		break;
+	case ATTACH_AGENT_SILENT:
+		cli_error("process %d has the agent but it has recorded nothing yet (no event loop seen)", o->pid);
+		break;
+	case ATTACH_NOTHING:
+		cli_error("process %d runs without the agent; without the eBPF probes (--no-bpf) there is nothing to "
+			  "record (drop --no-bpf, or start it with loopscope run)",
+			  o->pid);
+		break;
+	case ATTACH_AGENT_UNREADABLE:
+		cli_error("%s", res.reason);
+		break;
+	case ATTACH_NO_PROBES:
+		cli_error("process %d runs without the agent, and the eBPF probes could not start: %s", o->pid,
+			  res.reason);
+		break;
+	case ATTACH_NO_DIR:
+		cli_error("%s", res.reason);
+		status = EXIT_SETUP;
+		break;
+	case ATTACH_UNREADABLE:
+		cli_session_warnings(&res.end);
+		cli_error("%s", res.reason);
+		status = EXIT_SETUP;
+		break;
+	case ATTACH_NO_LOOP:
+		cli_session_warnings(&res.end);
+		cli_error("process %d polled no event loop during the window: no loop figures%s", o->pid,
+			  res.cpu_profile ? "; its CPU profile is in the session" : "");
+		status = EXIT_NO_LOOP;
+		break;
+	case ATTACH_RECORDED:
+	default:
+		cli_session_warnings(&res.end);
+		if (!o->quiet)
+			cli_session_diagnosis(&res.end, res.dir);
+		if (report)
+			cli_session_report(res.dir, o->quiet);
+		status = EXIT_OK;
+		break;
+	}
+	attach_result_free(&res);
+	return status;
 }
 
 int cmd_attach(int argc, char **argv)
@@ -49,10 +110,9 @@ int cmd_attach(int argc, char **argv)
 					     {"quiet", no_argument, 0, 'q'},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
-	struct attach_opts o = {.hz = 99, .block_ms = 50};
+	struct attach_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
 	double v;
 	bool report = true;
-	char dir[4096];
 	int c;
 
 	optind = 1;
@@ -105,8 +165,6 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.pid = (int)pid;
-	int status = attach_session(&o, dir, sizeof(dir));
-	if (report && status == 0)
-		cli_session_report(dir, o.quiet);
-	return status;
+	o.notice = cli_notice;
+	return finish(&o, report);
 }

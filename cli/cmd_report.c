@@ -98,10 +98,10 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	char err[512];
-	int rc = report_write(dir, path, err, sizeof(err));
-	if (rc < 0) {
+	enum report_result rc = report_write(dir, path, err, sizeof(err));
+	if (rc != REPORT_OK) {
 		cli_error("%s", err);
-		return rc == -ENOENT && strstr(err, "gnuplot") ? EXIT_SETUP : EXIT_USAGE;
+		return rc == REPORT_ERR_GNUPLOT ? EXIT_SETUP : EXIT_USAGE;
 	}
 	if (path)
 		printf("%s\n", path);

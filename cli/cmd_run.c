@@ -1,11 +1,14 @@
-/* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, then collector/record/run.c. */
+/* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, collector/record/run.c
+ * records, and the outcome becomes the messages and the exit status (docs/cli.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "collector/record/run.h"
 
 static void usage(FILE *out)
@@ -23,10 +26,12 @@ static void usage(FILE *out)
 	      "      --load 'CMD'      once the target listens on a TCP port, run this shell command (its\n"
 	      "                        output is shown; $LOOPSCOPE_PORT holds the port); stop the target\n"
 	      "                        when it ends\n"
-	      "      --block-ms N      a busy span of at least N ms is a block (default 50)\n"
-	      "      --interval-ms N   the agent's records every N ms (default 100); 1000 costs a\n"
+	      "      --block-ms N      a busy span of at least N ms is a block (default "
+	      DEFAULT_STR(LOOPSCOPE_DEFAULT_BLOCK_MS) ")\n"
+	      "      --interval-ms N   the agent's records every N ms (default " DEFAULT_STR(LOOPSCOPE_DEFAULT_INTERVAL_MS)
+	      "); 1000 costs a\n"
 	      "                        busy server a third of the agent thread's CPU, charts get 1 s steps\n"
-	      "      --hz N            CPU sampling rate of the probes (default 99)\n"
+	      "      --hz N            CPU sampling rate of the probes (default " DEFAULT_STR(LOOPSCOPE_DEFAULT_HZ) ")\n"
 	      "      --no-bpf          agent only: no eBPF probes\n"
 	      "      --offcpu          also the off-CPU probe (offcpu.folded: where threads wait, by stack);\n"
 	      "                        it runs on every context switch and costs a busy server 1-3 %\n"
@@ -47,6 +52,47 @@ static void usage(FILE *out)
 	      out);
 }
 
+/* The outcome of the run, said; its exit status (docs/cli.md). */
+static int finish(const struct run_opts *o, bool report)
+{
+	static struct run_result res; /* large: reasons of two paths */
+	int status;
+
+	switch (run_session(o, &res)) {
+	case RUN_NO_AGENT:
+		cli_error("the agent libloopscope.so is not beside this program (../lib/): build it with make, or set "
+			  "LOOPSCOPE_AGENT");
+		return EXIT_SETUP;
+	case RUN_NO_DIR:
+		cli_error("%s", res.reason);
+		return EXIT_SETUP;
+	case RUN_NOT_FOUND:
+	case RUN_CANNOT_EXEC:
+		cli_error("cannot run '%s': %s", o->argv[0], res.reason);
+		status = res.outcome == RUN_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		break;
+	case RUN_NOTHING:
+		cli_session_warnings(&res.end);
+		cli_error("no session written: %s", res.error);
+		cli_error("nothing recorded: %s", res.reason);
+		status = res.failure ? res.failure : EXIT_NOTHING;
+		break;
+	case RUN_RECORDED:
+	default:
+		cli_session_warnings(&res.end);
+		if (!o->quiet) {
+			fputc('\n', stderr);
+			cli_session_diagnosis(&res.end, res.dir);
+		}
+		if (report)
+			cli_session_report(res.dir, o->quiet);
+		status = res.failure;
+		break;
+	}
+	run_result_free(&res);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT };
@@ -60,9 +106,8 @@ int cmd_run(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
-	struct run_opts o = {.hz = 99};
+	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
 	bool report = true;
-	char dir[4096];
 	double v;
 	int c;
 
@@ -122,8 +167,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.argv = argv + optind;
-	int status = run_session(&o, dir, sizeof(dir));
-	if (report)
-		cli_session_report(dir, o.quiet);
-	return status;
+	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	o.notice = cli_notice;
+	return finish(&o, report);
 }

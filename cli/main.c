@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "reports/report.h"
 
 static const struct {
 	const char *name;
@@ -30,6 +29,11 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_notice(const char *line)
+{
+	cli_error("%s", line);
+}
+
 int cli_usage_status(int opt, void (*usage)(FILE *out))
 {
 	usage(opt == 'h' ? stdout : stderr);
@@ -46,17 +50,6 @@ int cli_number(const char *opt, const char *s, double min, double max, double *o
 	}
 	*out = v;
 	return 0;
-}
-
-void cli_session_report(const char *dir, bool quiet)
-{
-	char err[512];
-	if (!dir[0])
-		return;
-	if (report_write(dir, NULL, err, sizeof(err)) < 0)
-		cli_error("no report: %s", err);
-	else if (!quiet)
-		fprintf(stderr, "report:  %s/report.html\n", dir);
 }
 
 bool cli_color(int fd)

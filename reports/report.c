@@ -74,7 +74,7 @@ static int write_page(const struct page *pg, const char *out_path, char *err, si
 	return rc;
 }
 
-int report_write(const char *dir, const char *out_path, char *err, size_t errlen)
+enum report_result report_write(const char *dir, const char *out_path, char *err, size_t errlen)
 {
 	struct session s;
 	struct summary sum;
@@ -82,26 +82,31 @@ int report_write(const char *dir, const char *out_path, char *err, size_t errlen
 	struct profile_set ps;
 	struct report_charts charts;
 	char path[PATH_MAX];
-	int rc;
+	enum report_result res = REPORT_OK;
 
 	/* Fail before any work when the charts cannot be drawn. */
-	if ((rc = gnuplot_available(err, errlen)) < 0)
-		return rc;
+	if (gnuplot_available(err, errlen) < 0)
+		return REPORT_ERR_GNUPLOT;
 	if (!out_path) {
 		snprintf(path, sizeof(path), "%s/report.html", dir);
 		out_path = path;
 	}
 	memset(&sum, 0, sizeof(sum));
-	if ((rc = analyze_session(dir, &s, &sum, &blocked, err, errlen)) < 0)
-		return rc;
-	rc = profiles_load(&ps, dir, &blocked, err, errlen);
+	if (analyze_session(dir, &s, &sum, &blocked, err, errlen) < 0)
+		return REPORT_ERR_SESSION;
+	int rc = profiles_load(&ps, dir, &blocked, err, errlen);
 	folded_free(&blocked);
-	if (rc == 0) {
-		rc = charts_draw(&charts, &s, &sum, err, errlen);
-		if (rc == 0) {
+	if (rc < 0) {
+		res = REPORT_ERR_SESSION;
+	} else {
+		if (charts_draw(&charts, &s, &sum, err, errlen) < 0) {
+			/* gnuplot gone since it was found (its reason is in err then) */
+			res = gnuplot_available(NULL, 0) < 0 ? REPORT_ERR_GNUPLOT : REPORT_ERR_WRITE;
+		} else {
 			cJSON *meta = read_meta(dir);
 			struct page pg = {.dir = dir, .s = &s, .sum = &sum, .ps = &ps, .charts = &charts, .meta = meta};
-			rc = write_page(&pg, out_path, err, errlen);
+			if (write_page(&pg, out_path, err, errlen) < 0)
+				res = REPORT_ERR_WRITE;
 			cJSON_Delete(meta);
 		}
 		charts_free(&charts);
@@ -109,7 +114,7 @@ int report_write(const char *dir, const char *out_path, char *err, size_t errlen
 	profiles_free(&ps);
 	summary_free(&sum);
 	session_free(&s);
-	return rc;
+	return res;
 }
 
 int report_format_parse(const char *name, enum report_format *out)

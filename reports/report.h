@@ -7,10 +7,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* What report_write says of its work: the command picks its exit status by it (docs/cli.md). */
+enum report_result {
+	REPORT_OK = 0,
+	REPORT_ERR_SESSION = -1, /* the session is missing or corrupt, or its profiles could not be read */
+	REPORT_ERR_GNUPLOT = -2, /* no gnuplot program on PATH (the reason names the package, gnuplot-nox) */
+	REPORT_ERR_WRITE = -3,   /* the charts could not be drawn, or the page not written */
+};
+
 /* Write the report of session DIR to OUT_PATH (NULL: DIR/report.html), atomically (a temporary
- * file renamed over it), mode 0600. 0, or -errno with a one-line reason in err: a missing or
- * corrupt session, no gnuplot (the message names the package, gnuplot-nox), an unwritable path. */
-int report_write(const char *dir, const char *out_path, char *err, size_t errlen);
+ * file renamed over it), mode 0600. REPORT_OK, or an error with a one-line reason in err. */
+enum report_result report_write(const char *dir, const char *out_path, char *err, size_t errlen);
 
 enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPROFILE };
 

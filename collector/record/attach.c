@@ -17,12 +17,9 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "collector/analysis/analyze.h"
-#include "collector/analysis/blocked.h"
-#include "collector/record/probe_cpu.h"
-#include "collector/record/probe_loop.h"
+#include "collector/record/notice.h"
+#include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
-#include "collector/symbols/symbolize.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
 
@@ -43,11 +40,7 @@ struct attach {
 	uv_loop_t *loop;
 	uv_timer_t duration, alive;
 	uv_signal_t sigint, sigterm;
-	uv_timer_t tick;
-	uv_poll_t cpu_poll, loop_poll;
-	struct symbolizer *sym;
-	struct cpu_probe *cpu;
-	struct loop_probe *lp;
+	struct probeset ps;
 	char probe_note[320];
 	bool cpu_ran;
 	struct tracked files[MAX_TRACKED];
@@ -325,12 +318,7 @@ static void track_tree(struct attach *a, char *err, size_t errlen)
 
 static void stop(struct attach *a)
 {
-	if (a->cpu)
-		uv_close((uv_handle_t *)&a->cpu_poll, NULL);
-	if (a->lp)
-		uv_close((uv_handle_t *)&a->loop_poll, NULL);
-	if (a->tick.loop)
-		uv_close((uv_handle_t *)&a->tick, NULL);
+	probeset_unwatch(&a->ps);
 	uv_close((uv_handle_t *)&a->duration, NULL);
 	uv_close((uv_handle_t *)&a->alive, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
@@ -357,36 +345,13 @@ static void on_signal(uv_signal_t *h, int sig)
 	stop(h->data);
 }
 
-static void on_cpu_events(uv_poll_t *h, int status, int events)
-{
-	struct attach *a = h->data;
-	(void)status;
-	(void)events;
-	cpu_probe_poll(a->cpu);
-}
-
-static void on_loop_events(uv_poll_t *h, int status, int events)
-{
-	struct attach *a = h->data;
-	(void)status;
-	(void)events;
-	loop_probe_poll(a->lp);
-}
-
-static void on_tick(uv_timer_t *t)
-{
-	struct attach *a = t->data;
-	if (a->lp)
-		loop_probe_tick(a->lp);
-	if (a->cpu) /* samples wake us only in bulk */
-		cpu_probe_poll(a->cpu);
-}
-
 /* The CPU probe always (unless --no-bpf); the loop probe when the process has no agent. Returns
  * false when the probes were needed (no agent) and could not start; the reason is in a->probe_note. */
 static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 {
 	const struct attach_opts *o = a->o;
+	struct probeset_opts po = {.hz = o->hz, .offcpu = o->offcpu, .loops = need_loop, .block_ms = o->block_ms,
+				   .dir = dir};
 	char err[256];
 	pid_t pids[MAX_TRACKED];
 	size_t n = proctree_list(o->pid, pids, MAX_TRACKED);
@@ -395,125 +360,67 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 		snprintf(a->probe_note, sizeof(a->probe_note), "probes off (--no-bpf)");
 		return !need_loop;
 	}
-	if (need_loop) {
-		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, 0, dir};
-		if (loop_probe_start(&a->lp, &lo, err, sizeof(err)) < 0) {
-			a->lp = NULL;
-			snprintf(a->probe_note, sizeof(a->probe_note), "%s", err);
-			return false;
-		}
-		for (size_t i = 0; i < n; i++)
-			loop_probe_add_pid(a->lp, pids[i]);
-		uv_poll_init(a->loop, &a->loop_poll, loop_probe_fd(a->lp));
-		a->loop_poll.data = a;
-		uv_poll_start(&a->loop_poll, UV_READABLE, on_loop_events);
-	}
-	uv_timer_init(a->loop, &a->tick);
-	a->tick.data = a;
-	uv_timer_start(&a->tick, on_tick, 100, 100);
-	struct cpu_probe_opts po = {.hz = o->hz, .offcpu = o->offcpu};
-	a->sym = symbolizer_new();
-	if (!a->sym || cpu_probe_start(&a->cpu, &po, a->sym, err, sizeof(err)) < 0) {
-		a->cpu = NULL;
-		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", err);
-		return true;
+	if (probeset_start(&a->ps, a->loop, &po, err, sizeof(err)) < 0) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "%s", err);
+		return false;
 	}
 	int sampled = 0, rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		int e = cpu_probe_add_pid(a->cpu, pids[i]);
+		int e = probeset_add_pid(&a->ps, pids[i]);
 		if (e == 0)
 			sampled++;
 		else
 			rc = e;
 	}
-	uv_poll_init(a->loop, &a->cpu_poll, cpu_probe_fd(a->cpu));
-	a->cpu_poll.data = a;
-	uv_poll_start(&a->cpu_poll, UV_READABLE, on_cpu_events);
+	probeset_watch(&a->ps);
+	if (!a->ps.cpu) {
+		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU probe: %s", a->ps.cpu_err);
+		return true;
+	}
 	a->cpu_ran = true;
 	if (n && !sampled) {
 		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU samples: cannot sample process %d: %s", (int)pids[0],
 			 strerror(-rc));
-		fprintf(stderr, "loopscope: %s\n", a->probe_note);
+		record_notice(o->notice, "%s", a->probe_note);
 	} else {
-		snprintf(a->probe_note, sizeof(a->probe_note), "eBPF probes: CPU at %u Hz%s%s", o->hz ? o->hz : 99,
-			 po.offcpu ? ", off-CPU" : "", a->lp ? ", event loops (epoll)" : "");
+		probeset_describe(&a->ps, a->probe_note, sizeof(a->probe_note));
 	}
 	return true;
 }
 
-static void finish_probes(struct attach *a, const char *dir)
-{
-	char err[256];
-	if (a->lp) {
-		loop_probe_finish(a->lp);
-		if (getenv("LOOPSCOPE_DEBUG")) {
-			struct loop_probe_stats st;
-			loop_probe_get_stats(a->lp, &st);
-			fprintf(stderr, "loopscope: loop probe: %llu events (%llu lost), %llu loops in %llu processes\n",
-				(unsigned long long)st.events, (unsigned long long)st.lost, (unsigned long long)st.loops,
-				(unsigned long long)st.processes);
-		}
-		loop_probe_free(a->lp);
-		a->lp = NULL;
-	}
-	if (a->cpu && cpu_probe_finish(a->cpu, dir, err, sizeof(err)) < 0)
-		fprintf(stderr, "loopscope: %s\n", err);
-	cpu_probe_free(a->cpu);
-	a->cpu = NULL;
-	if (a->sym)
-		symbolizer_free(a->sym);
-	a->sym = NULL;
-}
-
-int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
+enum attach_outcome attach_session(const struct attach_opts *o, struct attach_result *res)
 {
 	struct attach a;
-	char err[512], dir[PATH_MAX], probe[PATH_MAX];
+	char dir[PATH_MAX], probe[PATH_MAX];
 	struct stat st;
 
+	memset(res, 0, sizeof(*res));
 	memset(&a, 0, sizeof(a));
 	a.o = o;
-	snprintf(dir_out, dirlen, "%s", "");
 	snprintf(probe, sizeof(probe), "/proc/%d", o->pid);
-	if (o->pid <= 0 || stat(probe, &st) < 0) {
-		fprintf(stderr, "loopscope: no process %d\n", o->pid);
-		return 2;
-	}
+	if (o->pid <= 0 || stat(probe, &st) < 0)
+		return res->outcome = ATTACH_NO_PROCESS;
 	int rc = agent_file_of(o->pid, probe, sizeof(probe));
-	if (rc == -EACCES || rc == -EPERM) {
-		fprintf(stderr, "loopscope: not allowed to look into process %d (run as its user or root)\n", o->pid);
-		return 2;
-	}
+	if (rc == -EACCES || rc == -EPERM)
+		return res->outcome = ATTACH_NOT_ALLOWED;
 	bool agent = rc == 0;
-	if (!agent && maps_have_agent(o->pid) && o->no_bpf) {
-		fprintf(stderr, "loopscope: process %d has the agent but it has recorded nothing yet (no event loop seen)\n",
-			o->pid);
-		return 2;
-	}
-	if (!agent && o->no_bpf) {
-		fprintf(stderr, "loopscope: process %d runs without the agent; without the eBPF probes (--no-bpf) there "
-				"is nothing to record (drop --no-bpf, or start it with loopscope run)\n",
-			o->pid);
-		return 2;
-	}
+	if (!agent && maps_have_agent(o->pid) && o->no_bpf)
+		return res->outcome = ATTACH_AGENT_SILENT;
+	if (!agent && o->no_bpf)
+		return res->outcome = ATTACH_NOTHING;
 	if (agent) {
-		track_tree(&a, err, sizeof(err));
-		if (!a.nfiles) {
-			fprintf(stderr, "loopscope: %s\n", err);
-			return 2;
-		}
+		track_tree(&a, res->reason, sizeof(res->reason));
+		if (!a.nfiles)
+			return res->outcome = ATTACH_AGENT_UNREADABLE;
 	}
-	if (session_dir_create(o->out_dir, dir, sizeof(dir), err, sizeof(err)) < 0) {
-		fprintf(stderr, "loopscope: %s\n", err);
-		return 3;
-	}
+	if (session_dir_create(o->out_dir, dir, sizeof(dir), res->reason, sizeof(res->reason)) < 0)
+		return res->outcome = ATTACH_NO_DIR;
 	a.loop = uv_default_loop();
 	if (!start_probes(&a, dir, !agent)) {
-		fprintf(stderr, "loopscope: process %d runs without the agent, and the eBPF probes could not start: %s\n",
-			o->pid, a.probe_note);
+		snprintf(res->reason, sizeof(res->reason), "%s", a.probe_note);
 		uv_loop_close(a.loop);
 		rmdir(dir);
-		return 2;
+		return res->outcome = ATTACH_NO_PROBES;
 	}
 	a.start_ts = mono_now_ns();
 	a.start_real = real_now_ns();
@@ -528,27 +435,23 @@ int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
 	if (!o->quiet) {
+		const char *end = o->duration_s > 0 ? "" : "; Ctrl-C ends the window";
 		if (agent)
-			fprintf(stderr, "loopscope: recording process %d%s (%zu with the agent; %s)", o->pid,
-				a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note);
+			record_notice(o->notice, "recording process %d%s (%zu with the agent; %s)%s", o->pid,
+				      a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note, end);
 		else
-			fprintf(stderr, "loopscope: recording process %d and its children without the agent (%s)", o->pid,
-				a.probe_note);
-		fprintf(stderr, "%s\n", o->duration_s > 0 ? "" : "; Ctrl-C ends the window");
+			record_notice(o->notice, "recording process %d and its children without the agent (%s)%s", o->pid,
+				      a.probe_note, end);
 	}
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	if (a.target_gone && !o->quiet)
-		fprintf(stderr, "loopscope: process %d exited; the session ends there\n", o->pid);
+		record_notice(o->notice, "process %d exited; the session ends there", o->pid);
 	/* Give the agents one interval to flush the window's last records. */
 	if (agent && !a.target_gone)
 		usleep(150000);
-	finish_probes(&a, dir);
-	uv_run(a.loop, UV_RUN_NOWAIT);
-	uv_loop_close(a.loop);
-
 	for (size_t i = 0; i < a.nfiles; i++) {
 		if (write_window(&a, &a.files[i], dir) < 0)
-			fprintf(stderr, "loopscope: cannot copy %s: %s\n", a.files[i].path, strerror(errno));
+			record_notice(o->notice, "cannot copy %s: %s", a.files[i].path, strerror(errno));
 		cJSON_Delete(a.files[i].statics);
 		cJSON_Delete(a.files[i].base);
 	}
@@ -558,31 +461,19 @@ int attach_session(const struct attach_opts *o, char *dir_out, size_t dirlen)
 	char note[400];
 	snprintf(note, sizeof(note), "%s; %s", agent ? "agent records of the window" : "no agent: probe records",
 		 a.probe_note);
-	struct session_meta m = {"attach", command, o->pid, a.start_ts, mono_now_ns(), a.start_real, -1,
-				 o->block_ms ? o->block_ms : 50, o->hz ? o->hz : 99, NULL, note};
-	session_meta_write(dir, &m);
+	struct session_meta m = {"attach", command, o->pid, a.start_ts, 0, a.start_real, -1, o->block_ms, o->hz,
+				 NULL, note};
+	rc = record_finish(dir, &m, &a.ps, &res->end, res->reason, sizeof(res->reason));
+	uv_run(a.loop, UV_RUN_NOWAIT);
+	uv_loop_close(a.loop);
+	snprintf(res->dir, sizeof(res->dir), "%s", dir);
+	res->cpu_profile = a.cpu_ran;
+	if (rc < 0)
+		return res->outcome = agent ? ATTACH_UNREADABLE : ATTACH_NO_LOOP;
+	return res->outcome = ATTACH_RECORDED;
+}
 
-	struct session s;
-	struct summary sum;
-	struct folded blocked = {0};
-	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
-		if (!agent)
-			fprintf(stderr, "loopscope: process %d polled no event loop during the window: no loop figures%s\n",
-				o->pid, a.cpu_ran ? "; its CPU profile is in the session" : "");
-		else
-			fprintf(stderr, "loopscope: %s\n", err);
-		snprintf(dir_out, dirlen, "%s", dir);
-		return agent ? 3 : 4;
-	}
-	analyze_write_blocked(dir, &blocked);
-	folded_free(&blocked);
-	summary_write(&sum, &s, dir);
-	snprintf(dir_out, dirlen, "%s", dir);
-	if (!o->quiet) {
-		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
-		fprintf(stderr, "\nsession: %s\n", dir);
-	}
-	summary_free(&sum);
-	session_free(&s);
-	return 0;
+void attach_result_free(struct attach_result *res)
+{
+	record_end_free(&res->end);
 }

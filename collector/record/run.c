@@ -7,8 +7,8 @@
  * (exits 0, leaving its processes running) is followed until they end. One libuv loop watches it
  * all: signals to forward, the --duration timer, the port that starts --load, the tree (adopted
  * processes, uid changes), the live progress line. At the end the session is finished from what
- * the agents wrote: session.json, the perf maps, the summary and the diagnosis; or, when nothing
- * was recorded, the reason. */
+ * the agents wrote (finish.c: session.json, the summary), and the perf maps come in; or, when
+ * nothing was recorded, run says why. The command (cli/cmd_run.c) words the outcome. */
 #include "collector/record/run.h"
 
 #include <errno.h>
@@ -28,10 +28,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "collector/analysis/analyze.h"
-#include "collector/record/probe_cpu.h"
-#include "collector/symbols/symbolize.h"
-#include "collector/analysis/blocked.h"
+#include "collector/record/notice.h"
+#include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
@@ -39,7 +37,6 @@
 #define GRACE_MS 3000          /* SIGINT, then SIGTERM, then SIGKILL, this far apart */
 #define PORT_SCAN_MS 50
 #define PROGRESS_MS 1000
-#define CPU_DRAIN_MS 250 /* reading the sample stream, which wakes us only in bulk */
 #define LISTEN_WARN_MS 30000   /* say so once if --load still waits for a port */
 #define TREE_MS 500            /* the tree read again: adopted processes, uid changes */
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
@@ -92,7 +89,6 @@ struct run {
 	size_t nfollowed;
 	bool daemonized;     /* the target exited 0 and left these running */
 	struct ending daemon_failure; /* the first followed process that failed (pid 0: none) */
-	struct cpu_probe_crash tree_crash; /* the first process of the tree that crashed (the probes saw) */
 	/* A process of the tree that changed its effective uid (0: none seen). */
 	pid_t dropped_pid;
 	uid_t dropped_uid;
@@ -103,11 +99,8 @@ struct run {
 	bool progress_shown;
 	struct progress_file *files;
 	size_t nfiles;
-	/* eBPF probes (none with --no-bpf, or when the kernel refuses) */
-	struct symbolizer *sym;
-	struct cpu_probe *cpu;
-	uv_poll_t cpu_poll;
-	uv_timer_t cpu_timer; /* drains the samples, which wake us only in bulk */
+	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
+	struct probeset ps;
 	char probe_note[512];
 };
 
@@ -173,10 +166,8 @@ static char **target_env(struct run *r)
 		env[k - 1] = both;
 	}
 	env[k++] = concat("LOOPSCOPE_DIR=", r->dir, "");
-	if (r->o->block_ms) {
-		snprintf(num, sizeof(num), "%u", r->o->block_ms);
-		env[k++] = concat("LOOPSCOPE_BLOCK_MS=", num, "");
-	}
+	snprintf(num, sizeof(num), "%u", r->o->block_ms);
+	env[k++] = concat("LOOPSCOPE_BLOCK_MS=", num, "");
 	if (r->o->interval_ms) {
 		snprintf(num, sizeof(num), "%u", r->o->interval_ms);
 		env[k++] = concat("LOOPSCOPE_INTERVAL_MS=", num, "");
@@ -235,12 +226,12 @@ static void on_stop_timer(uv_timer_t *t)
 	if (!running(r))
 		return;
 	if (r->stop_stage == 1) {
-		fprintf(stderr, "loopscope: the target did not stop on SIGINT; sending SIGTERM\n");
+		record_notice(r->o->notice, "the target did not stop on SIGINT; sending SIGTERM");
 		send_target(r, SIGTERM);
 		r->stop_stage = 2;
 		uv_timer_start(&r->stop_timer, on_stop_timer, GRACE_MS, 0);
 	} else {
-		fprintf(stderr, "loopscope: the target did not stop on SIGTERM; sending SIGKILL\n");
+		record_notice(r->o->notice, "the target did not stop on SIGTERM; sending SIGKILL");
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 	}
@@ -291,12 +282,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	clear_progress(r);
 	if (r->stopping) {
-		fprintf(stderr, "loopscope: stopping now (SIGKILL)\n");
+		record_notice(r->o->notice, "stopping now (SIGKILL)");
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 		return;
 	}
-	fprintf(stderr, "loopscope: stopping the target and writing the session (Ctrl-C again to kill it)\n");
+	record_notice(r->o->notice, "stopping the target and writing the session (Ctrl-C again to kill it)");
 	/* From a terminal, Ctrl-C reached the target too (same process group); otherwise pass it on. */
 	stop_target(r, isatty(STDIN_FILENO) ? STOP_CTRL_C : STOP_SIGINT);
 }
@@ -310,8 +301,8 @@ static void on_load_exit(uv_process_t *p, int64_t status, int sig)
 	uv_close((uv_handle_t *)p, NULL);
 	clear_progress(r);
 	if (status || sig)
-		fprintf(stderr, "loopscope: the load command failed (%s %d); stopping the target\n",
-			sig ? "signal" : "exit status", sig ? sig : (int)status);
+		record_notice(r->o->notice, "the load command failed (%s %d); stopping the target",
+			      sig ? "signal" : "exit status", sig ? sig : (int)status);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -340,14 +331,14 @@ static void start_load(struct run *r)
 	r->load.data = r;
 	clear_progress(r);
 	if ((rc = uv_spawn(r->loop, &r->load, &opt)) < 0) {
-		fprintf(stderr, "loopscope: cannot start the load command: %s\n", uv_strerror(rc));
+		record_notice(r->o->notice, "cannot start the load command: %s", uv_strerror(rc));
 		r->load_exit = 127;
 		stop_target(r, STOP_SIGINT);
 		return;
 	}
 	r->load_started = r->load_running = true;
 	if (!r->o->quiet)
-		fprintf(stderr, "loopscope: the target listens on port %u; load started: %s\n", r->port, r->o->load);
+		record_notice(r->o->notice, "the target listens on port %u; load started: %s", r->port, r->o->load);
 }
 
 static void on_port_timer(uv_timer_t *t)
@@ -366,7 +357,7 @@ static void on_port_timer(uv_timer_t *t)
 		start_load(r);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
-		fprintf(stderr, "loopscope: still waiting for the target to listen on a TCP port before the load starts\n");
+		record_notice(r->o->notice, "still waiting for the target to listen on a TCP port before the load starts");
 		r->port_wait_start = 0;
 	}
 }
@@ -376,7 +367,7 @@ static void on_duration(uv_timer_t *t)
 	struct run *r = t->data;
 	clear_progress(r);
 	if (!r->o->quiet)
-		fprintf(stderr, "loopscope: %.3g s elapsed; stopping the target\n", r->o->duration_s);
+		record_notice(r->o->notice, "%.3g s elapsed; stopping the target", r->o->duration_s);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -451,75 +442,22 @@ static void on_progress(uv_timer_t *t)
 	r->progress_shown = true;
 }
 
-static void on_cpu_events(uv_poll_t *h, int status, int events)
-{
-	struct run *r = h->data;
-	(void)status;
-	(void)events;
-	cpu_probe_poll(r->cpu);
-}
-
-static void on_cpu_timer(uv_timer_t *t)
-{
-	struct run *r = t->data;
-	cpu_probe_poll(r->cpu);
-}
-
 /* The probes start before the target so nothing of it is missed; they watch it once spawned. */
 static void start_probes(struct run *r)
 {
-	char err[256];
+	struct probeset_opts po = {.hz = r->o->hz, .offcpu = r->o->offcpu, .dir = r->dir};
+
 	if (r->o->no_bpf) {
 		snprintf(r->probe_note, sizeof(r->probe_note), "probes off (--no-bpf): agent data only");
 		return;
 	}
-	r->sym = symbolizer_new();
-	struct cpu_probe_opts po = {.hz = r->o->hz, .offcpu = r->o->offcpu};
-	if (!r->sym || cpu_probe_start(&r->cpu, &po, r->sym, err, sizeof(err)) < 0) {
-		r->cpu = NULL;
-		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", err);
-		fprintf(stderr, "loopscope: %s; recording agent data only\n", r->probe_note);
+	probeset_start(&r->ps, r->loop, &po, NULL, 0); /* no loop probe: it cannot fail */
+	if (!r->ps.cpu) {
+		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", r->ps.cpu_err);
+		record_notice(r->o->notice, "%s; recording agent data only", r->probe_note);
 		return;
 	}
-	snprintf(r->probe_note, sizeof(r->probe_note), "eBPF probes: CPU at %u Hz%s", r->o->hz,
-		 po.offcpu ? ", off-CPU" : "");
-}
-
-/* Read the sample stream as the target runs (it is traced since before its exec). */
-static void watch_samples(struct run *r)
-{
-	if (!r->cpu)
-		return;
-	uv_poll_init(r->loop, &r->cpu_poll, cpu_probe_fd(r->cpu));
-	r->cpu_poll.data = r;
-	uv_poll_start(&r->cpu_poll, UV_READABLE, on_cpu_events);
-	uv_timer_init(r->loop, &r->cpu_timer);
-	r->cpu_timer.data = r;
-	uv_timer_start(&r->cpu_timer, on_cpu_timer, CPU_DRAIN_MS, CPU_DRAIN_MS);
-}
-
-static void finish_probes(struct run *r)
-{
-	char err[256];
-	uint64_t t0 = mono_now_ns();
-	if (r->cpu)
-		cpu_probe_crashed(r->cpu, &r->tree_crash);
-	if (r->cpu && cpu_probe_finish(r->cpu, r->dir, err, sizeof(err)) < 0)
-		fprintf(stderr, "loopscope: %s\n", err);
-	if (r->cpu && getenv("LOOPSCOPE_DEBUG")) {
-		struct cpu_probe_stats st;
-		cpu_probe_get_stats(r->cpu, &st);
-		fprintf(stderr,
-			"loopscope: probes: %llu samples (%llu streamed, %llu lost; %llu interrupts outside the target; "
-			"%llu tasks given an event late) named, folded and written in %.1f ms\n",
-			(unsigned long long)st.samples, (unsigned long long)st.streamed, (unsigned long long)st.lost_events,
-			(unsigned long long)st.foreign, (unsigned long long)st.resampled, (mono_now_ns() - t0) / 1e6);
-	}
-	cpu_probe_free(r->cpu);
-	r->cpu = NULL;
-	if (r->sym)
-		symbolizer_free(r->sym);
-	r->sym = NULL;
+	probeset_describe(&r->ps, r->probe_note, sizeof(r->probe_note));
 }
 
 /* --- the target: forked here, held before its exec until the probes watch it --- */
@@ -644,12 +582,12 @@ static int spawn_target(struct run *r)
 		close(failed[0]);
 		return -e;
 	}
-	if (r->cpu) {
-		int rc = cpu_probe_add_child(r->cpu, pid);
+	if (r->ps.cpu) {
+		int rc = probeset_add_child(&r->ps, pid);
 		if (rc < 0) {
 			snprintf(r->probe_note, sizeof(r->probe_note), "no CPU samples: cannot sample process %d: %s",
 				 (int)pid, strerror(-rc));
-			fprintf(stderr, "loopscope: %s\n", r->probe_note);
+			record_notice(r->o->notice, "%s", r->probe_note);
 		}
 	}
 	if (write(go[1], "x", 1) < 0)
@@ -684,8 +622,8 @@ static bool followed(const struct run *r, pid_t pid)
  * daemon's setsid). */
 static bool of_target_tree(struct run *r, pid_t pid, const struct proc_ids *ids)
 {
-	if (r->cpu)
-		return cpu_probe_traced(r->cpu, pid);
+	if (r->ps.cpu)
+		return probeset_traced(&r->ps, pid);
 	return !r->load_started || ids->sid != getsid(0);
 }
 
@@ -743,13 +681,13 @@ static void target_ended(struct run *r, int status)
 	if (!r->stopping && !r->target_signal && !r->target_exit) {
 		r->daemonized = true;
 		clear_progress(r);
-		fprintf(stderr, "loopscope: the target (pid %d) exited 0 and left %zu process%s running: it daemonized; "
-				"following pid %d", r->target_pid, r->nfollowed, r->nfollowed == 1 ? "" : "es",
-			(int)r->followed[0]);
-		for (size_t i = 1; i < r->nfollowed && i < 8; i++)
-			fprintf(stderr, ", %d", (int)r->followed[i]);
-		fprintf(stderr, "%s until %s, --duration, the end of --load or Ctrl-C\n", r->nfollowed > 8 ? "..." : "",
-			r->nfollowed == 1 ? "it ends" : "they end");
+		char pids[128] = "";
+		for (size_t i = 1, n = 0; i < r->nfollowed && i < 8; i++)
+			n += (size_t)snprintf(pids + n, sizeof(pids) - n, ", %d", (int)r->followed[i]);
+		record_notice(r->o->notice, "the target (pid %d) exited 0 and left %zu process%s running: it daemonized; "
+			      "following pid %d%s%s until %s, --duration, the end of --load or Ctrl-C", r->target_pid,
+			      r->nfollowed, r->nfollowed == 1 ? "" : "es", (int)r->followed[0], pids,
+			      r->nfollowed > 8 ? "..." : "", r->nfollowed == 1 ? "it ends" : "they end");
 	} else if (!r->stopping) {
 		/* it failed: what it left behind goes too */
 		stop_target(r, STOP_SIGINT);
@@ -827,10 +765,7 @@ static void end_watch(struct run *r)
 	close_if_active((uv_handle_t *)&r->progress_timer);
 	close_if_active((uv_handle_t *)&r->tree_timer);
 	close_if_active((uv_handle_t *)&r->sigchld);
-	if (r->cpu) {
-		close_if_active((uv_handle_t *)&r->cpu_poll);
-		close_if_active((uv_handle_t *)&r->cpu_timer);
-	}
+	probeset_unwatch(&r->ps);
 	for (size_t i = 0; i < NSIG_FWD; i++)
 		close_if_active((uv_handle_t *)&r->signals[i]);
 }
@@ -868,10 +803,10 @@ static void collect_perf_maps(struct run *r, const struct session *s)
 	}
 }
 
-/* Exit status: the target's own failure first (a daemonized target's: that of the first process
- * followed that failed), then the load's, else success. A target we stopped (or that stopped on the
- * user's Ctrl-C) succeeded. */
-static int exit_status(const struct run *r)
+/* The first failure we did not cause (run_result.failure): the target's own first (a daemonized
+ * target's: that of the first process followed that failed), then the load's, else 0. A target we
+ * stopped (or that stopped on the user's Ctrl-C) succeeded. */
+static int failure(const struct run *r)
 {
 	int64_t exit = r->target_exit;
 	int sig = r->target_signal;
@@ -926,10 +861,10 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 				 r->daemonized ? ", after it daemonized" : "");
 		else
 			snprintf(out, len, "the target was killed by %s in pid %d, not by loopscope", name, (int)pid);
-	} else if (r->tree_crash.pid) {
-		signal_name(r->tree_crash.signal, name, sizeof(name));
+	} else if (r->ps.crash.pid) {
+		signal_name(r->ps.crash.signal, name, sizeof(name));
 		snprintf(out, len, "the target crashed (%s) in pid %d (%s), a process of its tree", name,
-			 (int)r->tree_crash.pid, r->tree_crash.comm);
+			 (int)r->ps.crash.pid, r->ps.crash.comm);
 	} else if (r->exe_static == 1) {
 		snprintf(out, len, "%s is statically linked: LD_PRELOAD cannot load the agent; use loopscope attach PID "
 				   "(the eBPF probes need no agent)", r->exe);
@@ -952,68 +887,46 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 	}
 }
 
-static int finish(struct run *r, bool *written)
+/* The end of the session (finish.h); on success the perf maps come in. */
+static enum run_outcome finish(struct run *r, struct run_result *res)
 {
-	struct session s;
-	struct summary sum;
-	char err[512], why[2 * PATH_MAX + 512];
-	int status = exit_status(r);
-
-	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real, status,
-				 r->o->block_ms ? r->o->block_ms : 50, r->o->hz, r->o->load, r->probe_note};
-	session_meta_write(r->dir, &m);
+	res->failure = failure(r);
+	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real,
+				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note};
 	clear_progress(r);
-	finish_probes(r);
-	/* records of processes that could not reach the session, spooled by their agent */
-	if (session_dir_gather(r->dir, err, sizeof(err)) < 0)
-		fprintf(stderr, "loopscope: %s\n", err);
-	struct folded blocked = {0};
-	if (analyze_session(r->dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
-		why_nothing(r, why, sizeof(why));
-		fprintf(stderr, "loopscope: no session written: %s\n", err);
-		fprintf(stderr, "loopscope: nothing recorded: %s\n", why);
-		return status ? status : EXIT_FAILURE;
+	if (record_finish(r->dir, &m, &r->ps, &res->end, res->error, sizeof(res->error)) < 0) {
+		why_nothing(r, res->reason, sizeof(res->reason));
+		return RUN_NOTHING;
 	}
-	*written = true;
-	collect_perf_maps(r, &s);
-	analyze_write_blocked(r->dir, &blocked);
-	folded_free(&blocked);
-	int rc = summary_write(&sum, &s, r->dir);
-	if (rc < 0)
-		fprintf(stderr, "loopscope: cannot write %s/summary.json: %s\n", r->dir, strerror(-rc));
-	if (!r->o->quiet) {
-		fputc('\n', stderr);
-		diagnosis_print(&sum, stderr, isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
-		fprintf(stderr, "\nsession: %s\n", r->dir);
-	}
-	summary_free(&sum);
-	session_free(&s);
-	return status;
+	collect_perf_maps(r, &res->end.s);
+	snprintf(res->dir, sizeof(res->dir), "%s", r->dir);
+	return RUN_RECORDED;
 }
 
-int run_session(const struct run_opts *o, char *dir, size_t dirlen)
+static void free_env(char **env)
+{
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}
+
+enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 {
 	struct run r;
-	bool written = false;
-	char err[512];
 
+	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.loop = uv_default_loop();
-	if (run_find_agent(r.agent, sizeof(r.agent)) < 0) {
-		fprintf(stderr, "loopscope: the agent libloopscope.so is not beside this program (../lib/): "
-				"build it with make, or set LOOPSCOPE_AGENT\n");
-		return 3;
-	}
-	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), err, sizeof(err)) < 0) {
-		fprintf(stderr, "loopscope: %s\n", err);
-		return 3;
-	}
+	if (run_find_agent(r.agent, sizeof(r.agent)) < 0)
+		return res->outcome = RUN_NO_AGENT;
+	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), res->reason, sizeof(res->reason)) < 0)
+		return res->outcome = RUN_NO_DIR;
 	resolve_command(&r);
 	r.exe_static = r.exe[0] ? is_static(r.exe, 0) : 0;
 	if (r.exe_static == 1)
-		fprintf(stderr, "loopscope: %s is statically linked: LD_PRELOAD cannot load the agent, so no loop will "
-				"be recorded (the CPU profile still is); for loops, use loopscope attach PID\n", r.exe);
+		record_notice(o->notice, "%s is statically linked: LD_PRELOAD cannot load the agent, so no loop will be "
+				     "recorded (the CPU profile still is); for loops, use loopscope attach PID", r.exe);
 	r.env = target_env(&r);
 	start_probes(&r);
 	/* Orphans of the target's tree come to us, not to init: a daemon is followed (see adopt). */
@@ -1027,23 +940,22 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 
 	int pid = spawn_target(&r);
 	if (pid < 0) {
-		fprintf(stderr, "loopscope: cannot run '%s': %s\n", o->argv[0], strerror(-pid));
+		snprintf(res->reason, sizeof(res->reason), "%s", strerror(-pid));
 		close_if_active((uv_handle_t *)&r.sigchld);
 		uv_run(r.loop, UV_RUN_NOWAIT);
-		finish_probes(&r);
+		probeset_finish(&r.ps, r.dir, res->error, sizeof(res->error));
 		rmdir(r.dir);
-		for (char **e = r.env; *e; e++)
-			free(*e);
-		free(r.env);
+		free_env(r.env);
 		uv_loop_close(r.loop);
-		return pid == -ENOENT ? 127 : 126;
+		return res->outcome = pid == -ENOENT ? RUN_NOT_FOUND : RUN_CANNOT_EXEC;
 	}
 	r.target_running = true;
 	r.target_pid = pid;
 	r.watching = true;
-	watch_samples(&r);
+	/* Read the sample stream as the target runs (it is traced since before its exec). */
+	probeset_watch(&r.ps);
 	struct session_meta m = {"run", o->argv, r.target_pid, r.start_ts, 0, r.start_real, -1,
-				 o->block_ms ? o->block_ms : 50, o->hz, o->load, NULL};
+				 o->block_ms, o->hz, o->load, NULL};
 	session_meta_write(r.dir, &m);
 
 	for (size_t i = 0; i < NSIG_FWD; i++) {
@@ -1065,7 +977,7 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 	}
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
-	r.progress = !o->quiet && isatty(STDERR_FILENO);
+	r.progress = o->progress;
 	if (r.progress)
 		uv_timer_start(&r.progress_timer, on_progress, PROGRESS_MS, PROGRESS_MS);
 	uv_timer_init(r.loop, &r.tree_timer);
@@ -1078,16 +990,18 @@ int run_session(const struct run_opts *o, char *dir, size_t dirlen)
 	while (r.load_running)
 		uv_run(r.loop, UV_RUN_ONCE);
 
-	int status = finish(&r, &written);
-	snprintf(dir, dirlen, "%s", written ? r.dir : "");
+	res->outcome = finish(&r, res);
 	for (size_t i = 0; i < r.nfiles; i++) {
 		free(r.files[i].path);
 		process_free(&r.files[i].proc);
 	}
 	free(r.files);
-	for (char **e = r.env; *e; e++)
-		free(*e);
-	free(r.env);
+	free_env(r.env);
 	uv_loop_close(r.loop);
-	return status;
+	return res->outcome;
+}
+
+void run_result_free(struct run_result *res)
+{
+	record_end_free(&res->end);
 }

@@ -1,28 +1,58 @@
 /* loopscope run: start a command with the agent preloaded, follow it, optionally put it under load,
- * stop it gracefully, and write the session. One libuv loop drives it all. */
+ * stop it gracefully, and write the session. One libuv loop drives it all. What ended the run comes
+ * back as an outcome with its reason; the command (cli/cmd_run.c) words it and picks the exit
+ * status. */
 #ifndef LOOPSCOPE_COLLECTOR_RUN_H
 #define LOOPSCOPE_COLLECTOR_RUN_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "collector/record/finish.h"
+#include "collector/record/notice.h"
+
 struct run_opts {
 	const char *out_dir;  /* NULL: ./loopscope-YYYYmmdd-HHMMSS */
-	unsigned block_ms;    /* 0: the agent's default (50) */
-	unsigned interval_ms; /* 0: the agent's default (100) */
+	unsigned block_ms;    /* the block threshold given to the agent */
+	unsigned interval_ms; /* 0: the agent's own (its default, or LOOPSCOPE_INTERVAL_MS of our environment) */
 	double duration_s;    /* 0: until the command exits */
 	const char *load;     /* shell command run once the target listens */
 	unsigned hz;          /* CPU sampling rate for the probes */
 	bool no_bpf;
 	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
-	bool quiet;           /* no progress, no diagnosis on stderr */
+	bool quiet;           /* no notices on stderr while it runs (errors aside) */
+	bool progress;        /* the live progress line on stderr (the caller decides: a terminal) */
+	record_notice_fn notice; /* shows run's notices while it runs */
 	char **argv;          /* the command, NULL-terminated */
 };
 
-/* Runs the session; returns the exit status loopscope should exit with (docs/cli.md). The session
- * directory's path goes to dir (empty when none was written). */
-int run_session(const struct run_opts *o, char *dir, size_t dirlen);
+enum run_outcome {
+	RUN_RECORDED,     /* the session is written: dir, end */
+	RUN_NOTHING,      /* no process recorded anything: no session; reason says what run saw, error why
+			   * the session could not be read */
+	RUN_NO_AGENT,     /* the agent library is not beside this program, nor in $LOOPSCOPE_AGENT */
+	RUN_NO_DIR,       /* the session directory could not be made: reason */
+	RUN_NOT_FOUND,    /* the command was not found: reason */
+	RUN_CANNOT_EXEC,  /* the command could not be run: reason */
+};
+
+struct run_result {
+	enum run_outcome outcome;
+	/* The first failure loopscope did not cause, as a shell reports it (128+N for signal N): the
+	 * target's (for a daemonized target, the first followed process's that failed), else the load
+	 * command's; 0 when none. Also session.json's exit_status. */
+	int failure;
+	char dir[PATH_MAX];   /* the session directory ("" unless RUN_RECORDED) */
+	char reason[2 * PATH_MAX + 512];
+	char error[512];
+	struct record_end end; /* RUN_RECORDED, RUN_NOTHING: the finish's warnings, the summary */
+};
+
+/* Runs the session. Returns res->outcome; free res with run_result_free. */
+enum run_outcome run_session(const struct run_opts *o, struct run_result *res);
+void run_result_free(struct run_result *res);
 
 /* The agent library beside this executable (../lib/libloopscope.so), or $LOOPSCOPE_AGENT.
  * 0 or -errno; path filled on success. */
