@@ -22,6 +22,8 @@
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
+#include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 
 #define ALIVE_CHECK_MS 200
 #define MAX_TRACKED 256
@@ -247,18 +249,12 @@ static int write_window(const struct attach *a, struct tracked *t, const char *d
 	const char *name = strrchr(t->path, '/');
 	snprintf(out_path, sizeof(out_path), "%s%s", dir, name);
 	FILE *in = fopen(t->path, "re");
-	FILE *out = NULL;
-	int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		out = fdopen(fd, "w");
-	if (!in || !out) {
+	FILE *out = in ? fopen_private(out_path, O_EXCL) : NULL;
+	if (!out) {
+		int e = errno;
 		if (in)
 			fclose(in);
-		if (out)
-			fclose(out);
-		else if (fd >= 0)
-			close(fd);
-		return -errno;
+		return -e;
 	}
 	const cJSON *s;
 	cJSON_ArrayForEach(s, t->statics)

@@ -27,6 +27,8 @@
 #include "probes/node.h"
 #include "loop.skel.h"
 #include "collector/util/clock.h"
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 #define THREAD_CACHE 4         /* as agent/loop_registry.c */
 #define REGISTER_AFTER_POLLS 2
@@ -82,15 +84,8 @@ static struct lp_proc *proc_of(struct loop_probe *p, pid_t pid, bool create)
 			return p->procs[i];
 	if (!create)
 		return NULL;
-	if (p->nprocs == p->capprocs) {
-		p->capprocs = p->capprocs ? p->capprocs * 2 : 8;
-		p->procs = realloc(p->procs, p->capprocs * sizeof(*p->procs));
-		if (!p->procs)
-			abort();
-	}
-	struct lp_proc *pr = calloc(1, sizeof(*pr));
-	if (!pr)
-		abort();
+	p->procs = xgrow_array(p->procs, &p->capprocs, p->nprocs + 1, sizeof(*p->procs));
+	struct lp_proc *pr = xcalloc(1, sizeof(*pr));
 	pr->pid = pid;
 	p->procs[p->nprocs++] = pr;
 	p->processes_seen++;
@@ -104,12 +99,7 @@ static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
 			return &pr->threads[i];
 	if (!create)
 		return NULL;
-	if (pr->nthreads == pr->capthreads) {
-		pr->capthreads = pr->capthreads ? pr->capthreads * 2 : 8;
-		pr->threads = realloc(pr->threads, pr->capthreads * sizeof(*pr->threads));
-		if (!pr->threads)
-			abort();
-	}
+	pr->threads = xgrow_array(pr->threads, &pr->capthreads, pr->nthreads + 1, sizeof(*pr->threads));
 	struct lp_thread *th = &pr->threads[pr->nthreads++];
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
@@ -197,9 +187,7 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 				p->params.delay_resolution_ns);
 		pr->next_hist = now + HIST_EVERY_NS;
 	}
-	struct loop *l = calloc(1, sizeof(*l));
-	if (!l)
-		abort();
+	struct loop *l = xcalloc(1, sizeof(*l));
 	l->id = ++pr->next_id;
 	l->tid = tid;
 	l->epfd = epfd;
@@ -447,11 +435,9 @@ static int load(struct loop_probe *p, bool fentry)
 
 int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, char *err, size_t errlen)
 {
-	struct loop_probe *p = calloc(1, sizeof(*p));
+	struct loop_probe *p = xcalloc(1, sizeof(*p));
 	int rc;
 
-	if (!p)
-		abort();
 	p->o = *o;
 	if (!p->o.block_ns)
 		p->o.block_ns = 50000000u;

@@ -33,6 +33,8 @@
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
+#include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 
 #define GRACE_MS 3000          /* SIGINT, then SIGTERM, then SIGKILL, this far apart */
 #define PORT_SCAN_MS 50
@@ -132,12 +134,7 @@ int run_find_agent(char *path, size_t len)
 
 static char *concat(const char *a, const char *b, const char *c)
 {
-	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-	char *s = malloc(n);
-	if (!s)
-		abort();
-	snprintf(s, n, "%s%s%s", a, b, c);
-	return s;
+	return xasprintf("%s%s%s", a, b, c);
 }
 
 /* The target's environment: ours, with the agent preloaded ahead of any LD_PRELOAD already set. */
@@ -146,12 +143,10 @@ static char **target_env(struct run *r)
 	size_t n = 0, k = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 8, sizeof(char *));
+	char **env = xcalloc(n + 8, sizeof(char *));
 	const char *preload = getenv("LD_PRELOAD");
 	char num[32];
 
-	if (!env)
-		abort();
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "LOOPSCOPE_DIR=", 14) ||
 		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21) ||
@@ -385,12 +380,9 @@ static int refresh_file(const char *path, uid_t owner, void *arg)
 		if (!strcmp(r->files[i].path, path))
 			break;
 	if (i == r->nfiles) {
-		struct progress_file *f = realloc(r->files, (r->nfiles + 1) * sizeof(*f));
-		if (!f)
-			abort();
-		r->files = f;
+		struct progress_file *f = r->files = xreallocarray(r->files, r->nfiles + 1, sizeof(*f));
 		memset(&f[i], 0, sizeof(f[i]));
-		f[i].path = strdup(path);
+		f[i].path = xstrdup(path);
 		vec_init(&f[i].proc.loops, sizeof(struct s_loop));
 		vec_init(&f[i].proc.pool, sizeof(struct s_pool_interval));
 		vec_init(&f[i].proc.procs, sizeof(struct s_proc_sample));
@@ -789,12 +781,12 @@ static void collect_perf_maps(struct run *r, const struct session *s)
 			close(in);
 			continue; /* not one this run made */
 		}
-		int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int out = open_private(dst, O_EXCL);
 		bool ok = out >= 0;
 		char buf[65536];
 		ssize_t n;
 		while (ok && (n = read(in, buf, sizeof(buf))) > 0)
-			ok = write(out, buf, (size_t)n) == n;
+			ok = write_all(out, buf, (size_t)n) == 0;
 		close(in);
 		if (out >= 0)
 			close(out);
