@@ -38,6 +38,9 @@ void cli_notice(const char *line);
 /* The end of every subcommand's getopt switch: for -h the usage on stdout and EXIT_OK, for an
  * unknown option the usage on stderr and EXIT_USAGE. */
 int cli_usage_status(int opt, void (*usage)(FILE *out));
+/* After getopt: the one operand a command takes (a session directory), or NULL with the usage on
+ * stderr. */
+const char *cli_operand(int argc, char **argv, void (*usage)(FILE *out));
 /* A number from min to max for option `opt`; -1 with a one-line error otherwise. */
 int cli_number(const char *opt, const char *s, double min, double max, double *out);
 /* At the end of run or attach: the finish's warnings, one "loopscope: " line each. */

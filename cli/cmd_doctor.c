@@ -36,14 +36,13 @@ int cmd_doctor(int argc, char **argv)
 			return cli_usage_status(c, usage);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	const char *dir = cli_operand(argc, argv, usage);
+	if (!dir)
 		return EXIT_USAGE;
-	}
 	struct session s;
 	struct summary sum;
 	char err[512];
-	if (analyze_session(argv[optind], &s, &sum, NULL, err, sizeof(err)) < 0) {
+	if (analyze_session(dir, &s, &sum, NULL, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return EXIT_USAGE;
 	}

@@ -86,11 +86,9 @@ int cmd_report(int argc, char **argv)
 			return cli_usage_status(c, usage);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	const char *dir = cli_operand(argc, argv, usage);
+	if (!dir)
 		return EXIT_USAGE;
-	}
-	const char *dir = argv[optind];
 	if (format != REPORT_HTML)
 		return export_to(dir, format, profile, path);
 	if (profile) {

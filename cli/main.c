@@ -40,6 +40,14 @@ int cli_usage_status(int opt, void (*usage)(FILE *out))
 	return opt == 'h' ? EXIT_OK : EXIT_USAGE;
 }
 
+const char *cli_operand(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (optind == argc - 1)
+		return argv[optind];
+	usage(stderr);
+	return NULL;
+}
+
 int cli_number(const char *opt, const char *s, double min, double max, double *out)
 {
 	char *end;
