@@ -110,7 +110,9 @@ int cmd_attach(int argc, char **argv)
 					     {"quiet", no_argument, 0, 'q'},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
-	struct attach_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
+	struct attach_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ,
+				.block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS,
+				.interval_ms = LOOPSCOPE_DEFAULT_INTERVAL_MS};
 	double v;
 	bool report = true;
 	int c;

@@ -93,6 +93,23 @@ static int finish(const struct run_opts *o, bool report)
 	return status;
 }
 
+/* The live progress line: one line of stderr, redrawn in place, dim where colour is on. */
+static void show_progress(const struct run_progress *p)
+{
+	if (!p) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	bool dim = cli_color(STDERR_FILENO);
+	fprintf(stderr, "\r\033[K%sloopscope %.0fs · %zu process%s · %u loop%s · %u block%s", dim ? "\033[2m" : "",
+		p->secs, p->processes, p->processes == 1 ? "" : "es", p->loops, p->loops == 1 ? "" : "s", p->blocks,
+		p->blocks == 1 ? "" : "s");
+	if (p->elu >= 0)
+		fprintf(stderr, " · ELU %.2f", p->elu);
+	if (dim)
+		fputs("\033[0m", stderr);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT };
@@ -167,7 +184,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.argv = argv + optind;
-	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	o.progress = !o.quiet && isatty(STDERR_FILENO) ? show_progress : NULL;
 	o.notice = cli_notice;
 	return finish(&o, report);
 }

@@ -347,7 +347,7 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 {
 	const struct attach_opts *o = a->o;
 	struct probeset_opts po = {.hz = o->hz, .offcpu = o->offcpu, .loops = need_loop, .block_ms = o->block_ms,
-				   .dir = dir};
+				   .interval_ms = o->interval_ms, .dir = dir};
 	char err[256];
 	pid_t pids[MAX_TRACKED];
 	size_t n = proctree_list(o->pid, pids, MAX_TRACKED);

@@ -21,6 +21,7 @@ struct attach_opts {
 	bool offcpu;         /* also the sched_switch probe (off unless asked: its cost) */
 	unsigned hz;         /* CPU samples per second */
 	unsigned block_ms;   /* block threshold of the loop probe, for a process without the agent */
+	unsigned interval_ms; /* the loop probe's interval records */
 	record_notice_fn notice; /* shows attach's notices while it records */
 };
 

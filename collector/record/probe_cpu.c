@@ -327,12 +327,15 @@ static void why_not(int e, char *err, size_t errlen, const char *what)
 int cpu_probe_start(struct cpu_probe **out, const struct cpu_probe_opts *o, struct symbolizer *sym, char *err,
 		    size_t errlen)
 {
-	struct cpu_probe *p = xcalloc(1, sizeof(*p));
+	struct cpu_probe *p;
 	int rc;
 
+	if (!o->hz) {
+		errbuf_printf(err, errlen, "CPU sampler: no sampling rate given");
+		return -EINVAL;
+	}
+	p = xcalloc(1, sizeof(*p));
 	p->o = *o;
-	if (!p->o.hz)
-		p->o.hz = 99;
 	p->sym = sym;
 	p->frames = frame_table_new();
 	p->text = xmalloc(STACK_TEXT);

@@ -435,14 +435,15 @@ static int load(struct loop_probe *p, bool fentry)
 
 int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, char *err, size_t errlen)
 {
-	struct loop_probe *p = xcalloc(1, sizeof(*p));
+	struct loop_probe *p;
 	int rc;
 
+	if (!o->block_ns || !o->interval_ns) {
+		errbuf_printf(err, errlen, "loop probe: no block threshold or interval given");
+		return -EINVAL;
+	}
+	p = xcalloc(1, sizeof(*p));
 	p->o = *o;
-	if (!p->o.block_ns)
-		p->o.block_ns = 50000000u;
-	if (!p->o.interval_ns)
-		p->o.interval_ns = 100000000u;
 	p->params.block_ns = p->o.block_ns;
 	p->params.delay_resolution_ns = LOOP_DELAY_RESOLUTION_NS;
 	probe_libbpf_logging();

@@ -11,8 +11,8 @@
 struct loop_probe;
 
 struct loop_probe_opts {
-	uint64_t block_ns;    /* block threshold (default 50 ms) */
-	uint64_t interval_ns; /* interval records (default 100 ms) */
+	uint64_t block_ns;    /* block threshold (required: the command's default is cli/defaults.h's) */
+	uint64_t interval_ns; /* interval records (required) */
 	const char *dir;      /* the session directory: probe-PID.jsonl go there */
 };
 

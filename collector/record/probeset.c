@@ -20,7 +20,7 @@ int probeset_start(struct probeset *ps, uv_loop_t *loop, const struct probeset_o
 	ps->loop = loop;
 	ps->o = *o;
 	if (o->loops) {
-		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, 0, o->dir};
+		struct loop_probe_opts lo = {(uint64_t)o->block_ms * 1000000u, (uint64_t)o->interval_ms * 1000000u, o->dir};
 		int rc = loop_probe_start(&ps->lp, &lo, err, errlen);
 		if (rc < 0) {
 			ps->lp = NULL;

@@ -17,6 +17,7 @@ struct probeset_opts {
 	bool offcpu;       /* also the off-CPU probe */
 	bool loops;        /* also the loop probe: event loops of processes without the agent */
 	unsigned block_ms; /* the loop probe's block threshold */
+	unsigned interval_ms; /* the loop probe's interval records */
 	const char *dir;   /* the session directory: the loop probe writes probe-PID.jsonl there */
 };
 

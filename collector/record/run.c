@@ -97,7 +97,6 @@ struct run {
 	char dropped_comm[16];
 	uint64_t start_ts, start_real, port_wait_start;
 	unsigned port;
-	bool progress;       /* a live line on stderr */
 	bool progress_shown;
 	struct progress_file *files;
 	size_t nfiles;
@@ -260,7 +259,7 @@ static void stop_target(struct run *r, enum stop_how how)
 static void clear_progress(struct run *r)
 {
 	if (r->progress_shown) {
-		fputs("\r\033[K", stderr);
+		r->o->progress(NULL);
 		r->progress_shown = false;
 	}
 }
@@ -403,16 +402,16 @@ static void refresh_files(struct run *r)
 static void on_progress(uv_timer_t *t)
 {
 	struct run *r = t->data;
-	unsigned loops = 0, blocks = 0;
-	double elu = -1;
+	struct run_progress pr = {.elu = -1};
 
 	refresh_files(r);
+	pr.processes = r->nfiles;
 	for (size_t i = 0; i < r->nfiles; i++) {
 		struct s_process *p = &r->files[i].proc;
 		for (size_t k = 0; k < p->loops.len; k++) {
 			struct s_loop *l = vec_at(&p->loops, k);
-			loops++;
-			blocks += (unsigned)l->blocks.len;
+			pr.loops++;
+			pr.blocks += (unsigned)l->blocks.len;
 			if (l->main && p->pid == r->target_pid && l->intervals.len) {
 				/* ELU over the last second */
 				uint64_t busy = 0, all = 0;
@@ -421,16 +420,12 @@ static void on_progress(uv_timer_t *t)
 					busy += iv->busy;
 					all += iv->dt;
 				}
-				elu = all ? (double)busy / (double)all : 0;
+				pr.elu = all ? (double)busy / (double)all : 0;
 			}
 		}
 	}
-	double secs = (mono_now_ns() - r->start_ts) / 1e9;
-	fprintf(stderr, "\r\033[K\033[2mloopscope %.0fs · %zu process%s · %u loop%s · %u block%s", secs, r->nfiles,
-		r->nfiles == 1 ? "" : "es", loops, loops == 1 ? "" : "s", blocks, blocks == 1 ? "" : "s");
-	if (elu >= 0)
-		fprintf(stderr, " · ELU %.2f", elu);
-	fputs("\033[0m", stderr);
+	pr.secs = (mono_now_ns() - r->start_ts) / 1e9;
+	r->o->progress(&pr);
 	r->progress_shown = true;
 }
 
@@ -969,8 +964,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	}
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
-	r.progress = o->progress;
-	if (r.progress)
+	if (o->progress)
 		uv_timer_start(&r.progress_timer, on_progress, PROGRESS_MS, PROGRESS_MS);
 	uv_timer_init(r.loop, &r.tree_timer);
 	r.tree_timer.data = &r;

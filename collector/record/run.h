@@ -12,6 +12,16 @@
 #include "collector/record/finish.h"
 #include "collector/record/notice.h"
 
+/* What the live progress line shows, once a second while the target runs. */
+struct run_progress {
+	double secs;      /* since the start */
+	size_t processes; /* with record files */
+	unsigned loops, blocks;
+	double elu;       /* the target's main loop over the last second; -1 before its first interval */
+};
+/* Shows the progress line; NULL: take it off the screen (before another line is written). */
+typedef void (*run_progress_fn)(const struct run_progress *p);
+
 struct run_opts {
 	const char *out_dir;  /* NULL: ./loopscope-YYYYmmdd-HHMMSS */
 	unsigned block_ms;    /* the block threshold given to the agent */
@@ -23,7 +33,7 @@ struct run_opts {
 	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
 	bool quiet;           /* no notices on stderr while it runs (errors aside) */
-	bool progress;        /* the live progress line on stderr (the caller decides: a terminal) */
+	run_progress_fn progress; /* shows the live progress line (NULL: none) */
 	record_notice_fn notice; /* shows run's notices while it runs */
 	char **argv;          /* the command, NULL-terminated */
 };
