@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "collector/record/notice.h"
+
 #define LOOPSCOPE_VERSION "0.1.0"
 
 struct record_end;
@@ -33,8 +35,10 @@ int cmd_check(int argc, char **argv);
 
 /* "loopscope: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A recording's notice (collector/record/notice.h), shown the same way. */
-void cli_notice(const char *line);
+/* The function that words the events run and attach report while they record
+ * (collector/record/notice.h) and shows them the same way; quiet (-q): without those that only say
+ * things go as asked (cli/notices.c). */
+record_notify_fn cli_notifier(bool quiet);
 /* The end of every subcommand's getopt switch: for -h the usage on stdout and EXIT_OK, for an
  * unknown option the usage on stderr and EXIT_USAGE. */
 int cli_usage_status(int opt, void (*usage)(FILE *out));

@@ -41,7 +41,7 @@ static void usage(FILE *out)
 }
 
 /* The outcome of the attach, said; its exit status (docs/cli.md). */
-static int finish(const struct attach_opts *o, bool report)
+static int finish(const struct attach_opts *o, bool report, bool quiet)
 {
 	static struct attach_result res;
 	int status = EXIT_USAGE;
@@ -86,10 +86,10 @@ static int finish(const struct attach_opts *o, bool report)
 	case ATTACH_RECORDED:
 	default:
 		cli_session_warnings(&res.end);
-		if (!o->quiet)
+		if (!quiet)
 			cli_session_diagnosis(&res.end, res.dir);
 		if (report)
-			cli_session_report(res.dir, o->quiet);
+			cli_session_report(res.dir, quiet);
 		status = EXIT_OK;
 		break;
 	}
@@ -114,7 +114,7 @@ int cmd_attach(int argc, char **argv)
 				.block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS,
 				.interval_ms = LOOPSCOPE_DEFAULT_INTERVAL_MS};
 	double v;
-	bool report = true;
+	bool report = true, quiet = false;
 	int c;
 
 	optind = 1;
@@ -147,7 +147,7 @@ int cmd_attach(int argc, char **argv)
 			o.offcpu = false;
 			break;
 		case 'q':
-			o.quiet = true;
+			quiet = true;
 			break;
 		case 'R':
 			report = false;
@@ -167,6 +167,6 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.pid = (int)pid;
-	o.notice = cli_notice;
-	return finish(&o, report);
+	o.notify = cli_notifier(quiet);
+	return finish(&o, report, quiet);
 }

@@ -53,7 +53,7 @@ static void usage(FILE *out)
 }
 
 /* The outcome of the run, said; its exit status (docs/cli.md). */
-static int finish(const struct run_opts *o, bool report)
+static int finish(const struct run_opts *o, bool report, bool quiet)
 {
 	static struct run_result res; /* large: reasons of two paths */
 	int status;
@@ -80,12 +80,12 @@ static int finish(const struct run_opts *o, bool report)
 	case RUN_RECORDED:
 	default:
 		cli_session_warnings(&res.end);
-		if (!o->quiet) {
+		if (!quiet) {
 			fputc('\n', stderr);
 			cli_session_diagnosis(&res.end, res.dir);
 		}
 		if (report)
-			cli_session_report(res.dir, o->quiet);
+			cli_session_report(res.dir, quiet);
 		status = res.failure;
 		break;
 	}
@@ -124,7 +124,7 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},          {0},
 	};
 	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
-	bool report = true;
+	bool report = true, quiet = false;
 	double v;
 	int c;
 
@@ -173,7 +173,7 @@ int cmd_run(int argc, char **argv)
 			report = false;
 			break;
 		case 'q':
-			o.quiet = true;
+			quiet = true;
 			break;
 		default:
 			return cli_usage_status(c, usage);
@@ -184,7 +184,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.argv = argv + optind;
-	o.progress = !o.quiet && isatty(STDERR_FILENO) ? show_progress : NULL;
-	o.notice = cli_notice;
-	return finish(&o, report);
+	o.progress = !quiet && isatty(STDERR_FILENO) ? show_progress : NULL;
+	o.notify = cli_notifier(quiet);
+	return finish(&o, report, quiet);
 }

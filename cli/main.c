@@ -29,11 +29,6 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cli_notice(const char *line)
-{
-	cli_error("%s", line);
-}
-
 int cli_usage_status(int opt, void (*usage)(FILE *out))
 {
 	usage(opt == 'h' ? stdout : stderr);

@@ -377,7 +377,7 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 	if (n && !sampled) {
 		snprintf(a->probe_note, sizeof(a->probe_note), "no CPU samples: cannot sample process %d: %s", (int)pids[0],
 			 strerror(-rc));
-		record_notice(o->notice, "%s", a->probe_note);
+		record_notify(o->notify, .ev = REC_EV_CANNOT_SAMPLE, .pid = pids[0], .text = strerror(-rc));
 	} else {
 		probeset_describe(&a->ps, a->probe_note, sizeof(a->probe_note));
 	}
@@ -430,24 +430,21 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 	uv_timer_start(&a.alive, on_alive, ALIVE_CHECK_MS, ALIVE_CHECK_MS);
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-	if (!o->quiet) {
-		const char *end = o->duration_s > 0 ? "" : "; Ctrl-C ends the window";
-		if (agent)
-			record_notice(o->notice, "recording process %d%s (%zu with the agent; %s)%s", o->pid,
-				      a.nfiles > 1 ? " and its children" : "", a.nfiles, a.probe_note, end);
-		else
-			record_notice(o->notice, "recording process %d and its children without the agent (%s)%s", o->pid,
-				      a.probe_note, end);
-	}
+	if (agent)
+		record_notify(o->notify, .ev = REC_EV_ATTACHED, .pid = o->pid, .count = a.nfiles, .text = a.probe_note,
+			      .secs = o->duration_s);
+	else
+		record_notify(o->notify, .ev = REC_EV_ATTACHED_NO_AGENT, .pid = o->pid, .text = a.probe_note,
+			      .secs = o->duration_s);
 	uv_run(a.loop, UV_RUN_DEFAULT);
-	if (a.target_gone && !o->quiet)
-		record_notice(o->notice, "process %d exited; the session ends there", o->pid);
+	if (a.target_gone)
+		record_notify(o->notify, .ev = REC_EV_TARGET_GONE, .pid = o->pid);
 	/* Give the agents one interval to flush the window's last records. */
 	if (agent && !a.target_gone)
 		usleep(150000);
 	for (size_t i = 0; i < a.nfiles; i++) {
 		if (write_window(&a, &a.files[i], dir) < 0)
-			record_notice(o->notice, "cannot copy %s: %s", a.files[i].path, strerror(errno));
+			record_notify(o->notify, .ev = REC_EV_CANNOT_COPY, .path = a.files[i].path, .text = strerror(errno));
 		cJSON_Delete(a.files[i].statics);
 		cJSON_Delete(a.files[i].base);
 	}

@@ -16,13 +16,12 @@ struct attach_opts {
 	int pid;
 	const char *out_dir; /* NULL: ./loopscope-DATE-TIME */
 	double duration_s;   /* 0: until Ctrl-C or the process exits */
-	bool quiet;          /* no notices on stderr while it records (errors aside) */
 	bool no_bpf;         /* no eBPF probes: only a process with the agent can be recorded */
 	bool offcpu;         /* also the sched_switch probe (off unless asked: its cost) */
 	unsigned hz;         /* CPU samples per second */
 	unsigned block_ms;   /* block threshold of the loop probe, for a process without the agent */
 	unsigned interval_ms; /* the loop probe's interval records */
-	record_notice_fn notice; /* shows attach's notices while it records */
+	record_notify_fn notify; /* shows attach's events while it records (NULL: none) */
 };
 
 enum attach_outcome {

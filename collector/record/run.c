@@ -220,12 +220,12 @@ static void on_stop_timer(uv_timer_t *t)
 	if (!running(r))
 		return;
 	if (r->stop_stage == 1) {
-		record_notice(r->o->notice, "the target did not stop on SIGINT; sending SIGTERM");
+		record_notify(r->o->notify, .ev = REC_EV_SIGTERM_SENT);
 		send_target(r, SIGTERM);
 		r->stop_stage = 2;
 		uv_timer_start(&r->stop_timer, on_stop_timer, GRACE_MS, 0);
 	} else {
-		record_notice(r->o->notice, "the target did not stop on SIGTERM; sending SIGKILL");
+		record_notify(r->o->notify, .ev = REC_EV_SIGKILL_SENT);
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 	}
@@ -276,12 +276,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	clear_progress(r);
 	if (r->stopping) {
-		record_notice(r->o->notice, "stopping now (SIGKILL)");
+		record_notify(r->o->notify, .ev = REC_EV_KILLING);
 		send_target(r, SIGKILL);
 		r->stop_stage = 3;
 		return;
 	}
-	record_notice(r->o->notice, "stopping the target and writing the session (Ctrl-C again to kill it)");
+	record_notify(r->o->notify, .ev = REC_EV_STOPPING);
 	/* From a terminal, Ctrl-C reached the target too (same process group); otherwise pass it on. */
 	stop_target(r, isatty(STDIN_FILENO) ? STOP_CTRL_C : STOP_SIGINT);
 }
@@ -295,8 +295,7 @@ static void on_load_exit(uv_process_t *p, int64_t status, int sig)
 	uv_close((uv_handle_t *)p, NULL);
 	clear_progress(r);
 	if (status || sig)
-		record_notice(r->o->notice, "the load command failed (%s %d); stopping the target",
-			      sig ? "signal" : "exit status", sig ? sig : (int)status);
+		record_notify(r->o->notify, .ev = REC_EV_LOAD_FAILED, .status = (int)status, .sig = sig);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -325,14 +324,13 @@ static void start_load(struct run *r)
 	r->load.data = r;
 	clear_progress(r);
 	if ((rc = uv_spawn(r->loop, &r->load, &opt)) < 0) {
-		record_notice(r->o->notice, "cannot start the load command: %s", uv_strerror(rc));
+		record_notify(r->o->notify, .ev = REC_EV_LOAD_NOT_STARTED, .text = uv_strerror(rc));
 		r->load_exit = 127;
 		stop_target(r, STOP_SIGINT);
 		return;
 	}
 	r->load_started = r->load_running = true;
-	if (!r->o->quiet)
-		record_notice(r->o->notice, "the target listens on port %u; load started: %s", r->port, r->o->load);
+	record_notify(r->o->notify, .ev = REC_EV_LOAD_STARTED, .port = r->port, .text = r->o->load);
 }
 
 static void on_port_timer(uv_timer_t *t)
@@ -351,7 +349,7 @@ static void on_port_timer(uv_timer_t *t)
 		start_load(r);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
-		record_notice(r->o->notice, "still waiting for the target to listen on a TCP port before the load starts");
+		record_notify(r->o->notify, .ev = REC_EV_PORT_WAIT);
 		r->port_wait_start = 0;
 	}
 }
@@ -360,8 +358,7 @@ static void on_duration(uv_timer_t *t)
 {
 	struct run *r = t->data;
 	clear_progress(r);
-	if (!r->o->quiet)
-		record_notice(r->o->notice, "%.3g s elapsed; stopping the target", r->o->duration_s);
+	record_notify(r->o->notify, .ev = REC_EV_ELAPSED, .secs = r->o->duration_s);
 	stop_target(r, STOP_SIGINT);
 }
 
@@ -441,7 +438,7 @@ static void start_probes(struct run *r)
 	probeset_start(&r->ps, r->loop, &po, NULL, 0); /* no loop probe: it cannot fail */
 	if (!r->ps.cpu) {
 		snprintf(r->probe_note, sizeof(r->probe_note), "no eBPF probes: %s", r->ps.cpu_err);
-		record_notice(r->o->notice, "%s; recording agent data only", r->probe_note);
+		record_notify(r->o->notify, .ev = REC_EV_NO_PROBES, .text = r->ps.cpu_err);
 		return;
 	}
 	probeset_describe(&r->ps, r->probe_note, sizeof(r->probe_note));
@@ -574,7 +571,7 @@ static int spawn_target(struct run *r)
 		if (rc < 0) {
 			snprintf(r->probe_note, sizeof(r->probe_note), "no CPU samples: cannot sample process %d: %s",
 				 (int)pid, strerror(-rc));
-			record_notice(r->o->notice, "%s", r->probe_note);
+			record_notify(r->o->notify, .ev = REC_EV_CANNOT_SAMPLE, .pid = pid, .text = strerror(-rc));
 		}
 	}
 	if (write(go[1], "x", 1) < 0)
@@ -668,13 +665,8 @@ static void target_ended(struct run *r, int status)
 	if (!r->stopping && !r->target_signal && !r->target_exit) {
 		r->daemonized = true;
 		clear_progress(r);
-		char pids[128] = "";
-		for (size_t i = 1, n = 0; i < r->nfollowed && i < 8; i++)
-			n += (size_t)snprintf(pids + n, sizeof(pids) - n, ", %d", (int)r->followed[i]);
-		record_notice(r->o->notice, "the target (pid %d) exited 0 and left %zu process%s running: it daemonized; "
-			      "following pid %d%s%s until %s, --duration, the end of --load or Ctrl-C", r->target_pid,
-			      r->nfollowed, r->nfollowed == 1 ? "" : "es", (int)r->followed[0], pids,
-			      r->nfollowed > 8 ? "..." : "", r->nfollowed == 1 ? "it ends" : "they end");
+		record_notify(r->o->notify, .ev = REC_EV_DAEMONIZED, .pid = r->target_pid, .pids = r->followed,
+			      .count = r->nfollowed);
 	} else if (!r->stopping) {
 		/* it failed: what it left behind goes too */
 		stop_target(r, STOP_SIGINT);
@@ -912,8 +904,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	resolve_command(&r);
 	r.exe_static = r.exe[0] ? is_static(r.exe, 0) : 0;
 	if (r.exe_static == 1)
-		record_notice(o->notice, "%s is statically linked: LD_PRELOAD cannot load the agent, so no loop will be "
-				     "recorded (the CPU profile still is); for loops, use loopscope attach PID", r.exe);
+		record_notify(o->notify, .ev = REC_EV_STATIC, .path = r.exe);
 	r.env = target_env(&r);
 	start_probes(&r);
 	/* Orphans of the target's tree come to us, not to init: a daemon is followed (see adopt). */

@@ -32,9 +32,8 @@ struct run_opts {
 	bool no_bpf;
 	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
-	bool quiet;           /* no notices on stderr while it runs (errors aside) */
 	run_progress_fn progress; /* shows the live progress line (NULL: none) */
-	record_notice_fn notice; /* shows run's notices while it runs */
+	record_notify_fn notify;  /* shows run's events while it runs (NULL: none) */
 	char **argv;          /* the command, NULL-terminated */
 };
 
