@@ -112,24 +112,17 @@ static void drain_events(struct loop *l)
 	while (loop_block_pop(l, &b))
 		write_block(l, b.start + b.dur, &(struct block_record){b.start, b.dur, false});
 	while (loop_gc_pop(l, &g)) {
+		struct gc_record gr = {g.start, g.dur, v8_gc_type_name(g.type), g.flags};
 		struct rec *r = rec_begin("gc", g.start + g.dur);
 		rec_u64(r, "loop", l->id);
-		rec_u64(r, "start", g.start);
-		rec_u64(r, "dur", g.dur);
-		rec_str(r, "kind", v8_gc_type_name(g.type));
-		rec_u64(r, "flags", g.flags);
+		RECORD_WRITE(GC_RECORD_FIELDS, rec, r, &gr);
 		rec_end(r);
 	}
 	if (v8_heap_read(l, &heap) && heap.ts != l->agent.last_heap_ts) {
 		l->agent.last_heap_ts = heap.ts;
 		struct rec *r = rec_begin("heap", heap.ts);
 		rec_u64(r, "loop", l->id);
-		rec_u64(r, "used", heap.used);
-		rec_u64(r, "total", heap.total);
-		rec_u64(r, "limit", heap.limit);
-		rec_u64(r, "external", heap.external);
-		rec_u64(r, "physical", heap.physical);
-		rec_u64(r, "malloced", heap.malloced);
+		RECORD_WRITE(HEAP_RECORD_FIELDS, rec, r, &heap);
 		rec_end(r);
 	}
 }
@@ -193,11 +186,14 @@ static void write_proc(uint64_t now)
 		return;
 	if (read_small_file("/proc/self/statm", buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu %llu", &size, &resident) != 2)
 		resident = 0;
+	struct proc_record pr = {
+		.utime = (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u,
+		.stime = (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u,
+		.rss = resident * (uint64_t)sysconf(_SC_PAGESIZE),
+		.run_delay = run_delay_ns(),
+	};
 	struct rec *r = rec_begin("proc", now);
-	rec_u64(r, "utime", (uint64_t)ru.ru_utime.tv_sec * 1000000000u + (uint64_t)ru.ru_utime.tv_usec * 1000u);
-	rec_u64(r, "stime", (uint64_t)ru.ru_stime.tv_sec * 1000000000u + (uint64_t)ru.ru_stime.tv_usec * 1000u);
-	rec_u64(r, "rss", resident * (uint64_t)sysconf(_SC_PAGESIZE));
-	rec_u64(r, "run_delay", run_delay_ns());
+	RECORD_WRITE(PROC_RECORD_FIELDS, rec, r, &pr);
 	rec_end(r);
 }
 

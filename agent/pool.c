@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/records.h"
 #include "agent/writer.h"
 
 struct pool_state pool;
@@ -145,21 +146,25 @@ void pool_write_interval(uint64_t now, bool hists)
 		smp.saturated_ns += now - smp.last_ts;
 		smp.last_ts = now;
 	}
+	struct pool_record pr = {
+		.impl = impl == POOL_SHARED_LIBUV ? "shared-libuv" : "in-binary",
+		.size = pool.size,
+		.queued = smp.queued,
+		.queued_max = smp.queued_max,
+		.busy = smp.busy,
+		.busy_max = smp.busy_max,
+		.queued_mean = smp.samples ? (double)smp.queued_sum / (double)smp.samples : 0,
+		.busy_mean = smp.samples ? (double)smp.busy_sum / (double)smp.samples : 0,
+		.saturated = smp.saturated_ns,
+		.samples = smp.samples,
+		.submitted = sub,
+		.started = __atomic_load_n(&pool.n.started, __ATOMIC_RELAXED),
+		.done = __atomic_load_n(&pool.n.done, __ATOMIC_RELAXED),
+		.unobserved = __atomic_load_n(&pool.n.unobserved, __ATOMIC_RELAXED),
+	};
 	struct rec *r = rec_begin("pool", now);
-	rec_str(r, "impl", impl == POOL_SHARED_LIBUV ? "shared-libuv" : "in-binary");
-	rec_u64(r, "size", pool.size);
-	rec_u64(r, "queued", smp.queued);
-	rec_u64(r, "queued_max", smp.queued_max);
-	rec_u64(r, "busy", smp.busy);
-	rec_u64(r, "busy_max", smp.busy_max);
-	rec_f64(r, "queued_mean", smp.samples ? (double)smp.queued_sum / (double)smp.samples : 0);
-	rec_f64(r, "busy_mean", smp.samples ? (double)smp.busy_sum / (double)smp.samples : 0);
-	rec_u64(r, "saturated", smp.saturated_ns);
-	rec_u64(r, "samples", smp.samples);
-	rec_u64(r, "submitted", sub);
-	rec_u64(r, "started", __atomic_load_n(&pool.n.started, __ATOMIC_RELAXED));
-	rec_u64(r, "done", __atomic_load_n(&pool.n.done, __ATOMIC_RELAXED));
-	rec_u64(r, "unobserved", __atomic_load_n(&pool.n.unobserved, __ATOMIC_RELAXED));
+	RECORD_WRITE(POOL_RECORD_HEAD, rec, r, &pr);
+	RECORD_WRITE(POOL_RECORD_FIELDS, rec, r, &pr);
 	rec_end(r);
 	smp.queued_max = smp.queued;
 	smp.busy_max = smp.busy;

@@ -100,7 +100,7 @@ void histograms_build(struct histograms *hs, const struct session *s, const stru
 	if (root && root->pool_wait.present && root->pool_wait.h.count) {
 		fill(c, &root->pool_wait.h);
 		snprintf(c->note, sizeof(c->note), "%llu tasks from submission to start%s", (unsigned long long)c->count,
-			 strcmp(root->pool_impl, "in-binary") ? "" : " (only those a 1 ms sample saw waiting)");
+			 strcmp(root->pool_head.impl, "in-binary") ? "" : " (only those a 1 ms sample saw waiting)");
 	} else {
 		snprintf(c->note, sizeof(c->note), "No task was seen waiting in the thread pool.");
 	}

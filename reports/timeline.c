@@ -359,8 +359,8 @@ static void pool_chart(struct tl_chart *c, const struct s_process *p, uint64_t t
 	snprintf(c->subtitle, sizeof(c->subtitle),
 		 "libuv pool of process %d (%s, %llu threads): tasks waiting, workers busy; queue wait p99 per second "
 		 "on the right",
-		 p->pid, p->pool_impl[0] ? p->pool_impl : "libuv", (unsigned long long)p->pool_size);
-	c->hline = (double)p->pool_size;
+		 p->pid, p->pool_head.impl[0] ? p->pool_head.impl : "libuv", (unsigned long long)p->pool_head.size);
+	c->hline = (double)p->pool_head.size;
 	struct tl_series *queued = add_series(c, "queue depth (max)", "#dc2626", TL_LINE, "tasks", 0);
 	struct tl_series *busy = add_series(c, "busy workers (mean)", "#2563eb", TL_AREA, "workers", 1);
 	for (size_t i = 0; i < p->pool.len; i++) {

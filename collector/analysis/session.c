@@ -77,6 +77,7 @@ static bool flag(const cJSON *o, const char *key)
 /* The readers of agent/records.h's field types, for RECORD_READ. */
 #define READ_u64(rec, key, dst) ((dst) = u64(rec, key))
 #define READ_i64(rec, key, dst) ((dst) = (__typeof__(dst))u64(rec, key))
+#define READ_f64(rec, key, dst) ((dst) = f64(rec, key))
 #define READ_bool(rec, key, dst) ((dst) = flag(rec, key))
 #define READ_str(rec, key, dst) snprintf(dst, sizeof(dst), "%s", str(rec, key) ? str(rec, key) : "")
 
@@ -236,35 +237,20 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		if (!(l = loop_of(p, rec)))
 			return false;
 		struct s_gc *g = vec_push(&l->gcs);
-		g->start = u64(rec, "start");
-		g->dur = u64(rec, "dur");
-		snprintf(g->kind, sizeof(g->kind), "%s", str(rec, "kind") ? str(rec, "kind") : "other");
+		RECORD_READ(GC_RECORD_FIELDS, READ, rec, g);
+		if (!g->kind[0])
+			snprintf(g->kind, sizeof(g->kind), "other");
 	} else if (!strcmp(type, "heap")) {
 		if (!(l = loop_of(p, rec)))
 			return false;
 		struct s_heap *h = vec_push(&l->heaps);
 		h->ts = ts;
-		h->used = u64(rec, "used");
-		h->total = u64(rec, "total");
-		h->limit = u64(rec, "limit");
-		h->external = u64(rec, "external");
+		RECORD_READ(HEAP_RECORD_FIELDS, READ, rec, h);
 	} else if (!strcmp(type, "pool")) {
 		struct s_pool_interval *pi = vec_push(&p->pool);
-		snprintf(p->pool_impl, sizeof(p->pool_impl), "%s", str(rec, "impl") ? str(rec, "impl") : "");
-		p->pool_size = u64(rec, "size");
+		RECORD_READ(POOL_RECORD_HEAD, READ, rec, &p->pool_head);
 		pi->ts = ts;
-		pi->queued = u64(rec, "queued");
-		pi->queued_max = u64(rec, "queued_max");
-		pi->busy = u64(rec, "busy");
-		pi->busy_max = u64(rec, "busy_max");
-		pi->queued_mean = f64(rec, "queued_mean");
-		pi->busy_mean = f64(rec, "busy_mean");
-		pi->saturated = u64(rec, "saturated");
-		pi->samples = u64(rec, "samples");
-		pi->submitted = u64(rec, "submitted");
-		pi->started = u64(rec, "started");
-		pi->done = u64(rec, "done");
-		pi->unobserved = u64(rec, "unobserved");
+		RECORD_READ(POOL_RECORD_FIELDS, READ, rec, pi);
 		if (p->pool.len > 1)
 			pi->dt = ts - ((struct s_pool_interval *)vec_at(&p->pool, p->pool.len - 2))->ts;
 		else
@@ -272,10 +258,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	} else if (!strcmp(type, "proc")) {
 		struct s_proc_sample *ps = vec_push(&p->procs);
 		ps->ts = ts;
-		ps->utime = u64(rec, "utime");
-		ps->stime = u64(rec, "stime");
-		ps->rss = u64(rec, "rss");
-		ps->run_delay = u64(rec, "run_delay");
+		RECORD_READ(PROC_RECORD_FIELDS, READ, rec, ps);
 	} else if (!strcmp(type, "hist")) {
 		const char *name = str(rec, "name");
 		struct s_hist *h = NULL;
@@ -572,8 +555,7 @@ static void merge_sources(struct session *s)
 			struct vec tmp = agent->pool;
 			agent->pool = probe->pool;
 			probe->pool = tmp;
-			memcpy(agent->pool_impl, probe->pool_impl, sizeof(agent->pool_impl));
-			agent->pool_size = probe->pool_size;
+			agent->pool_head = probe->pool_head;
 			agent->pool_wait = probe->pool_wait;
 			agent->pool_run = probe->pool_run;
 		}

@@ -42,13 +42,15 @@ struct s_block {
 	bool open;
 };
 
+/* The records' fields are agent/records.h's lists: their members have the keys' names. */
 struct s_gc {
 	uint64_t start, dur;
 	char kind[24];
+	uint64_t flags;
 };
 
 struct s_heap {
-	uint64_t ts, used, total, limit, external;
+	uint64_t ts, used, total, limit, external, physical, malloced;
 };
 
 /* A cumulative histogram, as last written. */
@@ -71,6 +73,13 @@ struct s_loop {
 	struct vec gcs;       /* struct s_gc */
 	struct vec heaps;     /* struct s_heap */
 	struct s_hist busy_h, delay_h, gc_h;
+};
+
+/* The pool itself: its implementation (shared-libuv, in-binary), who saw it (uprobes, or the agent
+ * when empty), its size. */
+struct s_pool_head {
+	char impl[16], source[16];
+	uint64_t size;
 };
 
 struct s_pool_interval {
@@ -104,8 +113,7 @@ struct s_process {
 	char *v8_version;
 	char *heap_refused;
 	struct vec loops; /* struct s_loop */
-	char pool_impl[16];
-	uint64_t pool_size;
+	struct s_pool_head pool_head; /* the last `pool` record's */
 	struct vec pool;  /* struct s_pool_interval */
 	struct s_hist pool_wait, pool_run;
 	struct vec procs; /* struct s_proc_sample */

@@ -321,11 +321,11 @@ static void pool_figures(struct summary *sum, const struct session *s)
 		if (!p->pool.len)
 			continue;
 		ps->present = true;
-		snprintf(ps->impl, sizeof(ps->impl), "%s", p->pool_impl);
-		if (p->pool_size > ps->size)
-			ps->size = (unsigned)p->pool_size;
+		snprintf(ps->impl, sizeof(ps->impl), "%s", p->pool_head.impl);
+		if (p->pool_head.size > ps->size)
+			ps->size = (unsigned)p->pool_head.size;
 		const struct s_pool_interval *last = vec_at(&p->pool, p->pool.len - 1);
-		bool shared = !strcmp(p->pool_impl, "shared-libuv");
+		bool shared = !strcmp(p->pool_head.impl, "shared-libuv");
 		ps->tasks_exact = shared;
 		ps->tasks += shared ? last->submitted : (p->pool_wait.present ? p->pool_wait.h.count : 0);
 		for (size_t k = 0; k < p->pool.len; k++) {

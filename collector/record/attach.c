@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "agent/records.h"
 #include "collector/record/notice.h"
 #include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
@@ -215,6 +216,9 @@ static void sub_field(cJSON *rec, const cJSON *base, const char *field)
 		cJSON_SetNumberValue(v, v->valuedouble > b->valuedouble ? v->valuedouble - b->valuedouble : 0);
 }
 
+/* A cumulative field of agent/records.h's lists minus its value at the window's start. */
+#define REBASE_FIELD_(key, type, when, rec, base) sub_field(rec, base, #key);
+
 /* A cumulative histogram minus its value at the window's start. */
 static void rebase_hist(cJSON *rec, const cJSON *base)
 {
@@ -276,13 +280,9 @@ static int write_window(const struct attach *a, struct tracked *t, const char *d
 			if (base && !strncmp(k, "hist:", 5))
 				rebase_hist(rec, base);
 			else if (base && !strcmp(k, "proc")) {
-				sub_field(rec, base, "utime");
-				sub_field(rec, base, "stime");
+				PROC_RECORD_CUMULATIVE(REBASE_FIELD_, rec, base)
 			} else if (base && !strcmp(k, "pool")) {
-				sub_field(rec, base, "submitted");
-				sub_field(rec, base, "started");
-				sub_field(rec, base, "done");
-				sub_field(rec, base, "unobserved");
+				POOL_RECORD_CUMULATIVE(REBASE_FIELD_, rec, base)
 			}
 			char *text = cJSON_PrintUnformatted(rec);
 			fprintf(out, "%s\n", text);

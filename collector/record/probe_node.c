@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "agent/histogram.h"
+#include "agent/records.h"
 #include "collector/record/probe_proc.h"
 #include "collector/util/xalloc.h"
 #include "probes/node.h"
@@ -353,12 +354,10 @@ static void on_gc(struct node_proc *np, const struct node_event *e, uint32_t loo
 		 * a loop yet has nowhere to put one. */
 		if (g->collector >= 0 && loop) {
 			struct hist *h = gc_hist_of(np, loop);
+			struct gc_record gr = {g->start, e->h.ts - g->start, collector_kind(g->collector), g->flags};
 			cJSON *r = cJSON_CreateObject();
-			cJSON_AddNumberToObject(r, "loop", loop);
-			cJSON_AddNumberToObject(r, "start", (double)g->start);
-			cJSON_AddNumberToObject(r, "dur", (double)(e->h.ts - g->start));
-			cJSON_AddStringToObject(r, "kind", collector_kind(g->collector));
-			cJSON_AddNumberToObject(r, "flags", g->flags);
+			json_put_u64(r, "loop", loop);
+			RECORD_WRITE(GC_RECORD_FIELDS, json_put, r, &gr);
 			probe_file_write(f, "gc", e->h.ts, r);
 			if (h)
 				hist_record(h, e->h.ts - g->start);
@@ -383,22 +382,26 @@ void node_proc_interval(struct node_proc *np, uint64_t now, bool hists, struct p
 	if (np->pool_seen) {
 		advance(np, now);
 		uint64_t dt = now > np->interval_start ? now - np->interval_start : 0;
+		struct pool_record pr = {
+			.impl = "in-binary",
+			.source = "uprobes",
+			.size = np->size,
+			.queued = np->queued,
+			.queued_max = np->queued_max > np->queued ? np->queued_max : np->queued,
+			.busy = np->busy,
+			.busy_max = np->busy_max > np->busy ? np->busy_max : np->busy,
+			.queued_mean = dt ? np->queued_area / (double)dt : np->queued,
+			.busy_mean = dt ? np->busy_area / (double)dt : np->busy,
+			.saturated = np->saturated,
+			.samples = np->events,
+			.submitted = np->submitted,
+			.started = np->started,
+			.done = np->done,
+			.unobserved = np->unobserved,
+		};
 		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "impl", "in-binary");
-		cJSON_AddStringToObject(r, "source", "uprobes");
-		cJSON_AddNumberToObject(r, "size", np->size);
-		cJSON_AddNumberToObject(r, "queued", np->queued);
-		cJSON_AddNumberToObject(r, "busy", np->busy);
-		cJSON_AddNumberToObject(r, "queued_max", np->queued_max > np->queued ? np->queued_max : np->queued);
-		cJSON_AddNumberToObject(r, "busy_max", np->busy_max > np->busy ? np->busy_max : np->busy);
-		cJSON_AddNumberToObject(r, "queued_mean", dt ? np->queued_area / (double)dt : np->queued);
-		cJSON_AddNumberToObject(r, "busy_mean", dt ? np->busy_area / (double)dt : np->busy);
-		cJSON_AddNumberToObject(r, "saturated", (double)np->saturated);
-		cJSON_AddNumberToObject(r, "samples", (double)np->events);
-		cJSON_AddNumberToObject(r, "submitted", (double)np->submitted);
-		cJSON_AddNumberToObject(r, "started", (double)np->started);
-		cJSON_AddNumberToObject(r, "done", (double)np->done);
-		cJSON_AddNumberToObject(r, "unobserved", (double)np->unobserved);
+		RECORD_WRITE(POOL_RECORD_HEAD, json_put, r, &pr);
+		RECORD_WRITE(POOL_RECORD_FIELDS, json_put, r, &pr);
 		probe_file_write(f, "pool", now, r);
 		np->interval_start = now;
 		np->queued_max = np->queued;

@@ -182,11 +182,14 @@ void probe_file_write_proc(struct probe_file *f, uint64_t ts)
 	}
 	ut = ut > f->base_utime ? ut - f->base_utime : 0;
 	st = st > f->base_stime ? st - f->base_stime : 0;
+	struct proc_record pr = {
+		.utime = (uint64_t)((double)ut * (1e9 / (double)ticks)),
+		.stime = (uint64_t)((double)st * (1e9 / (double)ticks)),
+		.rss = (uint64_t)resident * (uint64_t)page,
+		.run_delay = run_delay_ns(f->pid),
+	};
 	cJSON *rec = cJSON_CreateObject();
-	cJSON_AddNumberToObject(rec, "utime", (double)ut * (1e9 / (double)ticks));
-	cJSON_AddNumberToObject(rec, "stime", (double)st * (1e9 / (double)ticks));
-	cJSON_AddNumberToObject(rec, "rss", (double)resident * (double)page);
-	cJSON_AddNumberToObject(rec, "run_delay", (double)run_delay_ns(f->pid));
+	RECORD_WRITE(PROC_RECORD_FIELDS, json_put, rec, &pr);
 	probe_file_write(f, "proc", ts, rec);
 }
 
@@ -219,6 +222,11 @@ void json_put_u64(cJSON *rec, const char *key, uint64_t v)
 void json_put_i64(cJSON *rec, const char *key, int64_t v)
 {
 	cJSON_AddNumberToObject(rec, key, (double)v);
+}
+
+void json_put_f64(cJSON *rec, const char *key, double v)
+{
+	cJSON_AddNumberToObject(rec, key, v);
 }
 
 void json_put_bool(cJSON *rec, const char *key, bool v)

@@ -37,6 +37,7 @@ void probe_file_flush(struct probe_file *f);
  * agent writes them (integers below 2^53 print as integers). */
 void json_put_u64(struct cJSON *rec, const char *key, uint64_t v);
 void json_put_i64(struct cJSON *rec, const char *key, int64_t v);
+void json_put_f64(struct cJSON *rec, const char *key, double v);
 void json_put_bool(struct cJSON *rec, const char *key, bool v);
 void json_put_str(struct cJSON *rec, const char *key, const char *s);
 /* Write `end` with reason (NULL: none, the process still runs) and close. */
