@@ -420,6 +420,7 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 	}
 	a.start_ts = mono_now_ns();
 	a.start_real = real_now_ns();
+	uv_update_time(a.loop); /* the probes took their time to load: the window starts now */
 	uv_timer_init(a.loop, &a.duration);
 	uv_timer_init(a.loop, &a.alive);
 	uv_signal_init(a.loop, &a.sigint);

@@ -941,6 +941,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 		r.signals[i].data = &r;
 		uv_signal_start(&r.signals[i], on_signal, forwarded[i]);
 	}
+	uv_update_time(r.loop); /* loading the probes took time: --duration counts from the target's start */
 	uv_timer_init(r.loop, &r.stop_timer);
 	r.stop_timer.data = &r;
 	uv_timer_init(r.loop, &r.duration_timer);

@@ -39,7 +39,8 @@ at_least "busy loops of the node process (main + 2 workers and their replacement
 at_least "CPU samples in sumOfSquares (JavaScript, named)" "$(folded_samples "$T/s" ';[^;]*sumOfSquares')" 50 || fail "JS not named"
 at_least "CPU samples in workerSpin" "$(folded_samples "$T/s" ';[^;]*workerSpin')" 20 || fail "JS not named"
 [ "$(diagnosis_kinds)" = event-loop-blocked ] || fail "diagnosis: $(sum 'd["diagnosis"]')"
-blocked="[l for l in d['loops'] if l['blocks']][0]"
+# the loop of the 200 ms block: under wrk another loop may also hold a shorter block
+blocked="max((l for l in d['loops'] if l['blocks']), key=lambda l: l['longest_block_ms'])"
 [ "$(sum "$blocked['main']")" = False ] || fail "the blocked loop is not a worker's: $(sum "$blocked")"
 within "longest block (ms)" "$(sum "$blocked['longest_block_ms']")" 200 60 || fail "block length"
 case $(sum "$blocked['top_frame']") in *workerSpin*) ;; *) fail "top frame: $(sum "$blocked['top_frame']")" ;; esac
