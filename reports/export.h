@@ -11,7 +11,7 @@
 #include "reports/calltree.h"
 #include "reports/frametab.h"
 #include "reports/profiles.h"
-#include "reports/samples.h"
+#include "collector/analysis/samples.h"
 
 /* The CPU profile with every sample in time order: the tree of cpu-stacks.txt, the node each of its
  * lines ends in, and cpu-samples.bin. */

@@ -11,7 +11,7 @@
 #include "collector/analysis/blocked.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
-#include "reports/samples.h"
+#include "collector/analysis/samples.h"
 
 const char *const profile_keys[PROFILE_KEYS] = {"cpu", "blocked", "offcpu"};
 const char *const profile_titles[PROFILE_KEYS] = {"All CPU", "Blocked loop", "Off-CPU"};

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "agent/fnv1a.h"
-#include "collector/analysis/samples_format.h"
+#include "collector/analysis/samples.h"
 #include "collector/symbols/frames.h"
 #include "collector/symbols/symbolize.h"
 #include "collector/util/files.h"
@@ -233,68 +233,30 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 #define OFF_CPU_SHARE_MAX 0.25
 
 struct cpu_samples {
-	char **stacks; /* cpu-stacks.txt */
-	size_t nstacks;
-	unsigned char *raw; /* cpu-samples.bin, records after the header */
-	size_t nsamples;
-	uint32_t hz; /* the sampling rate: samples per second of CPU time */
+	struct lines stacks;   /* cpu-stacks.txt */
+	struct samples stream; /* cpu-samples.bin */
 };
 
 static void samples_free(struct cpu_samples *cs)
 {
-	for (size_t i = 0; i < cs->nstacks; i++)
-		free(cs->stacks[i]);
-	free(cs->stacks);
-	free(cs->raw);
-	memset(cs, 0, sizeof(*cs));
+	lines_free(&cs->stacks);
+	samples_close(&cs->stream);
 }
 
 /* cpu-stacks.txt and cpu-samples.bin of the session; false when it has none (or they are damaged). */
 static bool samples_load(const char *dir, struct cpu_samples *cs)
 {
-	char path[PATH_MAX], *line = NULL;
-	size_t cap = 0, ncap = 0;
-	ssize_t len;
-	FILE *f;
+	char path[PATH_MAX], err[256];
 
 	memset(cs, 0, sizeof(*cs));
 	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
-	if (!(f = fopen(path, "re")))
+	if (lines_read(&cs->stacks, path) < 0)
 		return false;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[len - 1] = 0;
-		cs->stacks = xgrow_array(cs->stacks, &ncap, cs->nstacks + 1, sizeof(char *));
-		cs->stacks[cs->nstacks++] = xstrdup(line);
-	}
-	free(line);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
-	struct stat st;
-	char head[SAMPLES_HEADER];
-	if (!(f = fopen(path, "re")) || fstat(fileno(f), &st) < 0 || fread(head, 1, SAMPLES_HEADER, f) != SAMPLES_HEADER ||
-	    memcmp(head, SAMPLES_MAGIC, SAMPLES_MAGIC_LEN) || *(uint32_t *)(head + SAMPLES_RECORD_SIZE_AT) != SAMPLES_RECORD) {
-		if (f)
-			fclose(f);
-		samples_free(cs);
+	if (samples_open(&cs->stream, dir, err, sizeof(err)) < 0) {
+		lines_free(&cs->stacks);
 		return false;
 	}
-	cs->hz = *(uint32_t *)(head + SAMPLES_HZ_AT);
-	cs->nsamples = (size_t)(st.st_size - SAMPLES_HEADER) / SAMPLES_RECORD;
-	cs->raw = xmalloc(cs->nsamples * SAMPLES_RECORD + 1);
-	cs->nsamples = fread(cs->raw, SAMPLES_RECORD, cs->nsamples, f);
-	fclose(f);
 	return true;
-}
-
-static void sample_at(const struct cpu_samples *cs, size_t i, uint64_t *ts, uint32_t *pid, uint32_t *tid,
-		      uint32_t *stack)
-{
-	const unsigned char *r = cs->raw + i * SAMPLES_RECORD;
-	memcpy(ts, r, 8);
-	memcpy(pid, r + 8, 4);
-	memcpy(tid, r + 12, 4);
-	memcpy(stack, r + 16, 4);
 }
 
 /* JIT code without a name: a process whose runtime writes no perf map (node started without
@@ -408,11 +370,11 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 	struct tally *t = NULL;
 	size_t nt = 0;
 
-	for (size_t i = 0; i < cs->nsamples; i++) {
-		uint64_t ts;
-		uint32_t pid, tid, stack;
-		sample_at(cs, i, &ts, &pid, &tid, &stack);
-		if ((int)tid != ls->tid || (int)pid != ls->pid || stack >= cs->nstacks)
+	for (size_t i = 0; i < cs->stream.n; i++) {
+		struct sample sm;
+		samples_get(&cs->stream, i, &sm);
+		uint64_t ts = sm.ts;
+		if ((int)sm.tid != ls->tid || (int)sm.pid != ls->pid || sm.stack >= cs->stacks.n)
 			continue;
 		bool inside = false;
 		for (size_t b = 0; b < l->blocks.len && !inside; b++) {
@@ -423,7 +385,7 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 			continue;
 		const char *blame;
 		int klass;
-		classify(cs->stacks[stack], ft, ls->runtime, &blame, &klass);
+		classify(cs->stacks.line[sm.stack], ft, ls->runtime, &blame, &klass);
 		by_class[klass]++;
 		n++;
 		if (blame) {
@@ -436,12 +398,12 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
 		}
 		if (out)
-			folded_add(out, cs->stacks[stack], 1);
+			folded_add(out, cs->stacks.line[sm.stack], 1);
 	}
 	uint64_t blocked_ns = 0;
 	for (size_t b = 0; b < l->blocks.len; b++)
 		blocked_ns += ((const struct s_block *)vec_at(&l->blocks, b))->dur;
-	double expected = (double)blocked_ns * cs->hz / 1e9; /* had the thread run all along */
+	double expected = (double)blocked_ns * cs->stream.hz / 1e9; /* had the thread run all along */
 	if (!n || (l->stacks.len && (double)n < OFF_CPU_SHARE_MAX * expected)) {
 		free(t);
 		return false;

@@ -1,7 +1,6 @@
 /* cpu-samples.bin's layout (docs/session-format.md, "CPU samples"): the one definition the CPU
- * sampler (collector/record/probe_cpu.c) writes with and every reader (collector/analysis/blocked.c,
- * reports/samples.c) reads with. Here because analysis/ is where the session's files are read, and
- * both the writer's folder and reports/ may include it.
+ * sampler (collector/record/probe_cpu.c) writes with and the one reader (collector/analysis/samples.c,
+ * used by the blocked profile and the reports) reads with.
  *
  * Little-endian. A header: the magic (8 bytes), u32 hz, u32 record_size. Then records of
  * record_size bytes (SAMPLES_RECORD as written; a reader accepts longer ones and skips the rest):

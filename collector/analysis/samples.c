@@ -1,6 +1,6 @@
 /* Reading the CPU sampler's files: cpu-samples.bin mapped and decoded record by record (24-byte
  * little-endian records after a 16-byte header), cpu-stacks.txt read whole and split into lines. */
-#include "reports/samples.h"
+#include "collector/analysis/samples.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +91,12 @@ int lines_read(struct lines *l, const char *path)
 			l->line = xgrow_array(l->line, &cap, l->n + 1, sizeof(*l->line));
 			l->len = xreallocarray(l->len, cap, sizeof(*l->len));
 		}
+		if (len && p[len - 1] == '\r')
+			len--;
 		l->line[l->n] = p;
-		l->len[l->n++] = len && p[len - 1] == '\r' ? len - 1 : len;
-		p += len + 1;
+		l->len[l->n++] = len;
+		p[len] = 0; /* its newline, carriage return, or the NUL after the buffer */
+		p = nl ? nl + 1 : end;
 	}
 	return 0;
 }

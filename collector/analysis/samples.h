@@ -27,7 +27,7 @@ void samples_close(struct samples *s);
 /* Sample I (little-endian decoding, whatever the host). */
 void samples_get(const struct samples *s, size_t i, struct sample *out);
 
-/* A text file in memory, split into lines (without their newlines). */
+/* A text file in memory, split into lines: each without its newline (or CR LF), NUL-terminated. */
 struct lines {
 	char *buf;
 	size_t size;
