@@ -195,7 +195,7 @@ lint: | deps
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
 $(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c \
-		collector/util/grow.c collector/util/xalloc.c agent/histogram.c | deps
+		collector/util/grow.c collector/util/xalloc.c collector/util/files.c agent/histogram.c | deps
 	@mkdir -p $(@D)
 	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
 $(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c \

@@ -129,14 +129,10 @@ void sampled_free(struct sampled *sp)
 /* The sampling rate recorded in session.json ("options": {"hz": N}), else 99. */
 static double session_hz(const char *dir)
 {
-	char path[PATH_MAX], *buf;
-	size_t len;
 	double hz = 99;
-	snprintf(path, sizeof(path), "%s/session.json", dir);
-	if (read_file_limit(path, 65535, &buf, &len, NULL, 0) < 0) /* a larger one did not parse before either */
+	cJSON *j;
+	if (session_meta_read(dir, &j, NULL, 0) < 0 || !j)
 		return hz;
-	cJSON *j = cJSON_Parse(buf);
-	free(buf);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "hz");
 	if (cJSON_IsNumber(v) && v->valuedouble > 0)
 		hz = v->valuedouble;

@@ -21,15 +21,8 @@
 
 static cJSON *read_meta(const char *dir)
 {
-	char path[PATH_MAX], *text;
-	size_t len;
-
-	snprintf(path, sizeof(path), "%s/session.json", dir);
-	if (read_file_limit(path, 64 << 20, &text, &len, NULL, 0) < 0) /* the limit of the session reader */
-		return NULL;
-	cJSON *j = cJSON_Parse(text);
-	free(text);
-	return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
+	cJSON *j;
+	return session_meta_read(dir, &j, NULL, 0) < 0 ? NULL : j;
 }
 
 /* Write the page to a temporary file in OUT_PATH's directory, then rename it over OUT_PATH. */

@@ -17,6 +17,7 @@
 
 #include "agent/records.h"
 #include "collector/util/errbuf.h"
+#include "collector/util/files.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
 
@@ -382,27 +383,17 @@ long session_read_records_as(struct s_process *p, const char *path, uid_t owner,
 	return consumed;
 }
 
-static int read_meta(struct session *s, char *err, size_t errlen)
+int session_meta_read(const char *dir, cJSON **out, char *err, size_t errlen)
 {
-	char path[4096];
-	FILE *f;
-	long size;
-	char *text;
+	char path[4096], *text;
+	size_t len;
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/session.json", s->dir);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (64 << 20) || fseek(f, 0, SEEK_SET) < 0) {
-		fclose(f);
-		errbuf_printf(err, errlen, "%s: unreadable", path);
-		return -EIO;
-	}
-	text = xmalloc((size_t)size + 1);
-	size_t got = fread(text, 1, (size_t)size, f);
-	fclose(f);
-	text[got] = 0;
-	cJSON *j = cJSON_Parse(text);
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	if ((rc = read_file_limit(path, 64 << 20, &text, &len, err, errlen)) < 0)
+		return rc == -ENOENT ? 0 : rc;
+	cJSON *j = cJSON_ParseWithLength(text, len);
 	free(text);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
@@ -411,10 +402,21 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	}
 	if (u64(j, "version") > SESSION_VERSION) {
 		errbuf_printf(err, errlen, "%s: written by a newer loopscope (version %llu)", path,
-		     (unsigned long long)u64(j, "version"));
+			      (unsigned long long)u64(j, "version"));
 		cJSON_Delete(j);
 		return -EPROTO;
 	}
+	*out = j;
+	return 0;
+}
+
+static int read_meta(struct session *s, char *err, size_t errlen)
+{
+	cJSON *j;
+	int rc = session_meta_read(s->dir, &j, err, errlen);
+
+	if (rc < 0 || !j)
+		return rc;
 	s->has_meta = true;
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command"), *a;
 	if (cJSON_IsArray(cmd)) {

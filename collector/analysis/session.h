@@ -135,6 +135,11 @@ struct session {
 	int exit_status; /* as `run` saw it: -1 unknown */
 };
 
+/* DIR/session.json parsed (*out NULL and 0 when there is none; the caller frees *out): the one
+ * reader of that file. -errno with a one-line reason in err when it is not a regular file, larger
+ * than 64 MiB, not a JSON object, or written by a newer loopscope. */
+struct cJSON;
+int session_meta_read(const char *dir, struct cJSON **out, char *err, size_t errlen);
 /* Read DIR. 0, or -errno with a one-line reason in err (missing directory, no records, corrupt
  * record file). A record file whose last line is unfinished is fine (killed mid-write). */
 int session_load(struct session *s, const char *dir, char *err, size_t errlen);

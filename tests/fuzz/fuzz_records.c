@@ -4,7 +4,7 @@
  * Build and run (from the repository root, after `make`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
  *     tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c collector/util/grow.c \
- *     collector/util/xalloc.c agent/histogram.c -lcjson -o build/fuzz_records
+ *     collector/util/xalloc.c collector/util/files.c agent/histogram.c -lcjson -o build/fuzz_records
  *   build/fuzz_records -max_total_time=60 build/fuzz-corpus-records
  */
 #include <stdint.h>
