@@ -31,18 +31,27 @@ static uint64_t iterate(uint64_t t, uint64_t busy, int timeout_ms, uint64_t idle
 	return t;
 }
 
+/* The loop started at 1 s, then n iterations of iterate(busy, timeout_ms, idle); its view at the
+ * end in *v and its ELU over the whole, returned; the end time in *end. */
+static double run_pattern(int n, uint64_t busy, int timeout_ms, uint64_t idle, struct loop_view *v, uint64_t *end)
+{
+	uint64_t t = 1000 * MS;
+	loop_start(&l, &params, t);
+	for (int i = 0; i < n; i++)
+		t = iterate(t, busy, timeout_ms, idle, 1);
+	loop_read(&l, v);
+	*end = t;
+	return 1.0 - (double)loop_view_idle_at(v, t) / (double)(t - v->first_ts);
+}
+
 /* Workload: 10 s idle loop, 1 µs of work per 100 ms wake-up. Expected: ELU < 0.0001, every
  * delay sample 0 (the timer always falls inside an idle poll), ~1000 samples (10 s / 10 ms). */
 static void test_idle_loop(void **state)
 {
 	(void)state;
-	uint64_t t = 1000 * MS;
-	loop_start(&l, &params, t);
-	for (int i = 0; i < 100; i++)
-		t = iterate(t, 1 * US, 100, 100 * MS, 1);
 	struct loop_view v;
-	loop_read(&l, &v);
-	double elu = 1.0 - (double)loop_view_idle_at(&v, t) / (double)(t - v.first_ts);
+	uint64_t t;
+	double elu = run_pattern(100, 1 * US, 100, 100 * MS, &v, &t);
 	assert_true(elu < 0.0001);
 	assert_int_equal(l.delay.max, 0);
 	assert_true(l.delay.count >= 999 && l.delay.count <= 1001);
@@ -57,13 +66,9 @@ static void test_idle_loop(void **state)
 static void test_block_every_100ms(void **state)
 {
 	(void)state;
-	uint64_t t = 1000 * MS;
-	loop_start(&l, &params, t);
-	for (int i = 0; i < 50; i++)
-		t = iterate(t, 40 * MS, 60, 60 * MS, 1);
 	struct loop_view v;
-	loop_read(&l, &v);
-	double elu = 1.0 - (double)loop_view_idle_at(&v, t) / (double)(t - v.first_ts);
+	uint64_t t;
+	double elu = run_pattern(50, 40 * MS, 60, 60 * MS, &v, &t);
 	assert_true(elu > 0.399 && elu < 0.401);
 	assert_true(l.delay.max <= 40 * MS && l.delay.max >= 30 * MS);
 	uint64_t late = 0;

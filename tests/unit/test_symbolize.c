@@ -47,14 +47,40 @@ __attribute__((noinline, used)) static int symbolize_caller_fn(int x)
 	return r * 2;
 }
 
+/* This process seen by a fresh symbolizer: the fixture of the tests that look up their own code. */
+struct self {
+	struct symbolizer *s;
+	struct proc_syms *p;
+};
+
+static int self_setup(void **state)
+{
+	struct self *x = calloc(1, sizeof(*x));
+	assert_non_null(x);
+	x->s = symbolizer_new();
+	x->p = proc_syms_from_pid(x->s, getpid());
+	assert_non_null(x->p);
+	*state = x;
+	return 0;
+}
+
+static int self_teardown(void **state)
+{
+	struct self *x = *state;
+	proc_syms_free(x->p);
+	symbolizer_free(x->s);
+	free(x);
+	return 0;
+}
+
 /* This binary, a PIE, names its own noinline function from /proc/self/maps: the name from .symtab,
  * the module this executable, kind native; a second process view on the same symbolizer opens no
  * file again. */
 static void test_names_own_function(void **state)
 {
-	(void)state;
-	struct symbolizer *s = symbolizer_new();
-	struct proc_syms *p = proc_syms_from_pid(s, getpid());
+	struct self *x = *state;
+	struct symbolizer *s = x->s;
+	struct proc_syms *p = x->p;
 	struct frame f;
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -80,8 +106,6 @@ static void test_names_own_function(void **state)
 	assert_int_equal(st2.elf_opened, 1);
 	assert_true(st2.elf_cache_hits > st1.elf_cache_hits);
 	proc_syms_free(q);
-	proc_syms_free(p);
-	symbolizer_free(s);
 }
 
 static char *read_self_maps(void)
@@ -141,9 +165,8 @@ static void test_root_fallback_checks_inode(void **state)
  * offset of addr-1). A function's first byte as a return address belongs to whatever precedes it. */
 static void test_return_address(void **state)
 {
-	(void)state;
-	struct symbolizer *s = symbolizer_new();
-	struct proc_syms *p = proc_syms_from_pid(s, getpid());
+	struct self *x = *state;
+	struct proc_syms *p = x->p;
 	struct frame f, g;
 	uint64_t fn = (uint64_t)(uintptr_t)symbolize_target_fn;
 
@@ -158,17 +181,14 @@ static void test_return_address(void **state)
 	proc_syms_lookup(p, fn, true, &g);
 	assert_true(g.name == NULL || strcmp(g.name, "symbolize_target_fn") != 0);
 	assert_int_equal(g.offset + 1, f.offset);
-	proc_syms_free(p);
-	symbolizer_free(s);
 }
 
 /* A shared library: getpid in libc, under its own name (not the __getpid alias), kind native, the
  * offset its ELF address. libc6-dbg's separate debug file, when installed, is read as well. */
 static void test_shared_library(void **state)
 {
-	(void)state;
-	struct symbolizer *s = symbolizer_new();
-	struct proc_syms *p = proc_syms_from_pid(s, getpid());
+	struct self *x = *state;
+	struct proc_syms *p = x->p;
 	struct frame f;
 	Dl_info info;
 	uint64_t addr = (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT, "getpid");
@@ -180,8 +200,6 @@ static void test_shared_library(void **state)
 	assert_int_equal(f.kind, FRAME_NATIVE);
 	assert_true(dladdr((void *)(uintptr_t)addr, &info) != 0);
 	assert_int_equal(f.offset, addr - (uint64_t)(uintptr_t)info.dli_fbase);
-	proc_syms_free(p);
-	symbolizer_free(s);
 }
 
 /* The vDSO, through the image this process has: clock_gettime's vDSO entry is named. */
@@ -473,10 +491,10 @@ static void test_frame_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_own_function),
+		cmocka_unit_test_setup_teardown(test_names_own_function, self_setup, self_teardown),
 		cmocka_unit_test(test_root_fallback_checks_inode),
-		cmocka_unit_test(test_return_address),
-		cmocka_unit_test(test_shared_library),
+		cmocka_unit_test_setup_teardown(test_return_address, self_setup, self_teardown),
+		cmocka_unit_test_setup_teardown(test_shared_library, self_setup, self_teardown),
 		cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_deleted_library),
 		cmocka_unit_test(test_node_non_pie),
