@@ -142,7 +142,7 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	rec_end(r);
 	drain_events(l);
 
-	if (final && iv.busy_now && now - iv.busy_start >= agent_cfg.block_ns) /* still under way at the end */
+	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end */
 		write_block(l, now, &(struct block_record){iv.busy_start, now - iv.busy_start, true});
 }
 
