@@ -28,13 +28,9 @@ int cmd_doctor(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		default:
+		if (c != 'j')
 			return cli_usage_status(c, usage);
-		}
+		json = true;
 	}
 	const char *dir = cli_operand(argc, argv, usage);
 	if (!dir)

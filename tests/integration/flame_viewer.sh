@@ -120,12 +120,10 @@ rc=$?
 [ $rc -eq 0 ] || { cat "$T/small.out" >&2; fail "cdp check of the small fixture exited $rc"; }
 
 python3 - "$T/small.out" "$T/small.json" <<'PY' || fail "small fixture"
-import json, sys
-out, meta = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+import sys; sys.path.insert(0, "tests/tools")
+from cdp_result import check, done, load
+out, meta = load()
 r = out["value"]
-bad = []
-def check(ok, what):
-    if not ok: bad.append(what)
 exp = meta["profiles"]["cpu"]["expected"]["reallySlowChecksum"]
 got = r["search"]["matchPercent"]
 print(f"  search reallySlowChecksum: {got:.4f}% vs expected {exp:.4f}% (±0.1)", file=sys.stderr)
@@ -161,8 +159,7 @@ check(r["blocked"]["message"] and r["blocked"]["message"].startswith("No samples
 check(r["final"]["profile"] == "cpu" and r["final"]["message"] is None, "back to cpu")
 states = {p["key"]: p["state"] for p in r["profiles"]}
 check(states == {"cpu": "ok", "blocked": "absent", "offcpu": "empty"}, f"profiles: {states}")
-for b in bad: print("  FAILED:", b, file=sys.stderr)
-sys.exit(1 if bad else 0)
+done()
 PY
 
 cat >"$T/big-eval.js" <<'EOF'
@@ -208,12 +205,10 @@ note "chromium run: $((($(date +%s%N) - start) / 1000000)) ms"
 [ $rc -eq 0 ] || { cat "$T/big.out" >&2; fail "cdp check of the 100k fixture exited $rc"; }
 
 python3 - "$T/big.out" "$T/big.json" <<'PY' || fail "100k fixture"
-import json, sys
-out, meta = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+import sys; sys.path.insert(0, "tests/tools")
+from cdp_result import check, done, load
+out, meta = load()
 r = out["value"]
-bad = []
-def check(ok, what):
-    if not ok: bad.append(what)
 t = r["timings"]
 print(f"  first render {t['firstRender']:.0f} ms after navigation start (DOM interactive at {r['nav']['domInteractive']:.0f} ms;"
       f" viewer init {t['init']:.0f} ms), bounds 1500 ms for the viewer's init, 10000 ms in all", file=sys.stderr)
@@ -233,8 +228,7 @@ check(r["filtered"]["nodes"] < r["state"]["nodes"], "filter")
 check(r["offcpuState"]["message"] is None, "offcpu profile shows a message")
 check(r["final"]["zoom"] is None and r["labels"] > 20, f"final state {r['final']}, {r['labels']} labels")
 check(r["dialogs"] == [] and out["dialogs"] == [], "dialogs")
-for b in bad: print("  FAILED:", b, file=sys.stderr)
-sys.exit(1 if bad else 0)
+done()
 PY
 
 # Malformed input: siblings unsorted and out of pre-order, no self, invalid frames and kinds, a
