@@ -45,7 +45,7 @@ static int export_to(const char *dir, enum report_format format, const char *pro
 		remove(path);
 	if (rc < 0) {
 		cli_error("%s", err);
-		return rc == -ENOENT || rc == -EINVAL ? EXIT_USAGE : EXIT_SETUP;
+		return rc == -ENOENT || rc == -EINVAL || rc == -ELOOP ? EXIT_USAGE : EXIT_SETUP; /* a refused file is bad input */
 	}
 	if (note[0] && path)
 		fprintf(stderr, "loopscope: wrote %s: %s\n", path, note);

@@ -6,12 +6,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "collector/util/files.h"
 #include "collector/util/grow.h"
 
 struct metric {
@@ -170,21 +172,18 @@ static cJSON *load_summary(const char *path, char *err, size_t errlen)
 		snprintf(file, sizeof(file), "%s/summary.json", path);
 	else
 		snprintf(file, sizeof(file), "%s", path);
-	FILE *f = fopen(file, "re");
-	if (!f) {
+	/* A file named on the command line may be a symlink the user made; the one in a session
+	 * directory may not. Either way a regular file, read without blocking, 64 MiB at most. */
+	char real[PATH_MAX];
+	if (!S_ISDIR(st.st_mode) && !realpath(file, real)) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
-	char *text = NULL;
-	size_t cap = 0, len = 0, n;
-	char buf[65536];
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		text = xgrow_array(text, &cap, len + n + 1, 1);
-		memcpy(text + len, buf, n);
-		len += n;
-	}
-	fclose(f);
-	cJSON *j = text ? cJSON_ParseWithLength(text, len) : NULL;
+	char *text;
+	size_t len;
+	if (read_file_limit(S_ISDIR(st.st_mode) ? file : real, 64 << 20, &text, &len, err, errlen) < 0)
+		return NULL;
+	cJSON *j = cJSON_ParseWithLength(text, len);
 	free(text);
 	if (!cJSON_IsObject(j) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "loops"))) {
 		cJSON_Delete(j);

@@ -148,9 +148,9 @@ static int profile_index(const char *name)
 	return -1;
 }
 
-static int copy_file(const char *path, FILE *out)
+static int copy_file(const char *path, FILE *out, char *err, size_t errlen)
 {
-	FILE *in = fopen(path, "re");
+	FILE *in = fopen_regular(path, err, errlen);
 	char buf[65536];
 	size_t n;
 	if (!in)
@@ -207,7 +207,7 @@ int report_export(const char *dir, enum report_format format, const char *profil
 			if (access(path, R_OK) == 0) {
 				if (key < 0 && note)
 					snprintf(note, notelen, "the %s profile (%s.folded)", profile_keys[k], profile_keys[k]);
-				return copy_file(path, out);
+				return copy_file(path, out, err, errlen);
 			}
 			/* A profile asked for, or CPU samples without cpu.folded: read below. */
 			snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);

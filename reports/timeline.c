@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/util/files.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
 
@@ -297,7 +298,7 @@ static void gc_chart(struct tl_chart *c, const struct s_process *p, uint64_t t0)
 /* Queue wait p99 per second, from the differences of the cumulative pool_wait histograms. */
 static void pool_wait_series(struct tl_series *s, const struct s_process *p, uint64_t t0)
 {
-	FILE *f = p->file ? fopen(p->file, "re") : NULL;
+	FILE *f = p->file ? fopen_regular(p->file, NULL, 0) : NULL;
 	struct hist *prev = xcalloc(1, sizeof(*prev)), *cur = xcalloc(1, sizeof(*cur)), *diff = xmalloc(sizeof(*diff));
 	char *line = NULL;
 	size_t cap = 0;

@@ -32,10 +32,10 @@ int samples_open(struct samples *s, const char *dir, char *err, size_t errlen)
 
 	memset(s, 0, sizeof(*s));
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open_regular(path, err, errlen);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SAMPLES_HEADER) {
+		return fd;
+	if (fstat(fd, &st) < 0 || st.st_size < SAMPLES_HEADER) {
 		close(fd);
 		snprintf(err, errlen, "%s: not a sample file (too short)", path);
 		return -EINVAL;

@@ -138,7 +138,7 @@ int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *
 	size_t cap = 0;
 	ssize_t len;
 
-	FILE *f = fopen(path, "re");
+	FILE *f = fopen_regular(path, NULL, 0);
 	if (!f)
 		return -errno;
 	while ((len = getline(&line, &cap, f)) > 0) {

@@ -50,6 +50,46 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc, fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		rc = -errno;
+		errbuf_printf(err, errlen, "%s: %s", path, rc == -ELOOP ? "a symbolic link (refused)" : strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		errbuf_printf(err, errlen, "%s: %s", path, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errbuf_printf(err, errlen, "%s: not a regular file (refused)", path);
+		close(fd);
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+FILE *fopen_regular(const char *path, char *err, size_t errlen)
+{
+	int fd = open_regular(path, err, errlen);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+
+	if (fd < 0)
+		errno = -fd;
+	else if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int read_file_limit(const char *path, size_t limit, char **text, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
@@ -59,20 +99,12 @@ int read_file_limit(const char *path, size_t limit, char **text, size_t *len, ch
 
 	*text = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		errbuf_printf(err, errlen, "%s: %s", path, rc == -ELOOP ? "a symbolic link (refused)" : strerror(-rc));
-		return rc;
-	}
+	int fd = open_regular(path, err, errlen);
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
 		errbuf_printf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		errbuf_printf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	/* Read to the end rather than trust st_size: /proc files say 0, a file may grow. */

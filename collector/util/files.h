@@ -19,6 +19,13 @@ FILE *fopen_private(const char *path, int how);
  * write returns 0). */
 int write_all(int fd, const void *buf, size_t len);
 
+/* Open PATH for reading if it is a regular file: never through a symlink (O_NOFOLLOW), never
+ * blocking (a FIFO is refused, not waited on). A descriptor, or -errno with one line in ERR naming
+ * the file and the reason (-ELOOP a symlink, -EINVAL not a regular file). */
+int open_regular(const char *path, char *err, size_t errlen);
+/* open_regular, fdopen()ed: a stream, or NULL with errno set and the reason in ERR. */
+FILE *fopen_regular(const char *path, char *err, size_t errlen);
+
 /* The whole of PATH, a regular file (not through a symlink), read to its end, into *TEXT (malloc'd,
  * NUL-terminated; *LEN without the NUL). At most LIMIT bytes: a larger file is refused with -EFBIG.
  * 0, or -errno with one line in ERR naming the file and the reason (-ELOOP a symlink, -EINVAL not
