@@ -26,7 +26,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 CFLAGS    ?= -O2 -g
 BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $(WARN) -MMD -MP
 INCLUDES   = -I. -Iprobes -I$(BUILD)/bpf
-SANITIZE  := -fsanitize=address,undefined -fno-sanitize-recover=all
+SANITIZE  := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 
 # pkg-config runs only once the packages are there (mk/deps.sh runs first).
 pc_cflags = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -193,7 +193,7 @@ lint: | deps
 
 # libFuzzer targets (clang): the parsers of files other processes write.
 FUZZ_SECONDS ?= 30
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
 $(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c \
 		collector/util/grow.c collector/util/xalloc.c collector/util/files.c agent/histogram.c | deps
 	@mkdir -p $(@D)

@@ -73,40 +73,40 @@ void histograms_build(struct histograms *hs, const struct session *s, const stru
 
 	memset(hs, 0, sizeof(*hs));
 	c = add(hs, "h-delay", "Event-loop delay");
-	if (l && l->delay_h.present && l->delay_h.h.count) {
-		fill(c, &l->delay_h.h);
+	if (l && l->delay_h.present && l->delay_h.h->count) {
+		fill(c, l->delay_h.h);
 		snprintf(c->note, sizeof(c->note), "%llu timer ticks; %llu on time (0 ms, not drawn)",
 			 (unsigned long long)c->count, (unsigned long long)c->zero);
 	} else {
 		snprintf(c->note, sizeof(c->note), "No delay histogram was recorded.");
 	}
 	c = add(hs, "h-busy", "Busy spans");
-	if (l && l->busy_h.present && l->busy_h.h.count) {
-		fill(c, &l->busy_h.h);
+	if (l && l->busy_h.present && l->busy_h.h->count) {
+		fill(c, l->busy_h.h);
 		snprintf(c->note, sizeof(c->note), "%llu spans from a poll's return to the next poll",
 			 (unsigned long long)c->count);
 	} else {
 		snprintf(c->note, sizeof(c->note), "No busy-span histogram was recorded.");
 	}
 	c = add(hs, "h-gc", "GC pauses");
-	if (l && l->gc_h.present && l->gc_h.h.count) {
-		fill(c, &l->gc_h.h);
+	if (l && l->gc_h.present && l->gc_h.h->count) {
+		fill(c, l->gc_h.h);
 		snprintf(c->note, sizeof(c->note), "%llu pauses of every V8 type", (unsigned long long)c->count);
 	} else {
 		snprintf(c->note, sizeof(c->note), "%s",
 			 root && root->v8_version ? "No GC pause was recorded." : "No V8: no GC pauses.");
 	}
 	c = add(hs, "h-wait", "Thread-pool queue wait");
-	if (root && root->pool_wait.present && root->pool_wait.h.count) {
-		fill(c, &root->pool_wait.h);
+	if (root && root->pool_wait.present && root->pool_wait.h->count) {
+		fill(c, root->pool_wait.h);
 		snprintf(c->note, sizeof(c->note), "%llu tasks from submission to start%s", (unsigned long long)c->count,
 			 strcmp(root->pool_head.impl, "in-binary") ? "" : " (only those a 1 ms sample saw waiting)");
 	} else {
 		snprintf(c->note, sizeof(c->note), "No task was seen waiting in the thread pool.");
 	}
-	if (root && root->pool_run.present && root->pool_run.h.count) {
+	if (root && root->pool_run.present && root->pool_run.h->count) {
 		c = add(hs, "h-run", "Thread-pool run time");
-		fill(c, &root->pool_run.h);
+		fill(c, root->pool_run.h);
 		snprintf(c->note, sizeof(c->note), "%llu tasks from start to end", (unsigned long long)c->count);
 	}
 }

@@ -87,14 +87,35 @@ static char *dupstr(const char *s)
 	return xstrdup(s ? s : "");
 }
 
+/* The slot of loop id in p's index: the one that holds it, or the empty one where it would go. */
+static size_t loop_slot(const struct s_process *p, uint32_t id)
+{
+	size_t mask = p->nloop_slots - 1, h = (size_t)(id * UINT32_C(2654435761)) & mask;
+	while (p->loop_slots[h] && ((struct s_loop *)vec_at(&p->loops, p->loop_slots[h] - 1))->id != id)
+		h = (h + 1) & mask;
+	return h;
+}
+
+/* Loops by id through a hash index: a session of many loops reads in linear time. */
 struct s_loop *process_loop(struct s_process *p, uint32_t id)
 {
-	for (size_t i = 0; i < p->loops.len; i++) {
-		struct s_loop *l = vec_at(&p->loops, i);
-		if (l->id == id)
-			return l;
+	if (!p->nloop_slots)
+		return NULL;
+	uint32_t i = p->loop_slots[loop_slot(p, id)];
+	return i ? vec_at(&p->loops, i - 1) : NULL;
+}
+
+static void loop_index_add(struct s_process *p)
+{
+	if (p->loops.len * 2 > p->nloop_slots) {
+		free(p->loop_slots);
+		p->nloop_slots = p->nloop_slots ? p->nloop_slots * 2 : 64;
+		p->loop_slots = xcalloc(p->nloop_slots, sizeof(*p->loop_slots));
+		for (size_t i = 0; i + 1 < p->loops.len; i++)
+			p->loop_slots[loop_slot(p, ((struct s_loop *)vec_at(&p->loops, i))->id)] = (uint32_t)i + 1;
 	}
-	return NULL;
+	size_t last = p->loops.len - 1;
+	p->loop_slots[loop_slot(p, ((struct s_loop *)vec_at(&p->loops, last))->id)] = (uint32_t)last + 1;
 }
 
 static struct s_loop *loop_of(struct s_process *p, const cJSON *rec)
@@ -106,6 +127,7 @@ static struct s_loop *loop_of(struct s_process *p, const cJSON *rec)
 	/* Records of a loop whose "loop" record we did not see (attach window): make it. */
 	l = vec_push(&p->loops);
 	l->id = id;
+	loop_index_add(p);
 	vec_init(&l->intervals, sizeof(struct s_interval));
 	vec_init(&l->blocks, sizeof(struct s_block));
 	vec_init(&l->stacks, sizeof(struct s_stack));
@@ -122,16 +144,20 @@ static bool read_hist(const cJSON *rec, struct s_hist *out)
 
 	if (!cJSON_IsArray(buckets))
 		return false;
-	memset(&out->h, 0, sizeof(out->h));
+	if (!out->h)
+		out->h = xmalloc(sizeof(*out->h));
+	memset(out->h, 0, sizeof(*out->h));
+	out->present = false;
 	cJSON_ArrayForEach(b, buckets)
 	{
 		const cJSON *i = cJSON_GetArrayItem(b, 0), *c = cJSON_GetArrayItem(b, 1);
-		if (!cJSON_IsNumber(i) || !cJSON_IsNumber(c) || i->valuedouble < 0 || i->valuedouble >= HIST_BUCKETS ||
-		    c->valuedouble < 0)
+		/* A count is a u64: 2^64 and beyond (1e67) would be undefined as an integer. */
+		if (!cJSON_IsNumber(i) || !cJSON_IsNumber(c) || !(i->valuedouble >= 0) || i->valuedouble >= HIST_BUCKETS ||
+		    !(c->valuedouble >= 0) || c->valuedouble >= 18446744073709551616.0)
 			return false;
-		out->h.counts[(unsigned)i->valuedouble] += (uint64_t)c->valuedouble;
+		out->h->counts[(unsigned)i->valuedouble] += (uint64_t)c->valuedouble;
 	}
-	RECORD_READ(HIST_RECORD_FIELDS, READ, rec, &out->h);
+	RECORD_READ(HIST_RECORD_FIELDS, READ, rec, out->h);
 	out->present = true;
 	return true;
 }
@@ -550,7 +576,9 @@ static void merge_sources(struct session *s)
 				struct vec tmp = al->gcs;
 				al->gcs = pl->gcs;
 				pl->gcs = tmp;
+				struct s_hist h = al->gc_h; /* swapped: each is freed once */
 				al->gc_h = pl->gc_h;
+				pl->gc_h = h;
 			}
 		}
 		if (!agent->pool.len && probe->pool.len) {
@@ -558,8 +586,11 @@ static void merge_sources(struct session *s)
 			agent->pool = probe->pool;
 			probe->pool = tmp;
 			agent->pool_head = probe->pool_head;
+			struct s_hist wait = agent->pool_wait, run = agent->pool_run; /* swapped: each freed once */
 			agent->pool_wait = probe->pool_wait;
 			agent->pool_run = probe->pool_run;
+			probe->pool_wait = wait;
+			probe->pool_run = run;
 		}
 		process_free(probe);
 		memmove(probe, probe + 1, (s->procs.len - i - 1) * sizeof(*probe));
@@ -646,7 +677,12 @@ void process_free(struct s_process *p)
 		vec_free(&l->stacks);
 		vec_free(&l->gcs);
 		vec_free(&l->heaps);
+		free(l->busy_h.h);
+		free(l->delay_h.h);
+		free(l->gc_h.h);
 	}
+	free(p->pool_wait.h);
+	free(p->pool_run.h);
 	for (size_t i = 0; i < p->maps.len; i++)
 		free(((struct s_maps *)vec_at(&p->maps, i))->text);
 	for (int i = 0; i < p->argc; i++)
@@ -658,6 +694,7 @@ void process_free(struct s_process *p)
 	free(p->v8_version);
 	free(p->heap_refused);
 	vec_free(&p->loops);
+	free(p->loop_slots);
 	vec_free(&p->pool);
 	vec_free(&p->procs);
 	vec_free(&p->maps);

@@ -54,9 +54,11 @@ struct s_heap {
 };
 
 /* A cumulative histogram, as last written. */
+/* A histogram record's content, allocated when one was read (a process may hold many loops
+ * without any: 20 KB each would be spent for nothing). */
 struct s_hist {
 	bool present;
-	struct hist h;
+	struct hist *h; /* NULL unless present */
 };
 
 struct s_loop {
@@ -113,6 +115,8 @@ struct s_process {
 	char *v8_version;
 	char *heap_refused;
 	struct vec loops; /* struct s_loop */
+	uint32_t *loop_slots; /* loop id -> 1 + index in loops (open addressing; 0 empty) */
+	size_t nloop_slots;   /* a power of two, at least twice loops.len */
 	struct s_pool_head pool_head; /* the last `pool` record's */
 	struct vec pool;  /* struct s_pool_interval */
 	struct s_hist pool_wait, pool_run;

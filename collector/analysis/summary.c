@@ -154,8 +154,8 @@ static void loop_figures(struct loop_summary *ls, const struct s_process *p, con
 		if (b->dur / NS_PER_MS > ls->longest_block_ms)
 			ls->longest_block_ms = b->dur / NS_PER_MS;
 	}
-	ls->delay_ms = l->delay_h.present ? dist_from_hist(&l->delay_h.h) : dist_from_intervals(l, true);
-	ls->busy_ms = l->busy_h.present ? dist_from_hist(&l->busy_h.h) : dist_from_intervals(l, false);
+	ls->delay_ms = l->delay_h.present ? dist_from_hist(l->delay_h.h) : dist_from_intervals(l, true);
+	ls->busy_ms = l->busy_h.present ? dist_from_hist(l->busy_h.h) : dist_from_intervals(l, false);
 	ls->stacks = (unsigned)l->stacks.len;
 }
 
@@ -327,7 +327,7 @@ static void pool_figures(struct summary *sum, const struct session *s)
 		const struct s_pool_interval *last = vec_at(&p->pool, p->pool.len - 1);
 		bool shared = !strcmp(p->pool_head.impl, "shared-libuv");
 		ps->tasks_exact = shared;
-		ps->tasks += shared ? last->submitted : (p->pool_wait.present ? p->pool_wait.h.count : 0);
+		ps->tasks += shared ? last->submitted : (p->pool_wait.present ? p->pool_wait.h->count : 0);
 		for (size_t k = 0; k < p->pool.len; k++) {
 			const struct s_pool_interval *pi = vec_at(&p->pool, k);
 			if (pi->queued_max > ps->queue_depth_max)
@@ -338,9 +338,9 @@ static void pool_figures(struct summary *sum, const struct session *s)
 		ps->unobserved += last->unobserved;
 		pool_cpu(p, &cpu, &could);
 		if (p->pool_wait.present)
-			hist_add(&wait, &p->pool_wait.h);
+			hist_add(&wait, p->pool_wait.h);
 		if (p->pool_run.present)
-			hist_add(&run, &p->pool_run.h);
+			hist_add(&run, p->pool_run.h);
 	}
 	ps->busy_cpu_ratio = could > 0 ? (cpu < could ? cpu / could : 1.0) : -1;
 	ps->wait_known = wait.count > 0;
@@ -425,6 +425,53 @@ static void process_summaries(struct summary *sum, const struct session *s)
 	sum->runtime = busiest ? busiest->runtime : root ? process_runtime(root) : RUNTIME_NATIVE;
 }
 
+/* A group of loops and one of them, for electing each group's longest observed. */
+struct candidate {
+	uintptr_t group, sub; /* (pid, 0) for main loops; (process, tid) for threads */
+	double seconds;
+	uint32_t id;
+	unsigned i; /* index in sum->loops */
+};
+
+static int by_group_longest(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->sub != y->sub)
+		return x->sub < y->sub ? -1 : 1;
+	if (x->seconds != y->seconds)
+		return x->seconds > y->seconds ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* In each group, the loop observed longest (then the lowest id) stays; the others lose `main`
+ * (main_loops: the groups are the main loops of one pid) or become transient (the groups are the
+ * loops of one thread). Sorted, not compared pairwise: a session may hold 100 000 loops. */
+static void elect_longest(struct summary *sum, bool main_loops)
+{
+	struct candidate *c = xcalloc(sum->nloops + 1, sizeof(*c));
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sum->nloops; i++) {
+		const struct loop_summary *ls = &sum->loops[i];
+		if (main_loops && !ls->main)
+			continue;
+		c[n++] = (struct candidate){main_loops ? (uintptr_t)(unsigned)ls->pid : (uintptr_t)ls->proc,
+					    main_loops ? 0 : (uintptr_t)(unsigned)ls->tid, ls->seconds, ls->id, i};
+	}
+	qsort(c, n, sizeof(*c), by_group_longest);
+	for (unsigned k = 1; k < n; k++) {
+		if (c[k].group != c[k - 1].group || c[k].sub != c[k - 1].sub)
+			continue; /* the first of its group: the one that stays */
+		if (main_loops)
+			sum->loops[c[k].i].main = false;
+		else
+			sum->loops[c[k].i].transient = true;
+	}
+	free(c);
+}
+
 void summary_compute(struct summary *sum, const struct session *s)
 {
 	const struct s_process *root = session_root((struct session *)s);
@@ -443,20 +490,10 @@ void summary_compute(struct summary *sum, const struct session *s)
 			loop_figures(&sum->loops[n++], p, vec_at(&p->loops, k));
 	}
 	/* A main thread can have several loops (libuv's temporary one for spawnSync): the main loop is
-	 * the one observed longest. */
-	for (unsigned i = 0; i < sum->nloops; i++)
-		for (unsigned k = 0; k < sum->nloops; k++)
-			if (i != k && sum->loops[i].main && sum->loops[k].main && sum->loops[k].pid == sum->loops[i].pid &&
-			    (sum->loops[k].seconds > sum->loops[i].seconds ||
-			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
-				sum->loops[i].main = false;
-	/* Likewise any thread: its loop is the one observed longest; the others are transient. */
-	for (unsigned i = 0; i < sum->nloops; i++)
-		for (unsigned k = 0; k < sum->nloops; k++)
-			if (i != k && sum->loops[k].proc == sum->loops[i].proc && sum->loops[k].tid == sum->loops[i].tid &&
-			    (sum->loops[k].seconds > sum->loops[i].seconds ||
-			     (sum->loops[k].seconds == sum->loops[i].seconds && sum->loops[k].id < sum->loops[i].id)))
-				sum->loops[i].transient = true;
+	 * the one observed longest. Likewise any thread: its loop is the one observed longest; the
+	 * others are transient. */
+	elect_longest(sum, true);
+	elect_longest(sum, false);
 	qsort(sum->loops, sum->nloops, sizeof(*sum->loops), by_busiest);
 	process_summaries(sum, s);
 	char path[4096];
