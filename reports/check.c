@@ -48,9 +48,14 @@ static const struct metric *find_metric(const char *name, size_t len)
 	return NULL;
 }
 
+/* The key of the last value read that was there but not a number (a summary edited or corrupt). */
+static const char *not_a_number;
+
 static double num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (v && !cJSON_IsNumber(v) && !cJSON_IsNull(v))
+		not_a_number = key;
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
@@ -202,6 +207,22 @@ int check_run(const char *baseline, const char *current, const struct check_limi
 	if (!(cur = load_summary(current, err, errlen))) {
 		cJSON_Delete(base);
 		return -EINVAL;
+	}
+	/* Every figure a check reads is a number or absent: a string there is not our summary. */
+	for (size_t i = 0; i < NMETRICS; i++) {
+		const char *files[2] = {baseline, current};
+		const cJSON *sums[2] = {base, cur};
+		for (int k = 0; k < 2; k++) {
+			not_a_number = NULL;
+			metric_value(sums[k], metrics[i].name);
+			if (not_a_number) {
+				snprintf(err, errlen, "%s: '%s' is not a number (metric %s): not a summary loopscope wrote",
+					 files[k], not_a_number, metrics[i].name);
+				cJSON_Delete(base);
+				cJSON_Delete(cur);
+				return -EINVAL;
+			}
+		}
 	}
 	int regressions = 0;
 	fprintf(out, "%-24s %12s %12s %10s  %-8s %s\n", "metric", "baseline", "current", "change", "limit", "verdict");

@@ -1,7 +1,8 @@
 # Bad input gets one clear line and exit 2, never a crash: a missing session, a directory without
 # records, a truncated session.json, a corrupt record line, unknown commands and options, a PID
 # that does not exist, or has no agent when the probes are off (--no-bpf); attach to a process that
-# polls no loop exits 4 and keeps its CPU profile; check on a corrupt summary. A record file cut mid-line (a
+# polls no loop exits 4 and keeps its CPU profile; check on a corrupt summary, and on one whose numbers
+# are strings (exit 2 naming the key). A record file cut mid-line (a
 # process killed while writing) is not an error: the complete lines are read. An unknown option
 # prints the command's usage (exit 2).
 . tests/lib.sh
@@ -56,6 +57,18 @@ expect_fail 4 "$LOOPSCOPE" attach $! --duration 0.5 -o "$T/noloop"
 [ -s "$T/noloop/session.json" ] || fail "attach to a process without a loop keeps the session (its CPU profile)"
 echo '{"loops": 3' >"$T/bad.json"
 expect_fail 2 "$LOOPSCOPE" check --baseline "$T/good" --current "$T/bad.json"
+# A summary whose numbers are strings is not ours: refused, naming the key (it passed as "check: ok").
+python3 - "$T/good/summary.json" "$T/strings.json" <<'PY'
+import json, sys
+def text(o):
+    if isinstance(o, dict): return {k: text(v) for k, v in o.items()}
+    if isinstance(o, list): return [text(v) for v in o]
+    return str(o) if isinstance(o, (int, float)) and not isinstance(o, bool) else o
+json.dump(text(json.load(open(sys.argv[1]))), open(sys.argv[2], "w"))
+PY
+out=$("$LOOPSCOPE" check --baseline "$T/good" --current "$T/strings.json" 2>&1)
+[ $? -eq 2 ] && echo "$out" | grep -q "is not a number" || fail "check on a summary of strings: $out"
+note "check on a summary of strings: $(echo "$out" | head -1)"
 expect_fail 127 "$LOOPSCOPE" run -q -o "$T/nocmd" -- /nonexistent/command
 for c in run attach doctor check; do
 	"$LOOPSCOPE" $c --help | grep -q "usage: loopscope $c" || fail "$c --help"
