@@ -424,7 +424,11 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out)
 {
 	struct cpu_samples cs;
-	bool have_samples = samples_load(s->dir, &cs);
+	bool blocks = false;
+	for (unsigned i = 0; i < sum->nloops && !blocks; i++)
+		blocks = sum->loops[i].loop->blocks.len > 0;
+	/* The samples (cpu-stacks.txt can be 80 MB) only when some loop blocked. */
+	bool have_samples = blocks && samples_load(s->dir, &cs);
 	struct frame_table *ft = NULL;
 	bool *done = xcalloc(sum->nloops + 1, sizeof(bool));
 
