@@ -134,12 +134,19 @@ static void read_status(pid_t pid, struct image *img)
 	fclose(f);
 }
 
+/* Empty the stack table (no table yet: nothing to clear; memset of NULL is undefined even for 0). */
+static void clear_slots(struct cpu_probe *p)
+{
+	p->nslots = 0;
+	if (p->slots)
+		memset(p->slots, 0, p->capslots * sizeof(*p->slots));
+}
+
 static struct image *new_image(struct cpu_probe *p, pid_t pid, uint64_t since)
 {
 	if (p->nimages == p->capimages) {
 		p->images = xgrow_array(p->images, &p->capimages, p->nimages + 1, sizeof(*p->images));
-		p->nslots = 0; /* slots point at images: the table restarts when images move */
-		memset(p->slots, 0, p->capslots * sizeof(*p->slots));
+		clear_slots(p); /* slots point at images: the table restarts when images move */
 	}
 	struct image *img = &p->images[p->nimages++];
 	memset(img, 0, sizeof(*img));
@@ -645,16 +652,14 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 
 	/* cpu.folded from the in-kernel counts: exact even when the stream lost events. */
 	struct folded cpu = {0};
-	p->nslots = 0;
-	memset(p->slots, 0, p->capslots * sizeof(*p->slots));
+	clear_slots(p);
 	fold_map(p, bpf_map__fd(p->prof->maps.counts), stacks_fd, sizeof(struct profile_key), &cpu);
 	snprintf(path, sizeof(path), "%s/cpu.folded", dir);
 	rc = folded_write(&cpu, path);
 	folded_free(&cpu);
 	if (rc == 0 && p->off) {
 		struct folded off = {0};
-		p->nslots = 0;
-		memset(p->slots, 0, p->capslots * sizeof(*p->slots));
+		clear_slots(p);
 		fold_map(p, bpf_map__fd(p->off->maps.times), bpf_map__fd(p->off->maps.stacks), sizeof(struct offcpu_key),
 			 &off);
 		snprintf(path, sizeof(path), "%s/offcpu.folded", dir);

@@ -51,6 +51,17 @@ int session_dir_create(const char *requested, char *out, size_t len, char *err, 
 				snprintf(err, errlen, "%s exists and is not a directory", name);
 				return -ENOTDIR;
 			}
+			/* Someone else could plant records there (or the summary we would write). */
+			if (st.st_uid != geteuid()) {
+				snprintf(err, errlen, "%s belongs to uid %u, not to you: choose a new directory with -o", name,
+					 (unsigned)st.st_uid);
+				return -EPERM;
+			}
+			if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+				snprintf(err, errlen, "%s is writable by others (mode %03o): choose a new directory with -o", name,
+					 (unsigned)(st.st_mode & 0777));
+				return -EPERM;
+			}
 			if (!dir_is_empty(name)) {
 				snprintf(err, errlen, "%s is not empty: choose a new directory with -o", name);
 				return -EEXIST;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* Make the session directory, 0700: `requested`, or ./loopscope-YYYYmmdd-HHMMSS[-N]. A requested
- * directory may exist if it is empty. The absolute path goes to out. 0 or -errno (reason in err). */
+ * directory may exist if it is empty, ours, and writable by no one else (-EPERM otherwise). The absolute path goes to out. 0 or -errno (reason in err). */
 int session_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen);
 
 struct session_meta {
