@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 #include "collector/util/files.h"
-#include "collector/util/grow.h"
 
 struct metric {
 	const char *name;
