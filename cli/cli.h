@@ -49,6 +49,9 @@ const char *cli_operand(int argc, char **argv, void (*usage)(FILE *out));
 int cli_number(const char *opt, const char *s, double min, double max, double *out);
 /* At the end of run or attach: the finish's warnings, one "loopscope: " line each. */
 void cli_session_warnings(const struct record_end *end);
+/* Records were lost to the disk (end->lost): says so in one line (nothing is to be diagnosed from
+ * an incomplete session) and returns true. */
+bool cli_session_lost(const struct record_end *end, const char *dir);
 /* The diagnosis (coloured on a terminal) and the session's path, on stderr. */
 void cli_session_diagnosis(const struct record_end *end, const char *dir);
 /* After run or attach: write DIR/report.html and say where; a failure is reported, never fatal

@@ -74,11 +74,16 @@ static int finish(const struct attach_opts *o, bool report, bool quiet)
 		break;
 	case ATTACH_UNREADABLE:
 		cli_session_warnings(&res.end);
-		cli_error("%s", res.reason);
+		if (!cli_session_lost(&res.end, res.dir))
+			cli_error("%s", res.reason);
 		status = EXIT_SETUP;
 		break;
 	case ATTACH_NO_LOOP:
 		cli_session_warnings(&res.end);
+		if (cli_session_lost(&res.end, res.dir)) {
+			status = EXIT_SETUP;
+			break;
+		}
 		cli_error("process %d polled no event loop during the window: no loop figures%s", o->pid,
 			  res.cpu_profile ? "; its CPU profile is in the session" : "");
 		status = EXIT_NO_LOOP;
@@ -86,6 +91,10 @@ static int finish(const struct attach_opts *o, bool report, bool quiet)
 	case ATTACH_RECORDED:
 	default:
 		cli_session_warnings(&res.end);
+		if (cli_session_lost(&res.end, res.dir)) {
+			status = EXIT_SETUP;
+			break;
+		}
 		if (!quiet)
 			cli_session_diagnosis(&res.end, res.dir);
 		if (report)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "collector/util/files.h"
 #include "reports/report.h"
 
 static void usage(FILE *out)
@@ -29,20 +30,21 @@ static void usage(FILE *out)
 static int export_to(const char *dir, enum report_format format, const char *profile, const char *path)
 {
 	char err[512] = "", note[512] = "";
+	struct replace_file r;
 	FILE *out = stdout;
-	int rc;
+	int rc, wrc;
 
-	if (path && !(out = fopen(path, "we"))) {
+	if (path && !(out = replace_open(&r, path))) {
 		cli_error("cannot write %s: %s", path, strerror(errno));
 		return EXIT_SETUP;
 	}
 	rc = report_export(dir, format, profile, out, note, sizeof(note), err, sizeof(err));
-	if (path && fclose(out) != 0 && rc == 0) {
-		cli_error("cannot write %s: %s", path, strerror(errno));
+	if (path && rc < 0)
+		replace_abort(&r);
+	else if (path && (wrc = replace_commit(&r)) < 0) {
+		cli_error("cannot write %s: %s", path, strerror(-wrc));
 		return EXIT_SETUP;
 	}
-	if (path && rc < 0)
-		remove(path);
 	if (rc < 0) {
 		cli_error("%s", err);
 		return rc == -ENOENT || rc == -EINVAL || rc == -ELOOP ? EXIT_USAGE : EXIT_SETUP; /* a refused file is bad input */

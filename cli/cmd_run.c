@@ -44,8 +44,9 @@ static void usage(FILE *out)
 	      "  -h, --help            this text\n"
 	      "\n"
 	      "Exit status: CMD's own when it failed (128+N if killed by signal N), else the load command's\n"
-	      "when it failed, else 1 when nothing was recorded (the reason is printed), else 0. 2: bad usage;\n"
-	      "3: could not set up; 126/127: CMD could not be run.\n"
+	      "when it failed, else 3 when records were lost to the disk (full, quota), else 1 when nothing\n"
+	      "was recorded (the reason is printed), else 0. 2: bad usage; 3: could not set up;\n"
+	      "126/127: CMD could not be run.\n"
 	      "\n"
 	      "Example:\n"
 	      "  loopscope run --load 'wrk -t1 -c20 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n",
@@ -73,6 +74,10 @@ static int finish(const struct run_opts *o, bool report, bool quiet)
 		break;
 	case RUN_NOTHING:
 		cli_session_warnings(&res.end);
+		if (cli_session_lost(&res.end, o->out_dir ? o->out_dir : "the session directory")) {
+			status = res.failure ? res.failure : EXIT_SETUP;
+			break;
+		}
 		cli_error("no session written: %s", res.error);
 		cli_error("nothing recorded: %s", res.reason);
 		status = res.failure ? res.failure : EXIT_NOTHING;
@@ -80,6 +85,10 @@ static int finish(const struct run_opts *o, bool report, bool quiet)
 	case RUN_RECORDED:
 	default:
 		cli_session_warnings(&res.end);
+		if (cli_session_lost(&res.end, res.dir)) {
+			status = res.failure ? res.failure : EXIT_SETUP;
+			break;
+		}
 		if (!quiet) {
 			fputc('\n', stderr);
 			cli_session_diagnosis(&res.end, res.dir);

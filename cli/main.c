@@ -1,5 +1,6 @@
 /* loopscope: the command. Dispatches to a subcommand; nothing else lives here. */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,16 @@ static void usage(FILE *out)
 	      out);
 }
 
+/* What a command printed must have reached stdout (a full disk under `> file` is an error too). */
+static int stdout_done(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	cli_error("cannot write the output: %s", errno ? strerror(errno) : "write error");
+	return rc ? rc : EXIT_SETUP;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -87,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return stdout_done(commands[i].fn(argc - 1, argv + 1));
 	cli_error("unknown command '%s' (loopscope --help lists them)", argv[1]);
 	return EXIT_USAGE;
 }

@@ -1,5 +1,6 @@
 /* What run and attach show at the end of a session they wrote: the finish's warnings, the
  * diagnosis and the session's path, and the report. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,16 @@ void cli_session_warnings(const struct record_end *end)
 		cli_error("%.*s", (int)len, line);
 		line += len + (line[len] == '\n');
 	}
+}
+
+bool cli_session_lost(const struct record_end *end, const char *dir)
+{
+	if (!end->lost)
+		return false;
+	cli_error("the session in %s is incomplete (%s): no diagnosis and no report from it; free space on its "
+		  "filesystem and record again",
+		  dir, strerror(-end->lost));
+	return true;
 }
 
 void cli_session_diagnosis(const struct record_end *end, const char *dir)

@@ -28,42 +28,20 @@ static cJSON *read_meta(const char *dir)
 /* Write the page to a temporary file in OUT_PATH's directory, then rename it over OUT_PATH. */
 static int write_page(const struct page *pg, const char *out_path, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(out_path, '/');
-	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.report.XXXXXX", (int)(slash - out_path), out_path)
-		      : snprintf(tmp, sizeof(tmp), ".report.XXXXXX");
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", out_path);
-		return -ENAMETOOLONG;
-	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(e));
-		return -e;
-	}
-	FILE *out = fdopen(fd, "w");
+	static char buf[1 << 16];
+	struct replace_file r;
+	FILE *out = replace_open(&r, out_path);
+	int rc;
+
 	if (!out) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(e));
-		return -e;
-	}
-	char *buf = malloc(1 << 16);
-	if (buf)
-		setvbuf(out, buf, _IOFBF, 1 << 16);
-	page_write(out, pg);
-	int rc = ferror(out) ? -EIO : 0;
-	if (fclose(out) != 0 && rc == 0)
 		rc = -errno;
-	free(buf);
-	if (rc == 0 && rename(tmp, out_path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
 		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(-rc));
+		return rc;
 	}
+	setvbuf(out, buf, _IOFBF, sizeof(buf));
+	page_write(out, pg);
+	if ((rc = replace_commit(&r)) < 0)
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(-rc));
 	return rc;
 }
 

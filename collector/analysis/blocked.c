@@ -72,12 +72,13 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 
 int folded_write(const struct folded *f, const char *path)
 {
-	FILE *out = fopen_private(path, O_TRUNC);
+	struct replace_file r;
+	FILE *out = replace_open(&r, path);
 	if (!out)
 		return -errno;
 	for (size_t i = 0; i < f->n; i++)
 		fprintf(out, "%s %llu\n", f->stacks[i], (unsigned long long)f->counts[i]);
-	return fclose(out) == 0 ? 0 : -errno;
+	return replace_commit(&r);
 }
 
 void folded_free(struct folded *f)

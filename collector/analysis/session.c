@@ -313,33 +313,23 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 	return true;
 }
 
-/* Open a record file: a regular file (never through a symlink, never blocking on a FIFO), owned by
- * `owner` or root unless owner is (uid_t)-1. */
+/* Open a record file: open_regular's (a regular file of one link, never through a symlink, never
+ * blocking on a FIFO, owned by us, root or the directory's owner), and owned by `owner` or root
+ * unless owner is (uid_t)-1. */
 static FILE *open_records(const char *path, uid_t owner, char *err, size_t errlen, int *rc)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = open_regular(path, err, errlen);
 	FILE *f;
 
 	if (fd < 0) {
-		*rc = -errno;
-		if (errno == ELOOP)
-			errbuf_printf(err, errlen, "%s: a symbolic link, not a record file: not read", path);
-		else
-			errbuf_printf(err, errlen, "cannot read %s: %s", path, strerror(-*rc));
+		*rc = fd;
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (owner != (uid_t)-1 && (fstat(fd, &st) < 0 || (st.st_uid != owner && st.st_uid != 0))) {
 		close(fd);
 		*rc = -EPERM;
-		errbuf_printf(err, errlen, "%s: not a regular file: not read", path);
-		return NULL;
-	}
-	if (owner != (uid_t)-1 && ((st.st_uid != owner && st.st_uid != 0) || st.st_nlink != 1)) {
-		close(fd);
-		*rc = -EPERM;
-		errbuf_printf(err, errlen, "%s: owned by uid %u, not by uid %u or root, or a hard link: not read", path,
-			      (unsigned)st.st_uid, (unsigned)owner);
+		errbuf_printf(err, errlen, "%s: not owned by uid %u or root: not read", path, (unsigned)owner);
 		return NULL;
 	}
 	if (!(f = fdopen(fd, "r"))) {
@@ -622,9 +612,9 @@ static int load_file(const char *path, uid_t owner, void *arg)
 	vec_init(&p->maps, sizeof(struct s_maps));
 	p->file = xstrdup(path);
 	long r = session_read_records_as(p, path, owner, 0, c->err, c->errlen);
-	if (r == -EPERM || r == -ELOOP || r == -ENOENT)
-		p->pid = 0; /* not a record file we may read (or gone meanwhile): skipped */
-	else if (r < 0) {
+	if (r == -ENOENT || ((r == -EPERM || r == -ELOOP) && owner != (uid_t)-1))
+		p->pid = 0; /* gone meanwhile, or a spooled file not the agent's: skipped */
+	else if (r < 0) { /* one in the session itself that is not ours to read: said */
 		c->failed = true;
 		return (int)r;
 	}

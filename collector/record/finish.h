@@ -20,6 +20,8 @@ struct record_end {
 	struct session s;
 	struct summary sum;
 	char warnings[1024];   /* one-line reasons, '\n' after each: files that could not be written */
+	int lost;              /* -errno when records were lost to the disk (full, quota, I/O error):
+				* the session is incomplete and its figures are not to be trusted */
 };
 
 /* Finish the recording in dir: the probes of ps (NULL: none) stop and write their files; session.json

@@ -560,8 +560,9 @@ static uint32_t stack_index(struct cpu_probe *p, struct image *img, const char *
 static int write_samples(struct cpu_probe *p, const char *dir, const uint32_t *index)
 {
 	char path[PATH_MAX];
+	struct replace_file r;
 	snprintf(path, sizeof(path), "%s/cpu-samples.bin", dir);
-	FILE *f = fopen_private(path, O_TRUNC);
+	FILE *f = replace_open(&r, path);
 	if (!f)
 		return -errno;
 	uint32_t head[2] = {p->o.hz, SAMPLES_RECORD};
@@ -573,19 +574,20 @@ static int write_samples(struct cpu_probe *p, const char *dir, const uint32_t *i
 		uint32_t rec[SAMPLES_RECORD / 4] = {(uint32_t)s->ts, (uint32_t)(s->ts >> 32), s->pid, s->tid, index[i], flags};
 		fwrite(rec, sizeof(rec), 1, f);
 	}
-	return fclose(f) == 0 ? 0 : -errno;
+	return replace_commit(&r);
 }
 
 static int write_stack_lines(const struct folded *stacks, const char *dir)
 {
 	char path[PATH_MAX];
+	struct replace_file r;
 	snprintf(path, sizeof(path), "%s/cpu-stacks.txt", dir);
-	FILE *f = fopen_private(path, O_TRUNC);
+	FILE *f = replace_open(&r, path);
 	if (!f)
 		return -errno;
 	for (size_t i = 0; i < stacks->n; i++)
 		fprintf(f, "%s\n", stacks->stacks[i]);
-	return fclose(f) == 0 ? 0 : -errno;
+	return replace_commit(&r);
 }
 
 /* A folded profile from an aggregation map of (pid, tid, stacks, comm) -> value. */

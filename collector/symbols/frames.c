@@ -181,10 +181,10 @@ int frame_table_load(struct frame_table *t, const char *dir)
 
 int frame_table_write(const struct frame_table *t, const char *dir)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s/.frames.jsonl.tmp", dir);
+	char path[PATH_MAX];
+	struct replace_file r;
 	snprintf(path, sizeof(path), "%s/frames.jsonl", dir);
-	FILE *out = fopen_private(tmp, O_TRUNC);
+	FILE *out = replace_open(&r, path);
 	if (!out)
 		return -errno;
 	for (size_t i = 0; i < t->n; i++) {
@@ -207,10 +207,5 @@ int frame_table_write(const struct frame_table *t, const char *dir)
 		free(text);
 		cJSON_Delete(o);
 	}
-	if (fclose(out) != 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
+	return replace_commit(&r);
 }

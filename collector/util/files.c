@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +35,56 @@ FILE *fopen_private(const char *path, int how)
 	return f;
 }
 
+FILE *replace_open(struct replace_file *r, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int n, fd;
+
+	memset(r, 0, sizeof(*r));
+	n = slash ? snprintf(r->tmp, sizeof(r->tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
+		  : snprintf(r->tmp, sizeof(r->tmp), ".%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(r->tmp) || strlen(path) >= sizeof(r->path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(r->path, path);
+	if ((fd = mkostemp(r->tmp, O_CLOEXEC)) < 0) /* O_EXCL, 0600 */
+		return NULL;
+	if (!(r->f = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		unlink(r->tmp);
+		errno = e;
+	}
+	return r->f;
+}
+
+int replace_commit(struct replace_file *r)
+{
+	int rc = 0;
+
+	/* A failed buffered write leaves only the error flag: flushing again names the cause. */
+	errno = 0;
+	if (fflush(r->f) != 0 || ferror(r->f))
+		rc = errno ? -errno : -EIO;
+	if (fclose(r->f) != 0 && !rc)
+		rc = -errno;
+	r->f = NULL;
+	if (!rc && rename(r->tmp, r->path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(r->tmp);
+	return rc;
+}
+
+void replace_abort(struct replace_file *r)
+{
+	if (r->f)
+		fclose(r->f);
+	r->f = NULL;
+	unlink(r->tmp);
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -50,6 +103,31 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* One link, and owned by us, root, or the owner of the directory that holds PATH. */
+static int owner_ok(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char parent[PATH_MAX];
+	struct stat dst;
+
+	if (st->st_nlink != 1) {
+		errbuf_printf(err, errlen, "%s: has %ju links, a session file has one (refused)", path,
+			      (uintmax_t)st->st_nlink);
+		return -EPERM;
+	}
+	if (st->st_uid == geteuid() || st->st_uid == 0)
+		return 0;
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else
+		snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(parent, &dst) == 0 && dst.st_uid == st->st_uid)
+		return 0;
+	errbuf_printf(err, errlen, "%s: owned by uid %u, not by you, root or the owner of its directory (refused)",
+		      path, (unsigned)st->st_uid);
+	return -EPERM;
+}
+
 int open_regular(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -57,7 +135,12 @@ int open_regular(const char *path, char *err, size_t errlen)
 
 	if (fd < 0) {
 		rc = -errno;
-		errbuf_printf(err, errlen, "%s: %s", path, rc == -ELOOP ? "a symbolic link (refused)" : strerror(-rc));
+		if (rc == -ELOOP)
+			errbuf_printf(err, errlen, "%s: a symbolic link (refused)", path);
+		else if (rc == -EACCES)
+			errbuf_printf(err, errlen, "%s: permission denied (run as the user who recorded it, or root)", path);
+		else
+			errbuf_printf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -70,6 +153,10 @@ int open_regular(const char *path, char *err, size_t errlen)
 		errbuf_printf(err, errlen, "%s: not a regular file (refused)", path);
 		close(fd);
 		return -EINVAL;
+	}
+	if ((rc = owner_ok(path, &st, err, errlen)) < 0) {
+		close(fd);
+		return rc;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;

@@ -3,6 +3,7 @@
 #ifndef LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 #define LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,13 +16,31 @@ int open_private(const char *path, int how);
 /* open_private, fdopen()ed for writing: a stream, or NULL with errno set (nothing left open). */
 FILE *fopen_private(const char *path, int how);
 
+/* A file replaced whole: written into a new temporary file beside PATH (a unique name, created
+ * O_EXCL, 0600), renamed over PATH only when complete. Nothing is ever written through a file that
+ * is already at PATH (a symlink, someone else's file): the rename replaces the name. */
+struct replace_file {
+	FILE *f;
+	char tmp[PATH_MAX];
+	char path[PATH_MAX];
+};
+/* Start replacing PATH: a stream to write to, or NULL with errno set. */
+FILE *replace_open(struct replace_file *r, const char *path);
+/* Finish: flushed, closed and renamed over PATH. 0, or -errno of the first failed write (ENOSPC on
+ * a full disk), the temporary file removed. */
+int replace_commit(struct replace_file *r);
+/* Give up: the temporary file removed, PATH left as it was. */
+void replace_abort(struct replace_file *r);
+
 /* Write all LEN bytes of BUF to FD: short writes continued, EINTR retried. 0 or -errno (-EIO when
  * write returns 0). */
 int write_all(int fd, const void *buf, size_t len);
 
 /* Open PATH for reading if it is a regular file: never through a symlink (O_NOFOLLOW), never
- * blocking (a FIFO is refused, not waited on). A descriptor, or -errno with one line in ERR naming
- * the file and the reason (-ELOOP a symlink, -EINVAL not a regular file). */
+ * blocking (a FIFO is refused, not waited on), with one link, owned by us, by root or by the owner
+ * of its directory (a file another user planted in a directory they can write is refused). A
+ * descriptor, or -errno with one line in ERR naming the file and the reason (-ELOOP a symlink,
+ * -EINVAL not a regular file, -EPERM an owner or link count refused; -EACCES says whom to run as). */
 int open_regular(const char *path, char *err, size_t errlen);
 /* open_regular, fdopen()ed: a stream, or NULL with errno set and the reason in ERR. */
 FILE *fopen_regular(const char *path, char *err, size_t errlen);

@@ -15,28 +15,20 @@
 
 int json_write_file(const char *dir, const char *name, const cJSON *j)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
+	struct replace_file r;
 	char *text = cJSON_Print(j);
-	int fd, rc;
 
 	if (!text)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open_private(tmp, O_TRUNC);
-	if (fd < 0) {
+	if (!replace_open(&r, path)) {
+		int e = errno;
 		free(text);
-		return -errno;
+		return -e;
 	}
-	rc = write_all(fd, text, strlen(text));
-	if (!rc)
-		rc = write_all(fd, "\n", 1);
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
+	fputs(text, r.f);
+	fputc('\n', r.f);
 	free(text);
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return replace_commit(&r);
 }
