@@ -62,7 +62,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 			st.user_stack_id = st.kern_stack_id = OFFCPU_STACK_EPOLL_WAIT;
 		} else {
 			st.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-			st.kern_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+			st.kern_stack_id = bpf_get_stackid(ctx, &stacks, OFFCPU_KSTACK_SKIP & BPF_F_SKIP_FIELD_MASK);
 		}
 		BPF_CORE_READ_STR_INTO(&st.comm, prev, comm);
 		bpf_map_update_elem(&starts, &prev_tid, &st, BPF_ANY);

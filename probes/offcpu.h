@@ -9,6 +9,13 @@
 #define OFFCPU_MAX_PIDS 4096
 #define OFFCPU_COMM_LEN 16
 
+/* Innermost kernel frames bpf_get_stackid skips: the program's own and bpf_trace_run4's (the
+ * tracepoint's __bpf_trace_sched_switch tail-calls it, or has it inlined), between which and
+ * __schedule nothing else is certain: __traceiter_sched_switch is there only while another program
+ * or tracer shares the tracepoint. The collector drops any such frame still innermost
+ * (kernel_frame_is_bpf_tracing), so each kernel stack starts at __schedule. */
+#define OFFCPU_KSTACK_SKIP 2
+
 /* The stack ids of a switch-out inside epoll_wait, epoll_pwait or epoll_pwait2: an event loop
  * waiting for events. No stacks are taken for it (two stack walks cost ~4 us per switch, and a
  * busy server's loop waits thousands of times a second); the collector names it with one frame. */

@@ -487,21 +487,31 @@ static void load_perf_map(struct cpu_probe *p, struct image *img, const char *di
 	proc_syms_load_perf_map(img->ps, path, img->uid);
 }
 
-/* Append the frames of one stack-map entry, outermost first. */
-static size_t append_frames(struct cpu_probe *p, int stacks_fd, int32_t id, bool kernel, struct image *img,
-			    size_t used)
+_Static_assert(OFFCPU_STACK_DEPTH <= PROFILE_STACK_DEPTH, "append_frames reads both probes' stacks");
+
+/* Append the frames of one stack-map entry, outermost first. switched: a kernel stack the off-CPU
+ * probe took in sched_switch, whose every address is a return address and whose innermost frames
+ * may still be the tracepoint's and the program's (probes/offcpu.h): those are left out. */
+static size_t append_frames(struct cpu_probe *p, int stacks_fd, int32_t id, bool kernel, bool switched,
+			    struct image *img, size_t used)
 {
 	__u64 ips[PROFILE_STACK_DEPTH];
-	int n = 0;
+	int n = 0, inner = 0;
 
 	if (id < 0 || bpf_map_lookup_elem(stacks_fd, &id, ips) < 0)
 		return used;
 	while (n < PROFILE_STACK_DEPTH && ips[n])
 		n++;
-	for (int i = n; i-- > 0;) {
+	for (; kernel && switched && inner < n; inner++) {
+		struct frame f;
+		kernel_syms_lookup(p->sym, ips[inner] - 1, &f);
+		if (!kernel_frame_is_bpf_tracing(&f))
+			break;
+	}
+	for (int i = n; i-- > inner;) {
 		struct frame f;
 		if (kernel)
-			kernel_syms_lookup(p->sym, i ? ips[i] - 1 : ips[i], &f);
+			kernel_syms_lookup(p->sym, i || switched ? ips[i] - 1 : ips[i], &f);
 		else if (img && img->ps)
 			proc_syms_lookup(img->ps, ips[i], i > 0, &f);
 		else
@@ -517,7 +527,7 @@ static size_t append_frames(struct cpu_probe *p, int stacks_fd, int32_t id, bool
 
 /* The index (in p->stacks) of the named stack of (img, ustack, kstack). */
 static uint32_t stack_index(struct cpu_probe *p, struct image *img, const char *comm, int32_t ustack, int32_t kstack,
-			    int stacks_fd, struct folded *table)
+			    int stacks_fd, bool switched, struct folded *table)
 {
 	if (p->nslots * 2 >= p->capslots) {
 		size_t cap = p->capslots ? p->capslots * 2 : 4096;
@@ -548,8 +558,8 @@ static uint32_t stack_index(struct cpu_probe *p, struct image *img, const char *
 		frame_table_add(p->frames, p->frame_buf, &f);
 		snprintf(p->text + used, STACK_TEXT - used, ";%s", p->frame_buf);
 	} else {
-		used = append_frames(p, stacks_fd, ustack, false, img, used);
-		append_frames(p, stacks_fd, kstack, true, img, used);
+		used = append_frames(p, stacks_fd, ustack, false, false, img, used);
+		append_frames(p, stacks_fd, kstack, true, switched, img, used);
 	}
 	uint32_t index = (uint32_t)folded_add(table, p->text, 0);
 	p->slots[h] = (struct stack_slot){img, ustack, kstack, index + 1};
@@ -590,8 +600,10 @@ static int write_stack_lines(const struct folded *stacks, const char *dir)
 	return replace_commit(&r);
 }
 
-/* A folded profile from an aggregation map of (pid, tid, stacks, comm) -> value. */
-static void fold_map(struct cpu_probe *p, int map_fd, int stacks_fd, size_t key_size, struct folded *out)
+/* A folded profile from an aggregation map of (pid, tid, stacks, comm) -> value; switched: the
+ * off-CPU probe's (stacks taken in sched_switch). */
+static void fold_map(struct cpu_probe *p, int map_fd, int stacks_fd, size_t key_size, bool switched,
+		     struct folded *out)
 {
 	char key[sizeof(struct profile_key) > sizeof(struct offcpu_key) ? sizeof(struct profile_key)
 										: sizeof(struct offcpu_key)];
@@ -611,7 +623,7 @@ static void fold_map(struct cpu_probe *p, int map_fd, int stacks_fd, size_t key_
 		char comm[TASK_COMM_LEN + 1];
 		memcpy(comm, k->comm, TASK_COMM_LEN);
 		comm[TASK_COMM_LEN] = 0;
-		size_t i = stack_index(p, img, comm, k->user_stack_id, k->kern_stack_id, stacks_fd, &by_key);
+		size_t i = stack_index(p, img, comm, k->user_stack_id, k->kern_stack_id, stacks_fd, switched, &by_key);
 		folded_add(out, by_key.stacks[i], value);
 	}
 	folded_free(&by_key);
@@ -643,7 +655,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	for (size_t i = 0; i < p->nsamples; i++) {
 		struct sample *s = &p->samples[i];
 		struct image *img = image_at(p, (pid_t)s->pid, s->ts);
-		index[i] = stack_index(p, img, "?", s->ustack, s->kstack, stacks_fd, &p->stacks);
+		index[i] = stack_index(p, img, "?", s->ustack, s->kstack, stacks_fd, false, &p->stacks);
 	}
 	if ((rc = write_stack_lines(&p->stacks, dir)) < 0 || (rc = write_samples(p, dir, index)) < 0) {
 		free(index);
@@ -655,7 +667,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 	/* cpu.folded from the in-kernel counts: exact even when the stream lost events. */
 	struct folded cpu = {0};
 	clear_slots(p);
-	fold_map(p, bpf_map__fd(p->prof->maps.counts), stacks_fd, sizeof(struct profile_key), &cpu);
+	fold_map(p, bpf_map__fd(p->prof->maps.counts), stacks_fd, sizeof(struct profile_key), false, &cpu);
 	snprintf(path, sizeof(path), "%s/cpu.folded", dir);
 	rc = folded_write(&cpu, path);
 	folded_free(&cpu);
@@ -663,7 +675,7 @@ int cpu_probe_finish(struct cpu_probe *p, const char *dir, char *err, size_t err
 		struct folded off = {0};
 		clear_slots(p);
 		fold_map(p, bpf_map__fd(p->off->maps.times), bpf_map__fd(p->off->maps.stacks), sizeof(struct offcpu_key),
-			 &off);
+			 true, &off);
 		snprintf(path, sizeof(path), "%s/offcpu.folded", dir);
 		rc = folded_write(&off, path);
 		folded_free(&off);

@@ -324,6 +324,14 @@ int kernel_syms_lookup(struct symbolizer *s, uint64_t addr, struct frame *out)
 	return 0;
 }
 
+bool kernel_frame_is_bpf_tracing(const struct frame *f)
+{
+	if (!f->name)
+		return false;
+	return (f->module && strcmp(f->module, "[bpf]") == 0) || strncmp(f->name, "bpf_", 4) == 0 ||
+	       strncmp(f->name, "__bpf_", 6) == 0 || strncmp(f->name, "__traceiter_", 12) == 0;
+}
+
 /* ---- text ------------------------------------------------------------------------------------- */
 
 struct text {

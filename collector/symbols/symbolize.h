@@ -74,6 +74,12 @@ int proc_syms_lookup(struct proc_syms *p, uint64_t addr, bool is_return, struct 
  * Always fills out; 0, -ENOENT (not named), -EPERM (kallsyms hides addresses: kptr_restrict). */
 int kernel_syms_lookup(struct symbolizer *s, uint64_t addr, struct frame *out);
 
+/* Whether a kernel frame is the machinery that runs a BPF program from a tracepoint or a trampoline,
+ * or the program itself: a symbol of [bpf] (bpf_prog_TAG_NAME, bpf_trampoline_N) or one named
+ * bpf_... (bpf_trace_run4), __bpf_... (__bpf_trace_sched_switch) or __traceiter_... A stack a probe
+ * takes of itself starts (innermost) with such frames; an unnamed frame is not one. */
+bool kernel_frame_is_bpf_tracing(const struct frame *f);
+
 /* Load kernel symbols from a file in /proc/kallsyms format instead (tests, another machine's copy).
  * Replaces what was loaded. Symbols loaded, or -errno (-EPERM when every address is zero). */
 int kernel_syms_load(struct symbolizer *s, const char *path);

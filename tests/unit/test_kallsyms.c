@@ -1,6 +1,7 @@
 /* Kernel symbols from kallsyms-format fixtures: text symbols found by address with their module,
- * data symbols and garbage ignored, kptr_restrict's all-zero file reported as -EPERM, and kernel
- * addresses handed to a process's lookup go to the kernel's symbols. */
+ * data symbols and garbage ignored, kptr_restrict's all-zero file reported as -EPERM, kernel
+ * addresses handed to a process's lookup go to the kernel's symbols, and the frames of BPF tracing
+ * (what a probe's stack of itself starts with) told from the others. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +122,41 @@ static void test_process_lookup_of_kernel_address(void **state)
 	unlink(path);
 }
 
+/* The frames a probe's stack of itself starts with (an off-CPU stack taken in sched_switch, innermost
+ * first: bpf_prog_..._offcpu_switch, bpf_trace_run4, __traceiter_sched_switch, then __schedule).
+ * Expected: those three, __bpf_trace_sched_switch and a trampoline in [bpf] are tracing frames;
+ * __schedule, schedule, an unnamed frame and a name that merely holds "bpf" are not. */
+static void test_bpf_tracing_frames(void **state)
+{
+	(void)state;
+	char path[64];
+	write_fixture(path, "ffffffff81001000 T __schedule\n"
+			    "ffffffff81002000 T schedule\n"
+			    "ffffffff81003000 T __traceiter_sched_switch\n"
+			    "ffffffff81004000 t __bpf_trace_sched_switch\n"
+			    "ffffffff81005000 T bpf_trace_run4\n"
+			    "ffffffff81006000 T sock_bpf_helper\n"
+			    "ffffffffa0000000 t bpf_prog_e4420ef1adbb0fa9_offcpu_switch\t[bpf]\n"
+			    "ffffffffa0001000 t bpf_trampoline_6442491234\t[bpf]\n");
+	struct symbolizer *s = symbolizer_new();
+	static const struct { uint64_t addr; bool tracing; } cases[] = {
+		{0xffffffffa0000010ull, true},  {0xffffffffa0001010ull, true},  {0xffffffff81005010ull, true},
+		{0xffffffff81004010ull, true},  {0xffffffff81003010ull, true},  {0xffffffff81001010ull, false},
+		{0xffffffff81002010ull, false}, {0xffffffff81006010ull, false}, {0xffffffff80000000ull, false},
+	};
+	struct frame f;
+
+	assert_int_equal(kernel_syms_load(s, path), 8);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kernel_syms_lookup(s, cases[i].addr, &f);
+		if (kernel_frame_is_bpf_tracing(&f) != cases[i].tracing)
+			fail_msg("%s (%#llx): tracing %d, expected %d", f.name ? f.name : "(unnamed)",
+				 (unsigned long long)cases[i].addr, !cases[i].tracing, cases[i].tracing);
+	}
+	symbolizer_free(s);
+	unlink(path);
+}
+
 /* The running kernel, when /proc/kallsyms shows addresses: "schedule" is found again by its own
  * address. Skipped under kptr_restrict. */
 static void test_real_kallsyms(void **state)
@@ -152,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_kallsyms_fixture),
 		cmocka_unit_test(test_kallsyms_restricted),
 		cmocka_unit_test(test_process_lookup_of_kernel_address),
+		cmocka_unit_test(test_bpf_tracing_frames),
 		cmocka_unit_test(test_real_kallsyms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
