@@ -142,6 +142,13 @@ $(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
 	@echo "  LD+SAN  $@"
 	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
 
+# The command itself under the sanitizers, for tests/integration/cli_sanitized.sh.
+ASAN_CLI := $(BUILD)/asan/bin/loopscope
+$(ASAN_CLI): $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a
+	@mkdir -p $(@D)
+	@echo "  LD+SAN  $@"
+	$(V)$(CC) $(SANITIZE) -o $@ $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a $(pc_libs) -lstdc++ -lm -lpthread
+
 # ---- workloads with known behaviour (tests, demo, benchmarks) --------------------------------
 $(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 	@mkdir -p $(@D)
@@ -161,7 +168,7 @@ $(BUILD)/compat/%: tests/compat/hazards/%.c tests/compat/hazards/hazard.h | deps
 hazards: $(HAZARDS)
 
 # ---- check, demo, bench ---------------------------------------------------------------------
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(ASAN_CLI)
 
 check: all unit workloads hazards
 	$(V)BUILD=$(BUILD) tests/run.sh $(sort $(wildcard tests/static/*.sh)) $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) $(COMPAT_TESTS)
