@@ -78,8 +78,7 @@ static int finish(const struct run_opts *o, bool report, bool quiet)
 			status = res.failure ? res.failure : EXIT_SETUP;
 			break;
 		}
-		cli_error("no session written: %s", res.error);
-		cli_error("nothing recorded: %s", res.reason);
+		cli_error("nothing recorded: %s; no session written (%s)", res.reason, res.error);
 		status = res.failure ? res.failure : EXIT_NOTHING;
 		break;
 	case RUN_RECORDED:
