@@ -164,12 +164,14 @@ static void after_submit(enum kind k, struct task *t, struct uv__work *w, int rc
 		task_remove(t);
 		return;
 	}
+	/* A worker may have run the request already: libuv then cleared its work function, so the
+	 * work function is learned from the first request that still has one. */
 	work_fn work = __atomic_load_n(&w->work, __ATOMIC_ACQUIRE);
 	done_fn done = w->done;
-	if (!learned[k].done) {
-		learned[k].work = work;
+	if (!learned[k].done)
 		learned[k].done = done;
-	}
+	if (work && !learned[k].work)
+		learned[k].work = work;
 	if (done != learned[k].done || (work && work != learned[k].work)) {
 		task_remove(t); /* not the libuv we learned from: leave it alone */
 		return;
