@@ -1,77 +1,131 @@
-/* loopscope check: compare a session (or summary.json) against a baseline; exit 1 on regression. */
+/* loopscope check: repeated runs of the current build against repeated runs of a baseline; exit 1
+ * on a regression (docs/ci.md). */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "reports/check.h"
 
 #define MAX_LIMITS 32
+#define MAX_RUNS 256
 
 static void usage(FILE *out)
 {
-	fputs("usage: loopscope check --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]\n"
+	fputs("usage: loopscope check --baseline RUNS... --current RUNS... [--max METRIC=LIMIT ...]\n"
+	      "                       [--confidence P] [--junit FILE] [--markdown FILE]\n"
 	      "\n"
-	      "Compares the current run with a baseline and exits 1 when a metric got worse than allowed:\n"
-	      "for a CI performance gate. LIMIT is +N% (growth allowed, relative), +N (growth allowed,\n"
-	      "absolute) or N (a ceiling on the current value). Changes below a metric's noise floor never\n"
-	      "fail. Without --max, the metrics with a default limit are checked; with --max, only those given.\n"
+	      "Compares the current build's runs with a baseline's, figure by figure, and exits 1 when one got\n"
+	      "worse beyond the runs' own noise and beyond its tolerance: a CI performance gate. RUNS is a\n"
+	      "session directory, its summary.json, or a set of sessions (a directory of run-1/ run-2/ ... as\n"
+	      "`loopscope run --repeat N` makes); repeat the option for more. The verdict on each figure is\n"
+	      "statistical: the shift of the current runs over the baseline runs (Hodges-Lehmann) must exceed\n"
+	      "the tolerance at its lower confidence bound (Mann-Whitney), so 3 runs a side or more are needed\n"
+	      "for 95% confidence; with fewer the verdict is weak and the tolerances are doubled.\n"
 	      "\n"
-	      "Metrics:\n",
+	      "  --baseline RUNS     the baseline's runs (repeatable)\n"
+	      "  --current RUNS      the runs to judge (repeatable)\n"
+	      "  --max METRIC=LIMIT  a tolerance: +N% (relative), +N (absolute) or N (a ceiling on the current\n"
+	      "                      median). METRIC is a figure below, or one loop's (main.delay_p99_ms). With\n"
+	      "                      --max, only the figures given are checked\n"
+	      "  --confidence P      of the verdicts, 0.5 to 0.999 (default 0.95)\n"
+	      "  --junit FILE        also write a JUnit XML report (a testcase per figure)\n"
+	      "  --markdown FILE     also write a markdown summary (a pull-request comment, a job summary)\n"
+	      "  -h, --help          this text\n"
+	      "\n"
+	      "Figures (ROLE: a loop that carried work, by role: main, a thread's name, program#N/main):\n",
 	      out);
 	check_print_metrics(out);
-	fputs("\nExit status: 0 no regression, 1 regression, 2 bad usage or unreadable summary.\n"
+	fputs("\nExit status: 0 no regression, 1 regression, 2 bad usage or an unreadable summary, 3 an output file\n"
+	      "could not be written.\n"
 	      "\nExample:\n"
-	      "  loopscope check --baseline main/summary.json --current pr/summary.json --max delay_p99_ms=+20% --max blocks=0\n",
+	      "  loopscope run --repeat 5 -o base --load 'wrk -R 2000 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n"
+	      "  loopscope check --baseline base --current pr --junit check.xml --markdown check.md\n",
 	      out);
 }
 
 int cmd_check(int argc, char **argv)
 {
-	enum { O_BASE = 256, O_CUR, O_MAX };
+	enum { O_BASE = 256, O_CUR, O_MAX, O_CONF, O_JUNIT, O_MD };
 	static const struct option opts[] = {{"baseline", required_argument, 0, O_BASE},
 					     {"current", required_argument, 0, O_CUR},
 					     {"max", required_argument, 0, O_MAX},
+					     {"confidence", required_argument, 0, O_CONF},
+					     {"junit", required_argument, 0, O_JUNIT},
+					     {"markdown", required_argument, 0, O_MD},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
-	const char *base = NULL, *cur = NULL;
-	struct check_limit limits[MAX_LIMITS];
-	size_t n = 0;
-	char err[512];
-	int c;
+	static const char *base[MAX_RUNS], *cur[MAX_RUNS];
+	static struct check_limit limits[MAX_LIMITS];
+	struct check_opts o = {.base = base, .cur = cur, .limits = limits, .confidence = CHECK_CONFIDENCE};
+	struct check_outcome res;
+	char err[512], *end;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_BASE:
-			base = optarg;
-			break;
 		case O_CUR:
-			cur = optarg;
+			if ((c == O_BASE ? o.nbase : o.ncur) == MAX_RUNS) {
+				cli_error("at most %d --baseline and %d --current", MAX_RUNS, MAX_RUNS);
+				return EXIT_USAGE;
+			}
+			if (c == O_BASE)
+				base[o.nbase++] = optarg;
+			else
+				cur[o.ncur++] = optarg;
 			break;
 		case O_MAX:
-			if (n == MAX_LIMITS) {
+			if (o.nlimits == MAX_LIMITS) {
 				cli_error("at most %d --max limits", MAX_LIMITS);
 				return EXIT_USAGE;
 			}
-			if (check_parse_limit(optarg, &limits[n], err, sizeof(err)) < 0) {
+			if (check_parse_limit(optarg, &limits[o.nlimits], err, sizeof(err)) < 0) {
 				cli_error("%s", err);
 				return EXIT_USAGE;
 			}
-			n++;
+			o.nlimits++;
+			break;
+		case O_CONF:
+			o.confidence = strtod(optarg, &end);
+			if (*end || end == optarg || !(o.confidence >= 0.5 && o.confidence <= 0.999)) {
+				cli_error("--confidence wants a number from 0.5 to 0.999, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_JUNIT:
+			o.junit = optarg;
+			break;
+		case O_MD:
+			o.markdown = optarg;
 			break;
 		default:
 			return cli_usage_status(c, usage);
 		}
 	}
-	if (!base || !cur || optind != argc) {
+	if (!o.nbase || !o.ncur || optind != argc) {
 		cli_error("check needs --baseline and --current (loopscope check --help)");
 		return EXIT_USAGE;
 	}
-	int r = check_run(base, cur, limits, n, stdout, err, sizeof(err));
-	if (r < 0) {
+	if (check_compare(&o, &res, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return EXIT_USAGE;
 	}
-	return r ? EXIT_REGRESSION : EXIT_OK;
+	check_print_table(&res, o.confidence, stdout);
+	int status = res.regressions ? EXIT_REGRESSION : EXIT_OK;
+	if (o.junit && (rc = check_write_junit(&res, o.confidence, o.junit)) < 0) {
+		cli_error("cannot write %s: %s", o.junit, strerror(-rc));
+		status = EXIT_SETUP;
+	}
+	if (o.markdown && (rc = check_write_markdown(&res, o.confidence, o.markdown)) < 0) {
+		cli_error("cannot write %s: %s", o.markdown, strerror(-rc));
+		status = EXIT_SETUP;
+	}
+	check_outcome_free(&res);
+	return status;
 }

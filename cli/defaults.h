@@ -8,6 +8,7 @@
 #define LOOPSCOPE_DEFAULT_BLOCK_MS 50     /* --block-ms: a busy span this long is a block */
 #define LOOPSCOPE_DEFAULT_HZ 99           /* --hz: CPU samples per second of a thread's CPU time */
 #define LOOPSCOPE_DEFAULT_INTERVAL_MS 100 /* --interval-ms: the agent's interval records (its own default) */
+#define CHECK_CONFIDENCE 0.95            /* check --confidence: of the verdicts */
 
 /* A default as text, for the usage lines: DEFAULT_STR(LOOPSCOPE_DEFAULT_HZ) is "99". */
 #define DEFAULT_STR_(x) #x

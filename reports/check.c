@@ -1,10 +1,12 @@
-/* loopscope check: a current summary against a baseline, metric by metric, with limits such as
- * "delay_p99_ms=+20%" (relative growth allowed), "blocks=+2" (absolute growth allowed) or
- * "elu=0.8" (a ceiling on the current value). A regression is a metric over its limit and past its
- * noise floor. Metrics and defaults: docs/cli.md. */
+/* loopscope check: each side's runs (session directories, summary files or session sets) read
+ * into one sample per figure, then figure by figure the shift of the current runs over the
+ * baseline runs with its lower confidence bound (check_stats.h), against the figure's tolerance.
+ * A regression is a shift whose lower bound is past the tolerance: worse beyond the runs' own
+ * noise and beyond what is allowed. Figures and tolerances: check_metrics.c, docs/ci.md. */
 #include "reports/check.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -12,180 +14,73 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "collector/analysis/analyze.h"
 #include "collector/util/files.h"
-
-struct metric {
-	const char *name;
-	const char *what;
-	double floor;             /* changes smaller than this never regress */
-	const char *default_limit; /* NULL: checked only when asked */
-};
-
-static const struct metric metrics[] = {
-	{"elu", "utilization of the busiest loop", 0.02, "+0.1"},
-	{"delay_p99_ms", "busiest loop's delay p99 (ms)", 2.0, "+25%"},
-	{"delay_max_ms", "busiest loop's delay max (ms)", 5.0, NULL},
-	{"blocks", "blocks of the busiest loop", 1.0, "+25%"},
-	{"blocked_ms", "time the busiest loop was blocked (ms)", 20.0, "+25%"},
-	{"gc_total_ms", "GC pause total (ms)", 10.0, "+50%"},
-	{"gc_max_ms", "longest GC pause (ms)", 5.0, NULL},
-	{"heap_used_max_mb", "heap used peak (MB)", 2.0, NULL},
-	{"heap_growth_mb_per_min", "heap growth (MB/min)", 1.0, NULL},
-	{"rss_max_mb", "RSS peak (MB)", 5.0, NULL},
-	{"pool_saturated_s", "thread pool saturated (s)", 0.05, "+50%"},
-	{"pool_wait_p99_ms", "thread pool wait p99 (ms)", 2.0, NULL},
-	{"cpu_s", "CPU time, user + system (s)", 0.1, NULL},
-};
-#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
-
-static const struct metric *find_metric(const char *name, size_t len)
-{
-	for (size_t i = 0; i < NMETRICS; i++)
-		if (strlen(metrics[i].name) == len && !strncmp(metrics[i].name, name, len))
-			return &metrics[i];
-	return NULL;
-}
-
-/* The key of the last value read that was there but not a number (a summary edited or corrupt). */
-static const char *not_a_number;
-
-static double num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (v && !cJSON_IsNumber(v) && !cJSON_IsNull(v))
-		not_a_number = key;
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const cJSON *obj(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsObject(v) ? v : NULL;
-}
-
-/* Whether no other loop of l's thread was observed longer (the others are transient). */
-static bool thread_loop(const cJSON *loops, const cJSON *l)
-{
-	const cJSON *o;
-	cJSON_ArrayForEach(o, loops)
-	{
-		if (o != l && num(o, "pid") == num(l, "pid") && num(o, "tid") == num(l, "tid") &&
-		    num(o, "seconds") > num(l, "seconds"))
-			return false;
-	}
-	return true;
-}
-
-/* The loop that stands for the program: the busiest loop (docs/diagnosis.md), as summary.json's
- * "busiest_loop" names it; in a summary from before that key, the same from "loops": of each
- * thread's loop observed longest, the one with the most busy time (ELU x seconds). */
-static const cJSON *main_loop(const cJSON *sum)
-{
-	const cJSON *loops = cJSON_GetObjectItemCaseSensitive(sum, "loops"), *l, *best = NULL;
-	const cJSON *named = obj(sum, "busiest_loop");
-	cJSON_ArrayForEach(l, loops)
-	{
-		if (named && num(l, "pid") == num(named, "pid") && num(l, "tid") == num(named, "tid") &&
-		    thread_loop(loops, l))
-			return l;
-	}
-	cJSON_ArrayForEach(l, loops)
-	{
-		if (thread_loop(loops, l) &&
-		    (!best || num(l, "elu") * num(l, "seconds") > num(best, "elu") * num(best, "seconds")))
-			best = l;
-	}
-	return best;
-}
-
-/* A metric's value in a summary, NAN when the summary has none (no GC in a C program...). */
-static double metric_value(const cJSON *sum, const char *name)
-{
-	const cJSON *l = main_loop(sum), *gc = obj(sum, "gc"), *heap = obj(sum, "heap"), *pool = obj(sum, "threadpool");
-	const cJSON *cpu = obj(sum, "cpu");
-
-	if (!strcmp(name, "elu"))
-		return l ? num(l, "elu") : NAN;
-	if (!strcmp(name, "delay_p99_ms"))
-		return l ? num(obj(l, "delay_ms"), "p99") : NAN;
-	if (!strcmp(name, "delay_max_ms"))
-		return l ? num(obj(l, "delay_ms"), "max") : NAN;
-	if (!strcmp(name, "blocks"))
-		return l ? num(l, "blocks") : NAN;
-	if (!strcmp(name, "blocked_ms"))
-		return l ? num(l, "blocked_ms") : NAN;
-	if (!strcmp(name, "gc_total_ms"))
-		return gc ? num(gc, "total_ms") : NAN;
-	if (!strcmp(name, "gc_max_ms"))
-		return gc ? num(gc, "max_ms") : NAN;
-	if (!strcmp(name, "heap_used_max_mb"))
-		return heap ? num(heap, "used_max_mb") : NAN;
-	if (!strcmp(name, "heap_growth_mb_per_min"))
-		return heap ? num(heap, "growth_mb_per_min") : NAN;
-	if (!strcmp(name, "rss_max_mb"))
-		return num(sum, "rss_max_mb");
-	if (!strcmp(name, "pool_saturated_s"))
-		return pool ? num(pool, "saturated_s") : NAN;
-	if (!strcmp(name, "pool_wait_p99_ms"))
-		return pool ? num(obj(pool, "wait_ms"), "p99") : NAN;
-	if (!strcmp(name, "cpu_s"))
-		return cpu ? num(cpu, "user_s") + num(cpu, "sys_s") : NAN;
-	return NAN;
-}
+#include "collector/util/grow.h"
+#include "collector/util/xalloc.h"
 
 int check_parse_limit(const char *spec, struct check_limit *out, char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '=');
 	char *end;
 
+	memset(out, 0, sizeof(*out));
 	if (!eq) {
 		snprintf(err, errlen, "--max wants METRIC=LIMIT (e.g. delay_p99_ms=+20%%), not '%s'", spec);
 		return -EINVAL;
 	}
-	const struct metric *m = find_metric(spec, (size_t)(eq - spec));
-	if (!m) {
-		snprintf(err, errlen, "unknown metric '%.*s' (loopscope check --help lists them)", (int)(eq - spec), spec);
+	size_t len = (size_t)(eq - spec);
+	if (!check_kind_find(spec, len) || len >= sizeof(out->metric)) {
+		snprintf(err, errlen, "unknown metric '%.*s' (loopscope check --help lists them)", (int)len, spec);
 		return -EINVAL;
 	}
-	const char *v = eq + 1;
-	out->metric = m->name;
+	memcpy(out->metric, spec, len);
+	const char *v = eq + 1, *digits = *v == '+' ? v + 1 : v;
 	out->growth = *v == '+';
-	double x = strtod(out->growth ? v + 1 : v, &end);
+	double x = strtod(digits, &end);
 	out->percent = *end == '%';
 	if (out->percent)
 		end++;
-	if (*end || end == (out->growth ? v + 1 : v) || x < 0 || (out->percent && !out->growth)) {
-		snprintf(err, errlen, "bad limit '%s' for %s: use +N%%, +N or N", v, m->name);
+	if (*end || end == digits || !isfinite(x) || x < 0 || (out->percent && !out->growth)) {
+		snprintf(err, errlen, "bad limit '%s' for %.*s: use +N%%, +N or N", v, (int)len, spec);
 		return -EINVAL;
 	}
 	out->value = x;
 	return 0;
 }
 
-/* summary.json of a session directory, or the file itself. */
-static cJSON *load_summary(const char *path, char *err, size_t errlen)
+/* --- reading the runs --- */
+
+/* The summary of one session directory or summary file: summary.json, or, for a directory whose
+ * collector died before writing it, recomputed from the records. NULL with the reason in err. */
+static cJSON *load_summary(const char *path, bool dir, char *err, size_t errlen)
 {
-	char file[4096];
-	struct stat st;
-	if (stat(path, &st) < 0) {
+	char file[PATH_MAX];
+	char *text;
+	size_t len;
+	int rc;
+
+	if (dir)
+		snprintf(file, sizeof(file), "%s/summary.json", path);
+	else if (!realpath(path, file)) { /* a file named on the command line may be the user's link */
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode))
-		snprintf(file, sizeof(file), "%s/summary.json", path);
-	else
-		snprintf(file, sizeof(file), "%s", path);
-	/* A file named on the command line may be a symlink the user made; the one in a session
-	 * directory may not. Either way a regular file, read without blocking, 64 MiB at most. */
-	char real[PATH_MAX];
-	if (!S_ISDIR(st.st_mode) && !realpath(file, real)) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		return NULL;
+	rc = read_file_limit(file, 64 << 20, &text, &len, err, errlen);
+	if (rc == -ENOENT && dir) {
+		struct session s;
+		struct summary sum;
+		memset(&sum, 0, sizeof(sum));
+		if (analyze_session(path, &s, &sum, NULL, err, errlen) < 0)
+			return NULL;
+		cJSON *j = summary_to_json(&sum, &s);
+		summary_free(&sum);
+		session_free(&s);
+		return j;
 	}
-	char *text;
-	size_t len;
-	if (read_file_limit(S_ISDIR(st.st_mode) ? file : real, 64 << 20, &text, &len, err, errlen) < 0)
+	if (rc < 0)
 		return NULL;
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	free(text);
@@ -197,80 +92,263 @@ static cJSON *load_summary(const char *path, char *err, size_t errlen)
 	return j;
 }
 
-int check_run(const char *baseline, const char *current, const struct check_limit *limits, size_t nlimits,
-	      FILE *out, char *err, size_t errlen)
+struct side {
+	char **paths;
+	size_t n, cap;
+};
+
+static void side_add(struct side *s, const char *path)
 {
-	cJSON *base = load_summary(baseline, err, errlen), *cur;
-	if (!base)
-		return -EINVAL;
-	if (!(cur = load_summary(current, err, errlen))) {
-		cJSON_Delete(base);
-		return -EINVAL;
+	s->paths = xgrow_array(s->paths, &s->cap, s->n + 1, sizeof(*s->paths));
+	s->paths[s->n++] = xstrdup(path);
+}
+
+static int by_run_number(const void *a, const void *b)
+{
+	long x = atol(*(char *const *)a + 4), y = atol(*(char *const *)b + 4);
+	return x < y ? -1 : x > y;
+}
+
+/* PATH into the side: a summary file, a session directory, or a session set (a directory of
+ * run-N/ sessions, as run --repeat makes). */
+static int side_expand(struct side *s, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char probe[PATH_MAX];
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
 	}
-	/* Every figure a check reads is a number or absent: a string there is not our summary. */
-	for (size_t i = 0; i < NMETRICS; i++) {
-		const char *files[2] = {baseline, current};
-		const cJSON *sums[2] = {base, cur};
-		for (int k = 0; k < 2; k++) {
-			not_a_number = NULL;
-			metric_value(sums[k], metrics[i].name);
-			if (not_a_number) {
-				snprintf(err, errlen, "%s: '%s' is not a number (metric %s): not a summary loopscope wrote",
-					 files[k], not_a_number, metrics[i].name);
-				cJSON_Delete(base);
-				cJSON_Delete(cur);
-				return -EINVAL;
-			}
-		}
+	if (!S_ISDIR(st.st_mode)) {
+		side_add(s, path);
+		return 0;
 	}
-	int regressions = 0;
-	fprintf(out, "%-24s %12s %12s %10s  %-8s %s\n", "metric", "baseline", "current", "change", "limit", "verdict");
-	for (size_t i = 0; i < NMETRICS; i++) {
-		const struct metric *m = &metrics[i];
-		struct check_limit lim;
-		bool asked = false;
-		for (size_t k = 0; k < nlimits; k++)
-			if (!strcmp(limits[k].metric, m->name)) {
-				lim = limits[k];
-				asked = true;
-			}
-		if (!asked) {
-			if (nlimits || !m->default_limit)
-				continue; /* with --max given, only those are checked */
-			char spec[64];
-			snprintf(spec, sizeof(spec), "%s=%s", m->name, m->default_limit);
-			check_parse_limit(spec, &lim, err, errlen);
-		}
-		double b = metric_value(base, m->name), c = metric_value(cur, m->name);
-		char limit_text[32];
-		snprintf(limit_text, sizeof(limit_text), "%s%g%s", lim.growth ? "+" : "", lim.value, lim.percent ? "%" : "");
-		if (isnan(c) || (lim.growth && isnan(b))) {
-			fprintf(out, "%-24s %12s %12s %10s  %-8s %s\n", m->name, isnan(b) ? "-" : "", isnan(c) ? "-" : "", "",
-				limit_text, "n/a");
+	snprintf(probe, sizeof(probe), "%s/session.json", path);
+	bool session = access(probe, F_OK) == 0;
+	snprintf(probe, sizeof(probe), "%s/summary.json", path);
+	if (session || access(probe, F_OK) == 0) {
+		side_add(s, path);
+		return 0;
+	}
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char **runs = NULL;
+	size_t n = 0, cap = 0;
+	while (d && (e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, "run-", 4) || strtol(e->d_name + 4, &end, 10) <= 0 || *end)
 			continue;
-		}
-		double allowed = !lim.growth ? lim.value : lim.percent ? b * (1 + lim.value / 100.0) : b + lim.value;
-		bool bad = c > allowed && (!lim.growth || c - b > m->floor);
-		char change[32] = "";
-		if (!isnan(b)) {
-			if (b != 0)
-				snprintf(change, sizeof(change), "%+.1f%%", (c - b) / fabs(b) * 100.0);
-			else
-				snprintf(change, sizeof(change), "%+.3g", c - b);
-		}
-		fprintf(out, "%-24s %12.4g %12.4g %10s  %-8s %s\n", m->name, b, c, change, limit_text,
-			bad ? "REGRESSION" : "ok");
-		regressions += bad;
+		runs = xgrow_array(runs, &cap, n + 1, sizeof(*runs));
+		runs[n++] = xstrdup(e->d_name);
 	}
-	fprintf(out, "%s\n", regressions ? "check: regression" : "check: ok");
-	cJSON_Delete(base);
-	cJSON_Delete(cur);
-	return regressions;
+	if (d)
+		closedir(d);
+	if (!n) {
+		snprintf(err, errlen, "%s: neither a session (no session.json or summary.json) nor a set of them (no run-N/)", path);
+		return -ENOENT;
+	}
+	qsort(runs, n, sizeof(*runs), by_run_number);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(probe, sizeof(probe), "%s/%s", path, runs[i]);
+		side_add(s, probe);
+		free(runs[i]);
+	}
+	free(runs);
+	return 0;
+}
+
+/* Every figure seen, with each side's values. */
+struct figure {
+	char name[128];
+	const struct metric_kind *kind;
+	double *v[2];
+	size_t n[2], cap[2];
+};
+
+struct figures {
+	struct figure *f;
+	size_t n, cap;
+	int side;
+};
+
+static void collect(const char *name, const struct metric_kind *k, double value, void *arg)
+{
+	struct figures *fs = arg;
+	struct figure *f = NULL;
+
+	for (size_t i = 0; i < fs->n && !f; i++)
+		if (!strcmp(fs->f[i].name, name))
+			f = &fs->f[i];
+	if (!f) {
+		fs->f = xgrow_array(fs->f, &fs->cap, fs->n + 1, sizeof(*fs->f));
+		f = &fs->f[fs->n++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		f->kind = k;
+	}
+	int s = fs->side;
+	f->v[s] = xgrow_array(f->v[s], &f->cap[s], f->n[s] + 1, sizeof(double));
+	f->v[s][f->n[s]++] = value;
+}
+
+static int read_side(struct figures *fs, int which, const struct side *s, char *err, size_t errlen)
+{
+	fs->side = which;
+	for (size_t i = 0; i < s->n; i++) {
+		struct stat st;
+		bool dir = stat(s->paths[i], &st) == 0 && S_ISDIR(st.st_mode);
+		cJSON *sum = load_summary(s->paths[i], dir, err, errlen);
+		const char *key = NULL;
+		if (!sum)
+			return -EINVAL;
+		int rc = check_figures(sum, collect, fs, &key);
+		cJSON_Delete(sum);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: '%s' is not a number: not a summary loopscope wrote", s->paths[i], key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* --- verdicts --- */
+
+/* The limit asked for this figure (its own name first, then its kind's), or NULL. */
+static const struct check_limit *limit_for(const struct check_opts *o, const struct figure *f)
+{
+	const struct check_limit *kind_limit = NULL;
+	for (size_t i = 0; i < o->nlimits; i++) {
+		if (!strcmp(o->limits[i].metric, f->name))
+			return &o->limits[i];
+		if (!strcmp(o->limits[i].metric, f->kind->name))
+			kind_limit = &o->limits[i];
+	}
+	return kind_limit;
+}
+
+static void judge(const struct check_opts *o, struct figure *f, const struct check_limit *lim, struct check_result *r)
+{
+	const struct metric_kind *k = f->kind;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", f->name);
+	r->kind = k;
+	r->nbase = f->n[0];
+	r->ncur = f->n[1];
+	if (!f->n[0] || !f->n[1]) {
+		r->verdict = CHECK_NA;
+		r->why = f->n[0] ? "only in the baseline" : "only in the current runs";
+		return;
+	}
+	/* Worse is up: a figure where lower is worse is compared negated. */
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < f->n[s]; i++)
+			f->v[s][i] *= k->worse;
+	stats_shift(f->v[0], f->n[0], f->v[1], f->n[1], o->confidence, &r->shift);
+	r->shift.base_median *= k->worse;
+	r->shift.cur_median *= k->worse;
+	double base = fabs(r->shift.base_median);
+	r->weak = r->shift.confidence + 1e-9 < o->confidence;
+	if (lim && !lim->growth) {
+		r->ceiling = true;
+		r->allowed = lim->value;
+		snprintf(r->limit, sizeof(r->limit), "%s %g", k->worse > 0 ? "<=" : ">=", lim->value);
+		r->verdict = r->shift.cur_median * k->worse > lim->value * k->worse ? CHECK_REGRESSION : CHECK_OK;
+		return;
+	}
+	double rel = lim ? (lim->percent ? lim->value / 100 : 0) : k->rel;
+	double abs = lim && !lim->percent ? lim->value : 0;
+	r->allowed = fmax(fmax(rel * base, abs), k->floor);
+	if (lim)
+		snprintf(r->limit, sizeof(r->limit), "%s%g%s", k->worse > 0 ? "+" : "-", lim->value, lim->percent ? "%" : "");
+	else if (k->rel > 0)
+		snprintf(r->limit, sizeof(r->limit), "%s%g%%", k->worse > 0 ? "+" : "-", k->rel * 100);
+	else
+		snprintf(r->limit, sizeof(r->limit), "%s%g", k->worse > 0 ? "+" : "-", k->floor);
+	/* With fewer runs than the confidence needs, the limit is doubled: a weak verdict fails only on
+	 * a large change. */
+	double allowed = r->weak ? 2 * r->allowed : r->allowed;
+	if (r->shift.lower > allowed)
+		r->verdict = CHECK_REGRESSION;
+	else if (r->shift.estimate < -allowed)
+		r->verdict = CHECK_BETTER;
+	else
+		r->verdict = CHECK_OK;
+	/* Shifts are reported in the figure's own direction. */
+	r->shift.estimate *= k->worse;
+	r->shift.lower *= k->worse;
+}
+
+static void side_free(struct side *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->paths[i]);
+	free(s->paths);
+}
+
+int check_compare(const struct check_opts *o, struct check_outcome *out, char *err, size_t errlen)
+{
+	struct side sides[2] = {{0}};
+	struct figures fs = {0};
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < o->nbase && !rc; i++)
+		rc = side_expand(&sides[0], o->base[i], err, errlen);
+	for (size_t i = 0; i < o->ncur && !rc; i++)
+		rc = side_expand(&sides[1], o->cur[i], err, errlen);
+	if (!rc)
+		rc = read_side(&fs, 0, &sides[0], err, errlen);
+	if (!rc)
+		rc = read_side(&fs, 1, &sides[1], err, errlen);
+	if (!rc) {
+		out->results = xcalloc(fs.n ? fs.n : 1, sizeof(*out->results));
+		for (size_t i = 0; i < fs.n; i++) {
+			const struct check_limit *lim = limit_for(o, &fs.f[i]);
+			if (o->nlimits ? !lim : !fs.f[i].kind->by_default)
+				continue; /* with --max given, only those are checked */
+			struct check_result *r = &out->results[out->n++];
+			judge(o, &fs.f[i], lim, r);
+			out->regressions += r->verdict == CHECK_REGRESSION;
+			out->weak |= r->weak && r->verdict != CHECK_NA;
+		}
+		out->nbase = sides[0].n;
+		out->ncur = sides[1].n;
+		out->base_paths = sides[0].paths;
+		out->cur_paths = sides[1].paths;
+		sides[0].paths = sides[1].paths = NULL;
+		sides[0].n = sides[1].n = 0;
+	}
+	for (size_t i = 0; i < fs.n; i++) {
+		free(fs.f[i].v[0]);
+		free(fs.f[i].v[1]);
+	}
+	free(fs.f);
+	side_free(&sides[0]);
+	side_free(&sides[1]);
+	return rc;
+}
+
+void check_outcome_free(struct check_outcome *out)
+{
+	struct side b = {out->base_paths, out->nbase, 0}, c = {out->cur_paths, out->ncur, 0};
+	side_free(&b);
+	side_free(&c);
+	free(out->results);
+	memset(out, 0, sizeof(*out));
 }
 
 void check_print_metrics(FILE *out)
 {
-	for (size_t i = 0; i < NMETRICS; i++)
-		fprintf(out, "  %-24s %s; default limit %s\n", metrics[i].name, metrics[i].what,
-			metrics[i].default_limit ? metrics[i].default_limit : "none (checked when given)");
+	for (size_t i = 0; i < check_nkinds; i++) {
+		const struct metric_kind *k = &check_kinds[i];
+		char tol[48];
+		if (k->rel > 0)
+			snprintf(tol, sizeof(tol), "%s%g%% (at least %g)", k->worse > 0 ? "+" : "-", k->rel * 100, k->floor);
+		else
+			snprintf(tol, sizeof(tol), "%s%g", k->worse > 0 ? "+" : "-", k->floor);
+		fprintf(out, "  %s%-22s %s; tolerance %s%s\n", k->per_loop ? "ROLE." : "", k->name, k->what, tol,
+			k->by_default ? "" : " (checked when given)");
+	}
 }

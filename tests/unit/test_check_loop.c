@@ -1,6 +1,8 @@
-/* loopscope check judges loop metrics on the busiest loop: a memcached-like server (an idle
- * dispatcher on the main thread, four worker loops) whose workers got busier regresses on elu,
- * whether the summaries name their busiest loop ("busiest_loop") or predate that key. */
+/* loopscope check judges every loop that carried work, matched between runs by role: a
+ * memcached-like server (an idle dispatcher on the main thread at ELU 0.001, four worker threads
+ * "mc-worker-1".."4") whose workers went from ELU 0.40 to 0.80 regresses on "mc-worker.elu" (the
+ * four as one role) in 3 runs against 3, at 95 % confidence; the dispatcher stays "ok"; one run a
+ * side is a weak verdict; a thread name with markdown and XML in it is escaped in both files. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,73 +10,122 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "reports/check.h"
 #include "tests/unit/tmpdir.h"
 
-/* A summary.json: pid 50's dispatcher (main thread, ELU 0.01) and four workers at 10 s each, one of
- * them at worker_elu, the others at 0.3. With `named`, the "busiest_loop" key names the worker at
- * worker_elu, and that worker ran only 2 s: by busy time (ELU x seconds) another worker is busier,
- * so only a check that reads the key compares it. */
-static void write_summary(const char *name, double worker_elu, int named)
+/* DIR/NAME/summary.json: pid 50's dispatcher and four workers named THREAD-N at worker_elu (each
+ * run a little different: jitter), 10 s each. */
+static void write_run(const char *name, double worker_elu, double jitter, const char *thread)
 {
-	char path[128];
-	int tid = named ? 52 : 51;
+	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/%s/summary.json", dir, name);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "{\"version\":1,\"pid\":50,\"duration_s\":10,");
-	if (named)
-		fprintf(f, "\"busiest_loop\":{\"pid\":50,\"tid\":%d,\"thread\":\"mc-worker\",\"main\":false},", tid);
-	fprintf(f, "\"loops\":[");
+	fprintf(f, "{\"version\":1,\"pid\":50,\"duration_s\":10,\"loops\":[");
 	for (int t = 51; t <= 54; t++)
-		fprintf(f, "{\"pid\":50,\"tid\":%d,\"main\":false,\"seconds\":%d,\"elu\":%.2f,\"blocks\":0,"
-			   "\"blocked_ms\":0,\"delay_ms\":{\"p99\":1,\"max\":2}},",
-			t, t == tid && named ? 2 : 10, t == tid ? worker_elu : 0.3);
-	fprintf(f, "{\"pid\":50,\"tid\":50,\"main\":true,\"seconds\":10,\"elu\":0.01,\"blocks\":0,\"blocked_ms\":0,"
-		   "\"delay_ms\":{\"p99\":0,\"max\":0}}]}\n");
+		fprintf(f, "{\"pid\":50,\"tid\":%d,\"thread\":\"%s-%d\",\"main\":false,\"seconds\":10,\"busy_s\":%.3f,"
+			   "\"elu\":%.3f,\"blocks\":0,\"blocked_ms\":0,\"delay_ms\":{\"p99\":1,\"max\":2}},",
+			t, thread, t - 50, 10 * (worker_elu + jitter), worker_elu + jitter);
+	fprintf(f, "{\"pid\":50,\"tid\":50,\"thread\":\"memcached\",\"main\":true,\"seconds\":10,\"busy_s\":0.01,"
+		   "\"elu\":0.001,\"blocks\":0,\"blocked_ms\":0,\"delay_ms\":{\"p99\":0,\"max\":0}}]}\n");
 	fclose(f);
 }
 
-/* Baseline workers at ELU 0.40, current at 0.80, limit elu=+0.1: one regression; the report shows
- * 0.4 and 0.8 (the busiest worker), not the dispatcher's 0.01. */
-static void check_workers(int named)
+static const struct check_result *find(const struct check_outcome *c, const char *name)
 {
-	char base[128], cur[128], err[256], *text = NULL;
-	size_t len = 0;
-	struct check_limit lim;
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->results[i].name, name))
+			return &c->results[i];
+	fail_msg("no figure %s", name);
+	return NULL;
+}
 
-	write_summary("base.json", 0.40, named);
-	write_summary("cur.json", 0.80, named);
-	snprintf(base, sizeof(base), "%s/base.json", dir);
-	snprintf(cur, sizeof(cur), "%s/cur.json", dir);
-	assert_int_equal(check_parse_limit("elu=+0.1", &lim, err, sizeof(err)), 0);
-	FILE *out = open_memstream(&text, &len);
-	assert_non_null(out);
-	int rc = check_run(base, cur, &lim, 1, out, err, sizeof(err));
-	fclose(out);
-	if (rc != 1 || !strstr(text, "0.4 ") || !strstr(text, "0.8 "))
-		fail_msg("want one regression of elu 0.4 -> 0.8, got %d:\n%s", rc, text);
+static void compare(const char *const *base, size_t nb, const char *const *cur, size_t nc, struct check_outcome *out)
+{
+	char err[256];
+	struct check_opts o = {.base = base, .nbase = nb, .cur = cur, .ncur = nc, .confidence = 0.95};
+	if (check_compare(&o, out, err, sizeof(err)) < 0)
+		fail_msg("check_compare: %s", err);
+}
+
+static void test_workers_by_role(void **state)
+{
+	(void)state;
+	char b[3][256], c[3][256];
+	const char *base[3], *cur[3];
+	struct check_outcome out;
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "b%d", i);
+		write_run(name, 0.40, 0.01 * i, "mc-worker");
+		snprintf(b[i], sizeof(b[i]), "%s/%s", dir, name);
+		snprintf(name, sizeof(name), "c%d", i);
+		write_run(name, 0.80, 0.01 * i, "mc-worker");
+		snprintf(c[i], sizeof(c[i]), "%s/%s", dir, name);
+		base[i] = b[i];
+		cur[i] = c[i];
+	}
+	compare(base, 3, cur, 3, &out);
+	const struct check_result *w = find(&out, "mc-worker.elu"), *m = find(&out, "main.elu");
+	assert_int_equal(w->verdict, CHECK_REGRESSION);
+	assert_int_equal(w->nbase, 3);
+	assert_false(w->weak);
+	assert_true(w->shift.base_median > 0.40 && w->shift.base_median < 0.42);
+	assert_true(w->shift.lower > 0.35); /* every current run is 0.38 or more above every baseline run */
+	assert_true(w->shift.confidence >= 0.95);
+	assert_int_equal(m->verdict, CHECK_OK);
+	assert_int_equal(out.regressions, 1);
+	check_outcome_free(&out);
+	/* the same runs against themselves: no regression */
+	compare(base, 3, base, 3, &out);
+	assert_int_equal(out.regressions, 0);
+	check_outcome_free(&out);
+	/* one run a side: weak, tolerance doubled (0.40 -> 0.80 is still past 2 x 0.05) */
+	compare(base, 1, cur, 1, &out);
+	w = find(&out, "mc-worker.elu");
+	assert_true(w->weak);
+	assert_true(out.weak);
+	assert_int_equal(w->verdict, CHECK_REGRESSION);
+	check_outcome_free(&out);
+}
+
+static void test_escaped(void **state)
+{
+	(void)state;
+	char b[256], path[256], *text;
+	const char *side[1] = {b};
+	struct check_outcome out;
+	write_run("evil", 0.5, 0, "</testcase><x|`*");
+	snprintf(b, sizeof(b), "%s/evil", dir);
+	compare(side, 1, side, 1, &out);
+	snprintf(path, sizeof(path), "%s/j.xml", dir);
+	assert_int_equal(check_write_junit(&out, 0.95, path), 0);
+	FILE *f = fopen(path, "r");
+	text = calloc(1, 1 << 16);
+	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	assert_null(strstr(text, "</testcase><x"));
+	assert_non_null(strstr(text, "&lt;/testcase&gt;&lt;x|`*"));
+	snprintf(path, sizeof(path), "%s/m.md", dir);
+	assert_int_equal(check_write_markdown(&out, 0.95, path), 0);
+	f = fopen(path, "r");
+	memset(text, 0, 1 << 16);
+	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(text, "&lt;/testcase&gt;&lt;x\\|\\`\\*"));
 	free(text);
-}
-
-static void test_busiest_named(void **state)
-{
-	(void)state;
-	check_workers(1);
-}
-
-static void test_busiest_from_loops(void **state)
-{
-	(void)state;
-	check_workers(0);
+	check_outcome_free(&out);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_busiest_named, tmpdir_setup, tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_busiest_from_loops, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_workers_by_role, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_escaped, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("check_loop", tests, NULL, NULL);
 }
