@@ -232,7 +232,17 @@ static void header(FILE *out, const struct page *pg)
 	fputs("<h1 class=\"command\" title=\"the command profiled\"><code>", out);
 	command_line(out, s);
 	fputs("</code></h1>\n<ul class=\"meta\">", out);
-	fprintf(out, "<li>pid <b>%d</b></li>", pg->sum->pid);
+	/* The pid the charts, figures and loops speak of; the command's own when it is another (a
+	 * wrapper that ran no event loop: sh -c, npm). */
+	fprintf(out, "<li>pid <b class=\"pid\">%d</b>", pg->sum->root_pid);
+	const struct s_process *root = session_root((struct session *)s);
+	if (pg->sum->pid && pg->sum->pid != pg->sum->root_pid) {
+		const char *exe = root && root->exe ? strrchr(root->exe, '/') : NULL;
+		fputs(" <span class=\"muted\">(", out);
+		escape_html(out, exe ? exe + 1 : root && root->exe ? root->exe : "?");
+		fprintf(out, ", started under the command's pid %d, which recorded no event loop)</span>", pg->sum->pid);
+	}
+	fputs("</li>", out);
 	fprintf(out, "<li><b>%s</b> recorded</li>", page_duration(buf, sizeof(buf), pg->sum->duration_s));
 	fprintf(out, "<li>started <b>%s</b></li>", when);
 	if (host) {
