@@ -13,6 +13,7 @@
 
 #include "reports/assets.h"
 #include "reports/escape.h"
+#include "reports/labels.h"
 
 #define LOOPSCOPE_REPORT_VERSION "0.1.0"
 
@@ -69,6 +70,30 @@ const char *page_num(char *buf, size_t len, double v, const char *unit)
 	const char *sep = unit && *unit && strcmp(unit, "%") ? " " : "";
 	snprintf(buf, len, a >= 100 || a == 0 ? "%.0f%s%s" : a >= 10 ? "%.1f%s%s" : "%.2f%s%s", v, sep, unit ? unit : "");
 	return buf;
+}
+
+void page_value(FILE *out, const cJSON *v, const char *unit)
+{
+	char buf[64];
+	if (!cJSON_IsNumber(v)) {
+		char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+		escape_html(out, text ? text : v->valuestring);
+		free(text);
+		return;
+	}
+	double x = v->valuedouble;
+	if (!strcmp(unit, "ms"))
+		fputs(page_ms(buf, sizeof(buf), x), out);
+	else if (!strcmp(unit, "share"))
+		fputs(page_num(buf, sizeof(buf), 100 * x, "%"), out);
+	else if (!strcmp(unit, "r"))
+		fprintf(out, "%.2f", x);
+	else if (!*unit)
+		fputs(page_count(buf, sizeof(buf), x), out);
+	else if (x == floor(x) && fabs(x) < 1e9) /* a whole number of its unit: "99 Hz", not "99.0 Hz" */
+		fprintf(out, "%.0f %s", x, unit);
+	else
+		fputs(page_num(buf, sizeof(buf), x, unit), out);
 }
 
 static const struct {
@@ -207,7 +232,17 @@ static void header(FILE *out, const struct page *pg)
 	fputs("<h1 class=\"command\" title=\"the command profiled\"><code>", out);
 	command_line(out, s);
 	fputs("</code></h1>\n<ul class=\"meta\">", out);
-	fprintf(out, "<li>pid <b>%d</b></li>", pg->sum->pid);
+	/* The pid the charts, figures and loops speak of; the command's own when it is another (a
+	 * wrapper that ran no event loop: sh -c, npm). */
+	fprintf(out, "<li>pid <b class=\"pid\">%d</b>", pg->sum->root_pid);
+	const struct s_process *root = session_root((struct session *)s);
+	if (pg->sum->pid && pg->sum->pid != pg->sum->root_pid) {
+		const char *exe = root && root->exe ? strrchr(root->exe, '/') : NULL;
+		fputs(" <span class=\"muted\">(", out);
+		escape_html(out, exe ? exe + 1 : root && root->exe ? root->exe : "?");
+		fprintf(out, ", started under the command's pid %d, which recorded no event loop)</span>", pg->sum->pid);
+	}
+	fputs("</li>", out);
 	fprintf(out, "<li><b>%s</b> recorded</li>", page_duration(buf, sizeof(buf), pg->sum->duration_s));
 	fprintf(out, "<li>started <b>%s</b></li>", when);
 	if (host) {
@@ -350,22 +385,21 @@ static void detail(FILE *out, const char *term, const char *value)
 	fputs("</dd>\n", out);
 }
 
-/* session.json's "options" as "name value" pairs. */
+/* session.json's "options" as "label value" pairs (reports/labels.c). */
 static void options(FILE *out, const struct page *pg)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(pg->meta, "options"), *v;
 	bool first = true;
+	char buf[128];
 	if (!cJSON_IsObject(o))
 		return;
 	fputs("<dt>options</dt><dd>", out);
 	cJSON_ArrayForEach(v, o)
 	{
-		char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
 		fputs(first ? "" : " \xc2\xb7 ", out);
-		escape_html(out, v->string);
+		escape_html(out, label_text(LABEL_OPTION, v->string, buf, sizeof(buf)));
 		fputc(' ', out);
-		escape_html(out, text ? text : v->valuestring);
-		free(text);
+		page_value(out, v, label_unit(LABEL_OPTION, v->string));
 		first = false;
 	}
 	fputs("</dd>\n", out);
@@ -440,8 +474,9 @@ static void session_details(FILE *out, const struct page *pg)
 		fputs("<dt>dropped by the agent</dt><dd class=\"warn\">", out);
 		for (int d = 0, first = 1; d < DROP_KINDS; d++)
 			if (pg->sum->drops[d]) {
-				fprintf(out, "%s%s %s", first ? "" : " \xc2\xb7 ", drop_names[d],
-					page_count(buf, sizeof(buf), (double)pg->sum->drops[d]));
+				fprintf(out, "%s%s ", first ? "" : " \xc2\xb7 ",
+					page_count(n1, sizeof(n1), (double)pg->sum->drops[d]));
+				escape_html(out, label_text(LABEL_DROP, drop_names[d], buf, sizeof(buf)));
 				first = 0;
 			}
 		fputs("</dd>\n", out);

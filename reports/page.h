@@ -41,6 +41,9 @@ const char *page_ms(char *buf, size_t len, double ms);
 const char *page_count(char *buf, size_t len, double v);
 const char *page_duration(char *buf, size_t len, double seconds); /* "850 ms", "6.26 s", "3 min 05 s" */
 const char *page_num(char *buf, size_t len, double v, const char *unit);
+/* A value of a session file shown in a unit of reports/labels.h: a number formatted by its unit,
+ * else its text, escaped. */
+void page_value(FILE *out, const struct cJSON *v, const char *unit);
 /* The chart a finding kind points to ("delay"...), and a title for the kind. */
 const char *page_kind_chart(const char *kind);
 const char *page_kind_title(const char *kind);

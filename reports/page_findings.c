@@ -9,94 +9,24 @@
 #include <string.h>
 
 #include "reports/escape.h"
+#include "reports/labels.h"
 
-static const struct {
-	const char *key, *label, *unit; /* unit "share": a fraction shown as % */
-} evidence_keys[] = {
-	{"blocks", "blocks", ""},
-	{"blocked_ms", "blocked", "ms"},
-	{"blocked_share", "of its time", "share"},
-	{"longest_ms", "longest block", "ms"},
-	{"delay_p99_ms", "delay p99", "ms"},
-	{"loops_affected", "loops affected", ""},
-	{"stacks", "stacks caught", ""},
-	{"top_frame_stacks", "with the top frame", ""},
-	{"blocked_samples", "CPU samples in blocks", ""},
-	{"blocked_share_js", "of them JavaScript", "share"},
-	{"blocked_share_gc", "of them GC", "share"},
-	{"blocked_share_python", "of them Python code", "share"},
-	{"blocked_share_native", "of them native code", "share"},
-	{"size", "pool threads", ""},
-	{"queue_depth_max", "queue depth max", ""},
-	{"saturated_s", "saturated", "s"},
-	{"saturated_share", "of the run saturated", "share"},
-	{"wait_p99_ms", "queue wait p99", "ms"},
-	{"run_p99_ms", "run time p99", "ms"},
-	{"count", "collections", ""},
-	{"total_ms", "paused in all", "ms"},
-	{"loop_share", "of a loop's time", "share"},
-	{"max_ms", "longest pause", "ms"},
-	{"scavenges", "scavenges", ""},
-	{"mark_sweep_compacts", "mark-sweep-compacts", ""},
-	{"heap_growth_mb_per_min", "heap growth", "MB/min"},
-	{"heap_growth_r2", "fit R\xc2\xb2", "r"},
-	{"heap_late_growth_mb_per_min", "heap growth, last third", "MB/min"},
-	{"heap_used_start_mb", "heap used at start", "MB"},
-	{"heap_used_end_mb", "heap used at end", "MB"},
-	{"rss_growth_mb_per_min", "RSS growth", "MB/min"},
-	{"rss_late_growth_mb_per_min", "RSS growth, last third", "MB/min"},
-	{"rss_max_mb", "RSS peak", "MB"},
-	{"busy_worker_s", "busy worker time", "s"},
-	{"cpu_s", "CPU used", "s"},
-	{"busy_cpu_ratio", "CPU per busy worker", "r"},
-	{"elu", "ELU", "r"},
-};
-
-static void evidence_value(FILE *out, const cJSON *v, const char *unit)
-{
-	char buf[64];
-	if (!cJSON_IsNumber(v)) {
-		char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-		escape_html(out, text ? text : v->valuestring);
-		free(text);
-		return;
-	}
-	double x = v->valuedouble;
-	if (!strcmp(unit, "ms"))
-		fputs(page_ms(buf, sizeof(buf), x), out);
-	else if (!strcmp(unit, "share"))
-		fputs(page_num(buf, sizeof(buf), 100 * x, "%"), out);
-	else if (!strcmp(unit, "r"))
-		fprintf(out, "%.2f", x);
-	else if (!*unit)
-		fputs(page_count(buf, sizeof(buf), x), out);
-	else
-		fputs(page_num(buf, sizeof(buf), x, unit), out);
-}
-
+/* The figures a finding rests on, labelled (reports/labels.c); pid and tid are in its header. */
 static void evidence(FILE *out, const cJSON *ev)
 {
 	const cJSON *v;
+	char buf[128];
 	if (!cJSON_IsObject(ev))
 		return;
 	fputs("<dl class=\"evidence\">", out);
 	cJSON_ArrayForEach(v, ev)
 	{
-		const char *label = NULL, *unit = "";
 		if (!strcmp(v->string, "pid") || !strcmp(v->string, "tid"))
 			continue;
-		for (size_t i = 0; i < sizeof(evidence_keys) / sizeof(evidence_keys[0]); i++)
-			if (!strcmp(v->string, evidence_keys[i].key)) {
-				label = evidence_keys[i].label;
-				unit = evidence_keys[i].unit;
-			}
 		fputs("<div><dt>", out);
-		if (label)
-			fputs(label, out);
-		else
-			escape_html(out, v->string);
+		escape_html(out, label_text(LABEL_EVIDENCE, v->string, buf, sizeof(buf)));
 		fputs("</dt><dd>", out);
-		evidence_value(out, v, unit);
+		page_value(out, v, label_unit(LABEL_EVIDENCE, v->string));
 		fputs("</dd></div>", out);
 	}
 	fputs("</dl>\n", out);

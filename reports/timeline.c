@@ -245,7 +245,7 @@ static void delay_chart(struct tl_chart *c, const struct summary *sum, uint64_t 
 		snprintf(c->empty, sizeof(c->empty), "No event loop: the program never polled.");
 		return;
 	}
-	loop_label(label, sizeof(label), ls, ls->pid != sum->pid);
+	loop_label(label, sizeof(label), ls, ls->pid != sum->root_pid);
 	snprintf(c->subtitle, sizeof(c->subtitle), "%s: lateness of a 10 ms timer per interval; blocks shaded", label);
 	struct tl_series *mx = add_series(c, "max", "#dc2626", TL_LINE, "ms", 1);
 	struct tl_series *p99 = add_series(c, "p99", "#ea580c", TL_DASHED, "ms", 1);

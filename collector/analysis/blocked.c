@@ -2,7 +2,11 @@
  * line of the blocked-loop profile (root first), and the frame to blame — the innermost frame of
  * the application (its JavaScript, then its dependencies' JavaScript, then native code outside the
  * runtime and the system libraries; in Python, the interpreter as "Python code"), else the
- * innermost named frame. The most frequent frame to blame across a loop's stacks is its top frame. */
+ * innermost named frame, else the application's native code that has no name. Frames that start the
+ * process or a thread, or run the event loop (_start, __libc_start_call_main, main, start_thread,
+ * uv_run, epoll_wait...), are on every stack of a loop thread and never to blame. JavaScript that
+ * the process left unnamed (JIT code without a perf map, V8's interpreter) is blamed as such. The
+ * most frequent frame to blame across a loop's stacks is its top frame. */
 #include "collector/analysis/blocked.h"
 
 #include <errno.h>
@@ -24,8 +28,6 @@
 
 #define MAX_FRAMES 256
 #define FRAME_TEXT 512
-/* What a Python process's interpreter frames are blamed as. */
-#define PYTHON_CODE "Python code"
 
 /* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
 
@@ -117,30 +119,92 @@ static bool python_module(const char *module)
 	return !*base || !base[1];
 }
 
-/* Rank of the interpreter of a Python process, blamed as one frame: after the application's own
- * native code (a C extension outside the system's directories) and the system libraries it called
- * (libcrypto under hashlib), before the kernel. */
-#define PYTHON_RANK 6
+/* Frames on every stack of a loop thread: what starts the process or a thread, and what runs the
+ * event loop and waits in it (libuv's, node's, epoll's). The loop is never blocked by them but by
+ * what they called. Names compare up to a C++ signature's "(". */
+static const char *const scaffolding[] = {
+	"_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main", "main",
+	"start_thread", "clone", "clone3", "__clone", "__clone3", "__clone_internal",
+	"uv_run", "uv__io_poll", "uv__run_timers", "uv__run_pending", "uv__run_idle", "uv__run_prepare",
+	"uv__run_check", "uv__run_closing_handles",
+	"epoll_wait", "epoll_pwait", "epoll_pwait2",
+	"node::Start", "node::NodeMainInstance::Run", "node::SpinEventLoop", "node::SpinEventLoopInternal",
+};
 
-/* Rank of a frame as the one to blame: lower is better; 0 is never chosen. */
-static int blame_rank(const struct frame *f, int rc, enum runtime rt)
+static bool scaffolding_frame(const char *name)
 {
-	if (rt == RUNTIME_PYTHON && python_module(f->module))
-		return PYTHON_RANK;
-	if (rc != 0 || !f->name)
-		return 0;
-	switch (f->kind) {
+	size_t len = strcspn(name, "(");
+	for (size_t i = 0; i < sizeof(scaffolding) / sizeof(scaffolding[0]); i++)
+		if (strlen(scaffolding[i]) == len && !strncmp(name, scaffolding[i], len))
+			return true;
+	return false;
+}
+
+/* JavaScript the process left unnamed: JIT code without a perf map entry (node started without
+ * --perf-basic-prof), or V8's interpreter running a function's bytecode (without
+ * --interpreted-frames-native-stack the interpreted frames are all this one builtin). */
+static bool unnamed_js(const char *name, const char *module, enum frame_kind kind)
+{
+	if (!name)
+		return module && !strcmp(module, "[jit]");
+	return kind == FRAME_V8 && (!strcmp(name, "Builtins_InterpreterEntryTrampoline") ||
+				    !strcmp(name, "Builtins_InterpreterEnterAtBytecode") ||
+				    !strcmp(name, "Builtins_InterpreterEnterAtNextBytecode"));
+}
+
+/* Rank of a frame as the one to blame: lower is better; 0 is never chosen. name is NULL for an
+ * address nothing named. */
+enum {
+	RANK_NEVER,
+	RANK_JS_APP,        /* and JavaScript left unnamed */
+	RANK_JS_DEP,
+	RANK_NATIVE_APP,    /* native code outside the system's directories */
+	RANK_JS_NODE,
+	RANK_NATIVE_SYSTEM, /* libc, the loader...: what the application called */
+	RANK_PYTHON,        /* a Python process's interpreter, blamed as one frame */
+	RANK_OTHER,         /* V8 and the runtime, the kernel */
+	RANK_UNNAMED_NATIVE /* the application's native code without symbols */
+};
+
+static int blame_rank(const char *name, const char *module, enum frame_kind kind, enum runtime rt)
+{
+	if (rt == RUNTIME_PYTHON && python_module(module))
+		return RANK_PYTHON;
+	if (unnamed_js(name, module, kind))
+		return RANK_JS_APP;
+	if (!name)
+		return kind == FRAME_NATIVE && !system_module(module) ? RANK_UNNAMED_NATIVE : RANK_NEVER;
+	if (scaffolding_frame(name))
+		return RANK_NEVER;
+	switch (kind) {
 	case FRAME_JS_APP:
-		return 1;
+		return RANK_JS_APP;
 	case FRAME_JS_DEP:
-		return 2;
+		return RANK_JS_DEP;
 	case FRAME_NATIVE:
-		return system_module(f->module) ? 5 : 3;
+		return system_module(module) ? RANK_NATIVE_SYSTEM : RANK_NATIVE_APP;
 	case FRAME_JS_NODE:
-		return 4;
+		return RANK_JS_NODE;
 	default:
-		return 7;
+		return RANK_OTHER;
 	}
+}
+
+/* What a frame is blamed as when it is not by its own name (blocked.h's BLAME_*: the interpreter of
+ * a Python process, JavaScript or native code left unnamed), and where (the module's file name,
+ * "[jit]"); NULL for a frame blamed by its name. */
+static const char *blame_anonymous(const char *name, const char *module, enum frame_kind kind, enum runtime rt,
+				   const char **where)
+{
+	const char *base = module ? strrchr(module, '/') : NULL;
+	*where = base ? base + 1 : module ? module : "";
+	if (rt == RUNTIME_PYTHON && python_module(module))
+		return BLAME_PYTHON_CODE;
+	if (unnamed_js(name, module, kind)) {
+		*where = name ? "" : "[jit]"; /* the interpreter is in node's executable: no place to give */
+		return rt == RUNTIME_NODE || name ? BLAME_UNNAMED_JS : BLAME_UNNAMED_JIT;
+	}
+	return name ? NULL : BLAME_UNNAMED_NATIVE;
 }
 
 struct tally {
@@ -198,25 +262,25 @@ static bool name_stack(struct proc_syms *ps, const struct s_stack *st, enum runt
 		frame_format(&f, texts[i], sizeof(texts[i]));
 		if (ft)
 			frame_table_add(ft, texts[i], &f);
-		int rank = blame_rank(&f, rc, rt);
-		if (rank && (!best || rank < best)) {
-			best = rank;
-			if (rt == RUNTIME_PYTHON && python_module(f.module)) {
-				const char *base = strrchr(f.module, '/');
-				snprintf(name, namelen, "%s", PYTHON_CODE);
-				snprintf(loc, loclen, "%s", base ? base + 1 : f.module);
-				continue;
-			}
-			frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
-			if (f.location) { /* JS frames read "name location": keep the name alone */
-				char *at = strstr(name, f.location);
-				if (at && at > name)
-					at[-1] = 0;
-				snprintf(loc, loclen, "%s", f.location);
-			} else {
-				const char *base = f.module ? strrchr(f.module, '/') : NULL;
-				snprintf(loc, loclen, "%s", base ? base + 1 : f.module ? f.module : "");
-			}
+		const char *fname = rc == 0 ? f.name : NULL, *where;
+		int rank = blame_rank(fname, f.module, f.kind, rt);
+		if (!rank || (best && rank >= best))
+			continue;
+		best = rank;
+		const char *anonymous = blame_anonymous(fname, f.module, f.kind, rt, &where);
+		if (anonymous) {
+			snprintf(name, namelen, "%s", anonymous);
+			snprintf(loc, loclen, "%s", where);
+			continue;
+		}
+		frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
+		if (f.location) { /* JS frames read "name location": keep the name alone */
+			char *at = strstr(name, f.location);
+			if (at && at > name)
+				at[-1] = 0;
+			snprintf(loc, loclen, "%s", f.location);
+		} else {
+			snprintf(loc, loclen, "%s", where);
 		}
 	}
 	size_t used = (size_t)snprintf(line, linelen, "%s", root);
@@ -260,33 +324,9 @@ static bool samples_load(const char *dir, struct cpu_samples *cs)
 	return true;
 }
 
-/* JIT code without a name: a process whose runtime writes no perf map (node started without
- * --perf-basic-prof). It is still the application's code that ran: JavaScript in node. */
-#define UNNAMED_JIT "unnamed JavaScript"
-#define UNNAMED_JIT_OTHER "unnamed JIT code"
-
 static bool unnamed_jit(const struct frame_info *fi)
 {
 	return fi && !fi->name && fi->module && !strcmp(fi->module, "[jit]");
-}
-
-static int blame_rank_info(const struct frame_info *fi, enum runtime rt)
-{
-	if (unnamed_jit(fi))
-		return 1;
-	if (fi && rt == RUNTIME_PYTHON && python_module(fi->module))
-		return PYTHON_RANK;
-	if (!fi || !fi->name)
-		return 0;
-	if (fi->kind == FRAME_JS_APP)
-		return 1;
-	if (fi->kind == FRAME_JS_DEP)
-		return 2;
-	if (fi->kind == FRAME_NATIVE)
-		return system_module(fi->module) ? 5 : 3;
-	if (fi->kind == FRAME_JS_NODE)
-		return 4;
-	return 7;
 }
 
 /* V8's collectors; Python's cyclic collector (gc_collect_main, gc_collect_with_callback,
@@ -329,7 +369,7 @@ static void classify(const char *stack, const struct frame_table *ft, enum runti
 		}
 		if (is_gc_frame(buf, rt))
 			*klass = 0;
-		int rank = blame_rank_info(fi, rt);
+		int rank = fi ? blame_rank(fi->name, fi->module, fi->kind, rt) : RANK_NEVER;
 		if (rank && (!best || rank < best)) {
 			best = rank;
 			*blame = fi->text;
@@ -391,10 +431,9 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 		n++;
 		if (blame) {
 			const struct frame_info *fi = frame_table_get(ft, blame);
-			if (unnamed_jit(fi))
-				count_name(&t, &nt, ls->runtime == RUNTIME_NODE ? UNNAMED_JIT : UNNAMED_JIT_OTHER, "[jit]");
-			else if (ls->runtime == RUNTIME_PYTHON && python_module(fi->module))
-				count_name(&t, &nt, PYTHON_CODE, fi->module);
+			const char *where, *anonymous = blame_anonymous(fi->name, fi->module, fi->kind, ls->runtime, &where);
+			if (anonymous)
+				count_name(&t, &nt, anonymous, where);
 			else
 				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
 		}

@@ -23,6 +23,16 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count);
 int folded_write(const struct folded *f, const char *path);
 void folded_free(struct folded *f);
 
+/* What a frame to blame is called when it has no name of its own (the top frame then reads so;
+ * diagnose.c words its advice by them): the interpreter of a Python process (its frames run Python
+ * code, which native stacks do not name), JavaScript the process left unnamed (JIT code without a
+ * perf map, V8's interpreter), JIT code of another runtime, and the application's native code
+ * without symbols (a stripped executable or library). */
+#define BLAME_PYTHON_CODE "Python code"
+#define BLAME_UNNAMED_JS "unnamed JavaScript"
+#define BLAME_UNNAMED_JIT "unnamed JIT code"
+#define BLAME_UNNAMED_NATIVE "unnamed native code"
+
 /* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks, and,
  * when out is not NULL, the blocked-loop profile (and its frames into the session's frames.jsonl).
  * CPU samples inside blocks serve when the probes ran; the agent's watchdog stacks otherwise. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collector/analysis/blocked.h"
 #include "collector/analysis/summary.h"
 
 /* event-loop-blocked */
@@ -84,8 +85,9 @@ struct advice {
 static const struct advice advice_node = {
 	.unnamed = "Find the blocking code in the blocked-loop profile (run with the probes, or a lower "
 		   "--block-ms for more stacks), then split it or move it off the loop.",
-	.jit = "JavaScript blocked the loop, but the process writes no perf map to name it: start node "
-	       "with --perf-basic-prof --interpreted-frames-native-stack (loopscope run does), then "
+	.jit = "JavaScript blocked the loop, but node left it unnamed (no perf map, or interpreted "
+	       "functions not on the native stack): start node with --perf-basic-prof "
+	       "--interpreted-frames-native-stack (loopscope run does, unless --no-node-flags), then "
 	       "look again.",
 	.named = "Make %s cheaper, split it into chunks that yield (setImmediate), or move it off the "
 		 "loop (a worker thread, the thread pool).",
@@ -120,6 +122,13 @@ static const struct advice advice_native = {
 		 "on libuv) and finish in a callback on the loop.",
 };
 
+/* Native code without symbols, in any runtime (its %s: the file). */
+static const char native_unnamed[] =
+	"Native code without symbols blocked the loop: %s has no symbol table for it (stripped, or "
+	"its functions are not exported). Keep its symbols (build with -g and do not strip it, or "
+	"install its debug file under /usr/lib/debug/.build-id/), then look again; meanwhile the "
+	"blocked-loop profile gives the addresses.";
+
 static void blocked_advice(struct finding *f, const struct loop_summary *ls)
 {
 	const struct advice *a = ls->runtime == RUNTIME_NODE     ? &advice_node
@@ -130,10 +139,13 @@ static void blocked_advice(struct finding *f, const struct loop_summary *ls)
 	snprintf(pid, sizeof(pid), "%d", ls->pid);
 	if (!ls->top_frame[0])
 		snprintf(f->advice, sizeof(f->advice), "%s", a->unnamed);
-	else if (a->python_code && !strcmp(ls->top_frame, "Python code")) /* blocked.c: the interpreter */
+	else if (a->python_code && !strcmp(ls->top_frame, BLAME_PYTHON_CODE))
 		snprintf(f->advice, sizeof(f->advice), a->python_code, pid);
-	else if (!strcmp(ls->top_location, "[jit]")) /* blocked.c: JIT code the process left unnamed */
+	else if (!strcmp(ls->top_frame, BLAME_UNNAMED_JS) || !strcmp(ls->top_frame, BLAME_UNNAMED_JIT))
 		snprintf(f->advice, sizeof(f->advice), "%s", a->jit);
+	else if (!strcmp(ls->top_frame, BLAME_UNNAMED_NATIVE))
+		snprintf(f->advice, sizeof(f->advice), native_unnamed,
+			 ls->top_location[0] ? ls->top_location : "the program");
 	else
 		snprintf(f->advice, sizeof(f->advice), a->named, ls->top_frame);
 }

@@ -383,7 +383,7 @@ static void process_figures(struct summary *sum, const struct session *s)
 const struct loop_summary *summary_main_loop(const struct summary *sum)
 {
 	for (unsigned i = 0; i < sum->nloops; i++)
-		if (sum->loops[i].main && sum->loops[i].pid == sum->pid)
+		if (sum->loops[i].main && sum->loops[i].pid == sum->root_pid)
 			return &sum->loops[i];
 	return sum->nloops ? &sum->loops[0] : NULL;
 }
@@ -478,7 +478,8 @@ void summary_compute(struct summary *sum, const struct session *s)
 
 	memset(sum, 0, sizeof(*sum));
 	sum->duration_s = session_duration(s) / NS_PER_S;
-	sum->pid = s->root_pid ? s->root_pid : root ? root->pid : 0;
+	sum->root_pid = root ? root->pid : 0;
+	sum->pid = s->root_pid ? s->root_pid : sum->root_pid;
 	sum->processes = (unsigned)s->procs.len;
 	for (size_t i = 0; i < s->procs.len; i++)
 		sum->nloops += (unsigned)((struct s_process *)vec_at(&s->procs, i))->loops.len;

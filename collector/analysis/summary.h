@@ -106,7 +106,10 @@ struct proc_summary {
 #define MAX_FINDINGS 8
 struct summary {
 	double duration_s;
-	int pid;
+	int pid;      /* the command's (session.json), else root_pid */
+	int root_pid; /* the process whose figures stand for the session (session_root): the command's
+			 when it wrote records, else the first started under it — the command was a
+			 wrapper (sh -c, npm) that ran no event loop; 0 without a process */
 	unsigned processes;
 	enum runtime runtime; /* of the process with the busiest loop, else of the root process */
 	struct proc_summary *procs;
@@ -126,8 +129,8 @@ struct summary {
 	unsigned nfindings;
 };
 
-/* The loop that stands for the program: the root process's main loop, else the busiest; NULL
- * when there is no loop. */
+/* The loop that stands for the program: the main loop of root_pid, else the busiest; NULL when
+ * there is no loop. */
 const struct loop_summary *summary_main_loop(const struct summary *sum);
 /* The busiest loop of the session: of each thread's loop (the one observed longest on it), the one
  * with the most busy time (ties: a main loop, then the lower pid and tid). The diagnosis judges a

@@ -234,6 +234,42 @@ static void test_c_block(void **state)
 	assert_json_string("runtime", false, "native");
 }
 
+/* A stripped C server (/srv/bin/server: only _start and main exported), blocked 150 ms twice in
+ * its own code, 30 CPU samples inside the blocks whose stack holds only the process's entry
+ * frames and two addresses of the program nothing names (issue 13: _start, an entry frame of the
+ * program, was blamed as its own code). Expected: the top frame is "unnamed native code" at
+ * server, on all 30 samples, never _start, __libc_start_* or main; the advice says to keep the
+ * program's symbols, not to make a frame cheaper. */
+static void test_c_stripped_block(void **state)
+{
+	(void)state;
+	FILE *f = main_loop(250, "/srv/bin/server", "server", false);
+	intervals(f, 1, 30, 12);
+	block_record(f, 1, T0 + 1000 * MS, 150 * MS);
+	block_record(f, 1, T0 + 2000 * MS, 150 * MS);
+	fclose(f);
+	samples(250, 250, "server;_start;__libc_start_main;__libc_start_call_main;main;server+0x1a2b;server+0x1c00", 30,
+		T0 + 1000 * MS, 140 * MS,
+		"{\"frame\":\"_start\",\"name\":\"_start\",\"kind\":\"native\",\"module\":\"/srv/bin/server\"}\n"
+		"{\"frame\":\"__libc_start_main\",\"name\":\"__libc_start_main\",\"kind\":\"native\","
+		"\"module\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"}\n"
+		"{\"frame\":\"__libc_start_call_main\",\"name\":\"__libc_start_call_main\",\"kind\":\"native\","
+		"\"module\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"}\n"
+		"{\"frame\":\"main\",\"name\":\"main\",\"kind\":\"native\",\"module\":\"/srv/bin/server\"}\n"
+		"{\"frame\":\"server+0x1a2b\",\"kind\":\"native\",\"module\":\"/srv/bin/server\"}\n"
+		"{\"frame\":\"server+0x1c00\",\"kind\":\"native\",\"module\":\"/srv/bin/server\"}\n");
+	analyze();
+	const struct finding *b = finding("event-loop-blocked");
+	assert_non_null(b);
+	const struct loop_summary *ls = summary_main_loop(&sum);
+	assert_string_equal(b->top_frame, "unnamed native code");
+	assert_string_equal(ls->top_location, "server");
+	assert_int_equal(ls->top_frame_stacks, 30);
+	assert_non_null(strstr(b->advice, "Keep its symbols"));
+	assert_null(strstr(b->advice, "cheaper"));
+	assert_no_javascript();
+}
+
 /* A Python asyncio server (/usr/bin/python3.11) whose coroutine computed 400 ms without awaiting:
  * 40 samples inside the block, in the interpreter's frames (named and not). Expected: the top frame
  * is "Python code", the advice speaks asyncio (asyncio.to_thread, run_in_executor, await
@@ -456,6 +492,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_c_stripped_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_python_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_not_dispatcher, setup, teardown),
