@@ -1,7 +1,7 @@
 /* What loopscope check prints and writes: a table on stdout, a JUnit XML file (one testcase per
  * figure, as Jenkins, GitLab and GitHub's test reporters read it) and a markdown summary for a
  * pull-request comment or a job summary. Names that come from the target (thread and program
- * names) are escaped for each format. */
+ * names) are escaped for each format (escape.h's HTML text is also XML text). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "collector/util/files.h"
 #include "reports/check.h"
+#include "reports/escape.h"
 
 static const char *verdict_word(const struct check_result *r)
 {
@@ -83,36 +84,6 @@ void check_print_table(const struct check_outcome *c, double confidence, FILE *o
 		fprintf(out, "check: ok (%zu figures)\n", c->n);
 }
 
-/* XML text and attribute values. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		switch (ch) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			if (ch < 0x20 && ch != '\t' && ch != '\n')
-				fputc('?', f); /* not allowed in XML 1.0 */
-			else
-				fputc(ch, f);
-		}
-	}
-}
-
 int check_write_junit(const struct check_outcome *c, double confidence, const char *path)
 {
 	struct replace_file rf;
@@ -134,7 +105,7 @@ int check_write_junit(const struct check_outcome *c, double confidence, const ch
 	fprintf(f, "  <testsuite name=\"loopscope check\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%zu\" "
 		   "time=\"0\" timestamp=\"%s\" hostname=\"",
 		c->n, c->regressions, skipped, stamp);
-	xml_text(f, host);
+	escape_html(f, host);
 	fputs("\">\n    <properties>\n", f);
 	fprintf(f, "      <property name=\"confidence\" value=\"%g\"/>\n", confidence);
 	fprintf(f, "      <property name=\"baseline_runs\" value=\"%zu\"/>\n", c->nbase);
@@ -144,15 +115,15 @@ int check_write_junit(const struct check_outcome *c, double confidence, const ch
 		const struct check_result *r = &c->results[i];
 		explain(r, confidence, line, sizeof(line));
 		fputs("    <testcase name=\"", f);
-		xml_text(f, r->name);
+		escape_html(f, r->name);
 		fputs("\" classname=\"loopscope.check\" time=\"0\">", f);
 		if (r->verdict == CHECK_REGRESSION || r->verdict == CHECK_NA) {
 			fputs(r->verdict == CHECK_NA ? "\n      <skipped message=\"" : "\n      <failure type=\"regression\" message=\"", f);
-			xml_text(f, line);
+			escape_html(f, line);
 			fputs(r->verdict == CHECK_NA ? "\"/>\n    " : "\"/>\n    ", f);
 		} else {
 			fputs("\n      <system-out>", f);
-			xml_text(f, line);
+			escape_html(f, line);
 			fputs("</system-out>\n    ", f);
 		}
 		fputs("</testcase>\n", f);
@@ -161,26 +132,21 @@ int check_write_junit(const struct check_outcome *c, double confidence, const ch
 	return replace_commit(&rf);
 }
 
-/* Markdown text: punctuation that means something in a table or inline is escaped, and HTML's
- * three characters are entities (GitHub renders raw HTML). */
+/* Markdown text: punctuation that means something in a table or inline is backslash-escaped,
+ * the rest written as HTML text (GitHub renders raw HTML: < > & become entities, invalid UTF-8 and
+ * control characters U+FFFD). */
 static void md_text(FILE *f, const char *s)
 {
+	const char *run = s;
 	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '<')
-			fputs("&lt;", f);
-		else if (ch == '>')
-			fputs("&gt;", f);
-		else if (ch == '&')
-			fputs("&amp;", f);
-		else if (ch < 0x20)
-			fputc(' ', f);
-		else {
-			if (strchr("\\`*_{}[]()#+!|~", ch))
-				fputc('\\', f);
-			fputc(ch, f);
-		}
+		if (!strchr("\\`*_{}[]()#+!|~", *s))
+			continue;
+		escape_html_n(f, run, (size_t)(s - run));
+		fputc('\\', f);
+		fputc(*s, f);
+		run = s + 1;
 	}
+	escape_html(f, run);
 }
 
 /* A link to a side's first report, when it has one. */
