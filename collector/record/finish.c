@@ -35,8 +35,9 @@ int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, 
 	memset(out, 0, sizeof(*out));
 	if (ps && probeset_finish(ps, dir, why, sizeof(why)) < 0)
 		warn(out, "%s", why);
-	if (!m->end_ts) /* after the probes' last records */
-		m->end_ts = mono_now_ns();
+	if (!m->end_ts) /* where the loop probe's records end (the CPU probe's files take a while to
+			   write), else after the probes' last records */
+		m->end_ts = ps && ps->loops_end ? ps->loops_end : mono_now_ns();
 	session_meta_write(dir, m);
 	/* records of processes that could not reach the session, spooled by their agent */
 	why[0] = 0;
