@@ -168,9 +168,12 @@ void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], st
 	struct loop_view v;
 
 	loop_read(l, &v);
+	/* Times the loop's thread stamped after `now` (its poll returned while the reader took `now`)
+	 * are not in this interval: no difference here may go below zero. */
 	uint64_t idle = loop_view_idle_at(&v, now), away = loop_view_away_at(&v, now);
-	uint64_t dt = now - l->agent.last_ts;
-	uint64_t d_idle = idle - l->agent.last_idle, d_away = away - l->agent.last_away;
+	uint64_t dt = now > l->agent.last_ts ? now - l->agent.last_ts : 0;
+	uint64_t d_idle = idle > l->agent.last_idle ? idle - l->agent.last_idle : 0;
+	uint64_t d_away = away > l->agent.last_away ? away - l->agent.last_away : 0;
 	if (d_idle > dt)
 		d_idle = dt;
 	if (d_away > dt - d_idle)
@@ -193,16 +196,20 @@ void loop_interval_take(struct loop *l, uint64_t now, struct hist scratch[2], st
 
 	hist_take_interval(&l->busy, &l->agent.busy_prev, &scratch[0], diff);
 	out->busy_p99 = hist_percentile(diff, 99);
-	/* A busy span still under way counts toward the interval's longest span. */
-	out->busy_now = v.state == LOOP_BUSY;
+	/* A busy span still under way counts toward the interval's longest span; one that started
+	 * after `now` is not under way yet. */
+	out->busy_now = v.state == LOOP_BUSY && v.busy_start <= now;
 	out->busy_start = v.busy_start;
 	out->busy_max = diff->max;
 	if (out->busy_now && now - v.busy_start > out->busy_max)
 		out->busy_max = now - v.busy_start;
 
-	l->agent.last_ts = now;
-	l->agent.last_idle = idle;
-	l->agent.last_away = away;
+	if (now > l->agent.last_ts)
+		l->agent.last_ts = now;
+	if (idle > l->agent.last_idle)
+		l->agent.last_idle = idle;
+	if (away > l->agent.last_away)
+		l->agent.last_away = away;
 	l->agent.last_iterations = v.iterations;
 	l->agent.last_polls = v.polls;
 	l->agent.last_dropped_blocks = dropped;

@@ -186,6 +186,17 @@ static void blocked_shares(struct finding *f, const struct loop_summary *ls)
 	    ls->blocked_share_kernel * 100);
 }
 
+/* The share of a loop's time it was blocked: from 0 to 1 (blocks are busy time, which the loop's
+ * time holds; a loop observed for no time is blocked all of it, if at all). */
+static double blocked_share(const struct loop_summary *ls)
+{
+	if (ls->blocked_ms <= 0)
+		return 0;
+	if (ls->seconds <= 0 || ls->blocked_ms >= ls->seconds * 1000.0)
+		return 1;
+	return ls->blocked_ms / (ls->seconds * 1000.0);
+}
+
 static void rule_blocked(struct summary *sum)
 {
 	const struct loop_summary *worst = NULL;
@@ -193,7 +204,7 @@ static void rule_blocked(struct summary *sum)
 
 	for (unsigned i = 0; i < sum->nloops; i++) {
 		const struct loop_summary *ls = &sum->loops[i];
-		double share = ls->seconds > 0 ? ls->blocked_ms / (ls->seconds * 1000.0) : 0;
+		double share = blocked_share(ls);
 		if (!ls->blocks || (share < BLOCKED_SHARE_MIN && ls->longest_block_ms < BLOCKED_LONGEST_MIN_MS))
 			continue;
 		affected++;
@@ -202,7 +213,7 @@ static void rule_blocked(struct summary *sum)
 	}
 	if (!worst)
 		return;
-	double share = worst->blocked_ms / (worst->seconds * 1000.0);
+	double share = blocked_share(worst);
 	bool high = share >= BLOCKED_HIGH_SHARE || worst->longest_block_ms >= BLOCKED_HIGH_LONGEST_MS;
 	struct finding *f = add(sum, "event-loop-blocked", high ? "high" : "medium");
 	char label[128];

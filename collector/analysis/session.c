@@ -186,8 +186,68 @@ static bool read_stack(const cJSON *rec, struct s_loop *l)
 	return true;
 }
 
-/* One record into p. false if it is malformed in a way that matters. */
-static bool apply_record(struct s_process *p, const cJSON *rec)
+/* Durations are range-checked where they are read: never negative, never longer than the clock has
+ * run at the record's time (CLOCK_MONOTONIC ns: a longer one is a negative difference written
+ * unsigned, like a block of 18446744073710 ms), and a span never ends after the record that
+ * reports it. Each returns false with the reason in why. */
+
+/* Each of keys (NULL-terminated), when present, a number from 0 to ts. */
+static bool durations_ok(const cJSON *rec, const char *type, uint64_t ts, const char *const *keys, char *why,
+			 size_t whylen)
+{
+	for (; *keys; keys++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, *keys);
+		if (!v)
+			continue;
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0)) {
+			errbuf_printf(why, whylen, "%s record: %s is %s, not a duration in ns", type, *keys,
+				      cJSON_IsNumber(v) ? "negative" : "not a number");
+			return false;
+		}
+		if (v->valuedouble > (double)ts) {
+			errbuf_printf(why, whylen,
+				      "%s record: %s of %.0f ns is longer than the clock had run at its time %llu "
+				      "(a negative duration written unsigned)",
+				      type, *keys, v->valuedouble, (unsigned long long)ts);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A block or GC pause: a time and a duration; it starts by its record's time and ends by it. */
+static bool span_ok(const cJSON *rec, const char *type, uint64_t ts, char *why, size_t whylen)
+{
+	static const char *const dur_key[] = {"dur", NULL};
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "start");
+
+	if (v && (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))) {
+		errbuf_printf(why, whylen, "%s record: start is %s, not a time in ns", type,
+			      cJSON_IsNumber(v) ? "negative" : "not a number");
+		return false;
+	}
+	if (!durations_ok(rec, type, ts, dur_key, why, whylen))
+		return false;
+	uint64_t start = u64(rec, "start"), dur = u64(rec, "dur");
+	if (start > ts) {
+		errbuf_printf(why, whylen, "%s record: it starts at %llu, after its own time %llu (a negative duration)",
+			      type, (unsigned long long)start, (unsigned long long)ts);
+		return false;
+	}
+	if (dur > ts - start) {
+		errbuf_printf(why, whylen, "%s record: it starts at %llu and lasts %llu ns, past its own time %llu", type,
+			      (unsigned long long)start, (unsigned long long)dur, (unsigned long long)ts);
+		return false;
+	}
+	return true;
+}
+
+static const char *const interval_durations[] = {"dt",	      "busy",	     "idle",	  "away",      "busy_p99",
+						  "busy_max", "delay_p50", "delay_p99", "delay_max", NULL};
+
+/* One record into p. false if it is malformed in a way that matters (the reason in why, when it is
+ * more than "corrupt"). */
+static bool apply_record(struct s_process *p, const cJSON *rec, char *why, size_t whylen)
 {
 	const char *type = str(rec, "type");
 	uint64_t ts = u64(rec, "ts");
@@ -235,11 +295,17 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		if (!l->last_ts)
 			l->last_ts = ts;
 	} else if (!strcmp(type, "interval")) {
-		if (!(l = loop_of(p, rec)))
+		if (!durations_ok(rec, type, ts, interval_durations, why, whylen) || !(l = loop_of(p, rec)))
 			return false;
 		struct s_interval *iv = vec_push(&l->intervals);
 		iv->ts = ts;
 		RECORD_READ(INTERVAL_RECORD_FIELDS, READ, rec, iv);
+		if (iv->busy > iv->dt || iv->idle > iv->dt - iv->busy || iv->away > iv->dt - iv->busy - iv->idle) {
+			errbuf_printf(why, whylen, "interval record: busy %llu + idle %llu + away %llu ns exceed its dt %llu",
+				      (unsigned long long)iv->busy, (unsigned long long)iv->idle,
+				      (unsigned long long)iv->away, (unsigned long long)iv->dt);
+			return false;
+		}
 		l->busy += iv->busy;
 		l->idle += iv->idle;
 		l->iterations += iv->iterations;
@@ -248,7 +314,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 			l->first_ts = ts - iv->dt;
 		l->last_ts = ts;
 	} else if (!strcmp(type, "block")) {
-		if (!(l = loop_of(p, rec)))
+		if (!span_ok(rec, type, ts, why, whylen) || !(l = loop_of(p, rec)))
 			return false;
 		struct s_block *b = vec_push(&l->blocks);
 		RECORD_READ(BLOCK_RECORD_FIELDS, READ, rec, b);
@@ -261,7 +327,7 @@ static bool apply_record(struct s_process *p, const cJSON *rec)
 		m->ts = ts;
 		m->text = dupstr(str(rec, "text"));
 	} else if (!strcmp(type, "gc")) {
-		if (!(l = loop_of(p, rec)))
+		if (!span_ok(rec, type, ts, why, whylen) || !(l = loop_of(p, rec)))
 			return false;
 		struct s_gc *g = vec_push(&l->gcs);
 		RECORD_READ(GC_RECORD_FIELDS, READ, rec, g);
@@ -348,7 +414,7 @@ long session_read_records(struct s_process *p, const char *path, long offset, ch
 long session_read_records_as(struct s_process *p, const char *path, uid_t owner, long offset, char *err,
 			     size_t errlen)
 {
-	char *line = NULL;
+	char *line = NULL, why[256];
 	size_t cap = 0;
 	ssize_t n;
 	long consumed = offset, lineno = 0;
@@ -381,13 +447,18 @@ long session_read_records_as(struct s_process *p, const char *path, uid_t owner,
 				return -EPROTO;
 			}
 		}
+		why[0] = 0;
 		if (ok)
-			ok = apply_record(p, rec);
+			ok = apply_record(p, rec, why, sizeof(why));
 		cJSON_Delete(rec);
 		if (!ok) {
 			p->bad_lines++;
-			errbuf_printf(err, errlen, "%s:%ld: corrupt record%s", path, lineno + 0,
-			     offset == 0 && lineno == 1 ? " (not a loopscope record file)" : "");
+			if (why[0])
+				errbuf_printf(err, errlen, "%s:%ld: impossible %s: the file is damaged, record the session again",
+					      path, lineno, why);
+			else
+				errbuf_printf(err, errlen, "%s:%ld: corrupt record%s", path, lineno + 0,
+					      offset == 0 && lineno == 1 ? " (not a loopscope record file)" : "");
 			free(line);
 			fclose(f);
 			return -EBADMSG;

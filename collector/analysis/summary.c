@@ -147,12 +147,22 @@ static void loop_figures(struct loop_summary *ls, const struct s_process *p, con
 	ls->busy_s = (double)l->busy / NS_PER_S;
 	ls->elu = l->busy + l->idle ? (double)l->busy / (double)(l->busy + l->idle) : 0;
 	ls->iterations = l->iterations;
-	ls->blocks = l->blocks.len;
+	/* Blocked time is the blocks' time inside the loop's observed window (when its intervals
+	 * give one): a block never makes a loop blocked longer than it was observed. */
+	bool windowed = l->intervals.len && l->last_ts > l->first_ts;
 	for (size_t i = 0; i < l->blocks.len; i++) {
 		const struct s_block *b = vec_at(&l->blocks, i);
-		ls->blocked_ms += b->dur / NS_PER_MS;
-		if (b->dur / NS_PER_MS > ls->longest_block_ms)
-			ls->longest_block_ms = b->dur / NS_PER_MS;
+		uint64_t from = b->start, to = b->start + b->dur; /* the reader checked start + dur <= ts */
+		if (windowed) {
+			from = from > l->first_ts ? from : l->first_ts;
+			to = to < l->last_ts ? to : l->last_ts;
+			if (to <= from)
+				continue;
+		}
+		ls->blocks++;
+		ls->blocked_ms += (double)(to - from) / NS_PER_MS;
+		if ((double)(to - from) / NS_PER_MS > ls->longest_block_ms)
+			ls->longest_block_ms = (double)(to - from) / NS_PER_MS;
 	}
 	ls->delay_ms = l->delay_h.present ? dist_from_hist(l->delay_h.h) : dist_from_intervals(l, true);
 	ls->busy_ms = l->busy_h.present ? dist_from_hist(l->busy_h.h) : dist_from_intervals(l, false);

@@ -23,6 +23,7 @@
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
+#include "collector/util/errbuf.h"
 #include "collector/util/files.h"
 #include "collector/util/xalloc.h"
 
@@ -169,7 +170,8 @@ static const char *cumulative_key(const cJSON *rec, char *buf, size_t len)
 	return NULL;
 }
 
-/* Read the file up to its current end: keep static records and the last cumulative ones. */
+/* Read the file from where the last call stopped (its start, the first time) up to its current
+ * end: keep static records and the last cumulative ones. */
 static int track_start(struct tracked *t, char *err, size_t errlen)
 {
 	FILE *f = fopen(t->path, "re");
@@ -178,12 +180,21 @@ static int track_start(struct tracked *t, char *err, size_t errlen)
 	ssize_t n;
 
 	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", t->path, strerror(errno));
-		return -errno;
+		int e = errno;
+		errbuf_printf(err, errlen, "cannot read %s: %s", t->path, strerror(e));
+		return -e;
 	}
-	t->statics = cJSON_CreateArray();
-	t->base = cJSON_CreateObject();
-	t->start = 0;
+	if (!t->statics) {
+		t->statics = cJSON_CreateArray();
+		t->base = cJSON_CreateObject();
+		t->start = 0;
+	}
+	if (fseek(f, t->start, SEEK_SET) < 0) {
+		int e = errno;
+		errbuf_printf(err, errlen, "cannot read %s: %s", t->path, strerror(e));
+		fclose(f);
+		return -e;
+	}
 	while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
 		t->start += n;
 		cJSON *rec = cJSON_ParseWithLength(line, (size_t)n);
@@ -246,6 +257,25 @@ static void rebase_hist(cJSON *rec, const cJSON *base)
 	 * in which case the window's is at most the top bucket's upper value. */
 }
 
+/* A block or GC pause written in the window: the part of it inside the window (one under way when
+ * the window started counts from there, so no loop is blocked longer than the window). false: it
+ * ended before the window started (the agent writes a block once it ended). */
+static bool clip_to_window(cJSON *rec, double window_start)
+{
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "type"));
+	cJSON *start = cJSON_GetObjectItemCaseSensitive(rec, "start"), *dur = cJSON_GetObjectItemCaseSensitive(rec, "dur");
+
+	if (!type || (strcmp(type, "block") && strcmp(type, "gc")) || !cJSON_IsNumber(start) || !cJSON_IsNumber(dur) ||
+	    start->valuedouble >= window_start)
+		return true;
+	double end = start->valuedouble + dur->valuedouble;
+	if (end <= window_start)
+		return false;
+	cJSON_SetNumberValue(start, window_start);
+	cJSON_SetNumberValue(dur, end - window_start);
+	return true;
+}
+
 /* Write the window's session file for one tracked process. */
 static int write_window(const struct attach *a, struct tracked *t, const char *dir)
 {
@@ -277,6 +307,10 @@ static int write_window(const struct attach *a, struct tracked *t, const char *d
 			const cJSON *base = k ? cJSON_GetObjectItemCaseSensitive(t->base, k) : NULL;
 			if (!rec)
 				continue;
+			if (!clip_to_window(rec, (double)a->start_ts)) {
+				cJSON_Delete(rec);
+				continue;
+			}
 			if (base && !strncmp(k, "hist:", 5))
 				rebase_hist(rec, base);
 			else if (base && !strcmp(k, "proc")) {
@@ -290,7 +324,6 @@ static int write_window(const struct attach *a, struct tracked *t, const char *d
 			cJSON_Delete(rec);
 		}
 	}
-	(void)a;
 	free(line);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -errno;
@@ -361,6 +394,14 @@ static bool start_probes(struct attach *a, const char *dir, bool need_loop)
 		return false;
 	}
 	int sampled = 0, rc = 0;
+	if (need_loop) {
+		/* The window starts when the loop probe watches the processes: loops that ran then are
+		 * observed from then (collector/record/probe_loop.c). */
+		for (size_t i = 0; i < n; i++)
+			probeset_prepare_pid(&a->ps, pids[i]);
+		a->start_ts = mono_now_ns();
+		a->start_real = real_now_ns();
+	}
 	for (size_t i = 0; i < n; i++) {
 		int e = probeset_add_pid(&a->ps, pids[i]);
 		if (e == 0)
@@ -418,9 +459,16 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 		rmdir(dir);
 		return res->outcome = ATTACH_NO_PROBES;
 	}
-	a.start_ts = mono_now_ns();
-	a.start_real = real_now_ns();
-	uv_update_time(a.loop); /* the probes took their time to load: the window starts now */
+	if (agent) {
+		/* The window starts now (the probes took their time to load): the agent's records from
+		 * here on are the window's. */
+		a.start_ts = mono_now_ns();
+		a.start_real = real_now_ns();
+		char why[256]; /* a file unreadable now keeps the window from its first read */
+		for (size_t i = 0; i < a.nfiles; i++)
+			track_start(&a.files[i], why, sizeof(why));
+	}
+	uv_update_time(a.loop); /* --duration counts from now */
 	uv_timer_init(a.loop, &a.duration);
 	uv_timer_init(a.loop, &a.alive);
 	uv_signal_init(a.loop, &a.sigint);

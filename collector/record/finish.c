@@ -63,8 +63,9 @@ int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, 
 		warn(out, "%s", why);
 		note_lost(out, rc);
 	}
-	if (!m->end_ts) /* after the probes' last records */
-		m->end_ts = mono_now_ns();
+	if (!m->end_ts) /* where the loop probe's records end (the CPU probe's files take a while to
+			   write), else after the probes' last records */
+		m->end_ts = ps && ps->loops_end ? ps->loops_end : mono_now_ns();
 	if ((rc = session_meta_write(dir, m)) < 0) {
 		warn(out, "cannot write %s/session.json: %s", dir, strerror(-rc));
 		note_lost(out, rc);

@@ -25,7 +25,8 @@ struct record_end {
 };
 
 /* Finish the recording in dir: the probes of ps (NULL: none) stop and write their files; session.json
- * is written from m (end_ts, when 0, taken after the probes' last records); spools are gathered; the session is analyzed, its
+ * is written from m (end_ts, when 0: where the loop probe's records end, else after the probes' last
+ * records); spools are gathered; the session is analyzed, its
  * blocked profile and summary written. 0, or -errno with the reason the session could not be read
  * back in err (out->analyzed false). out is filled either way. */
 int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, struct record_end *out, char *err,

@@ -3,12 +3,17 @@
  * (agent/epoll_hooks.c, agent/loop_registry.c): a (thread, epoll fd) pair becomes a loop at its
  * second poll, a thread keeps four epoll fds at most (the least recently polled loop ends), a poll
  * from the same or a shallower stack depth than another busy loop's last poll puts that loop away.
- * Interval, block, hist and proc records follow docs/session-format.md. */
+ * A thread that ran when its process was first watched was, until its first poll event, busy (the
+ * event is an entry) or in that poll (a return): its loop starts at the watch's start, not at its
+ * second poll. Records are written at a time no event read precedes (events are read first, and an
+ * event stamped before the last records written counts at their time), so no span or interval
+ * ends before it starts. Interval, block, hist and proc records follow docs/session-format.md. */
 #include "collector/record/probe_loop.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,17 @@
 #define LOOPS_PER_PROCESS LOOPS_MAX
 #define HIST_EVERY_NS 1000000000u
 
+/* A thread's first poll seen, kept until the loop of its epoll fd registers (its next poll), which
+ * then starts at `since` rather than at that poll. */
+struct lp_first {
+	int epfd;          /* -1: none kept */
+	uint64_t since;    /* the loop's start: the watch's start, or the return of a poll under way then */
+	bool was_polling;  /* in that poll since `since` (its entry was not seen) */
+	uint64_t enter_ts; /* its entry (was_polling: since) */
+	uint64_t exit_ts;  /* its return; 0: not yet */
+	int timeout_ms, nfds;
+};
+
 struct lp_thread {
 	pid_t tid;
 	int epfd[THREAD_CACHE];
@@ -42,10 +58,11 @@ struct lp_thread {
 	struct loop *loop[THREAD_CACHE];
 	uint64_t last_poll[THREAD_CACHE];
 	struct loop *in_poll; /* the loop whose poll call is under way */
-	/* A poll that was under way when the probes started: its return is the start of a busy span
-	 * that becomes the loop's first, if the thread polls that epoll fd again. */
-	int adopt_epfd;
-	uint64_t adopt_ts;
+	/* It ran when its process was first watched (at `watched`) and no poll event of it was seen
+	 * yet. */
+	bool at_start;
+	uint64_t watched;
+	struct lp_first first;
 };
 
 struct lp_proc {
@@ -61,6 +78,9 @@ struct lp_proc {
 	uint64_t drops[DROP_KINDS]; /* what the model and the registry rules dropped (agent/drops.h) */
 	uint64_t next_hist;
 	struct node_proc *node; /* GC and pool figures, when the uprobes are in its program */
+	bool prepared;          /* the uprobes were tried on it (loop_probe_prepare_pid) */
+	bool cpu_based;         /* watched from the window's start: its CPU times count from cpu_base */
+	unsigned long long cpu_base[2];
 };
 
 struct loop_probe {
@@ -73,6 +93,8 @@ struct loop_probe {
 	size_t nprocs, capprocs;
 	struct hist scratch[2];
 	uint64_t events, loops_seen, processes_seen;
+	uint64_t latest;  /* the latest event time read */
+	uint64_t written; /* records are written up to here: an event stamped earlier counts at it */
 };
 
 /* --- processes and threads --- */
@@ -103,7 +125,7 @@ static struct lp_thread *thread_of(struct lp_proc *pr, pid_t tid, bool create)
 	struct lp_thread *th = &pr->threads[pr->nthreads++];
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
-	th->adopt_epfd = -1;
+	th->first.epfd = -1;
 	for (unsigned i = 0; i < THREAD_CACHE; i++)
 		th->epfd[i] = -1;
 	return th;
@@ -138,7 +160,8 @@ static void write_interval(struct loop_probe *p, struct lp_proc *pr, struct loop
 	probe_file_write(&pr->file, "interval", now, r);
 	while (loop_block_pop(l, &b))
 		write_block(pr, l, now, &(struct block_record){b.start, b.dur, false});
-	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end */
+	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end
+										   (busy_now: started by now) */
 		write_block(pr, l, now, &(struct block_record){iv.busy_start, now - iv.busy_start, true});
 }
 
@@ -171,8 +194,27 @@ static void loop_close(struct loop_probe *p, struct lp_proc *pr, struct loop *l,
 	free(l);
 }
 
+/* The loop's start from its thread's first poll (lookup): the span or the poll under way at the
+ * start, then that poll. The caller then enters the poll that registered it. */
+static void loop_start_from(struct loop *l, const struct loop_params *params, const struct lp_first *f)
+{
+	loop_start(l, params, f->since);
+	if (f->was_polling) {
+		if (f->exit_ts > f->since)
+			loop_poll_enter(l, f->since, -1); /* its timeout is unknown: idle until it returned */
+	} else {
+		l->recorded_first_span = true; /* busy since the start: that span counts (a block, when long) */
+		loop_poll_enter(l, f->enter_ts, f->timeout_ms);
+	}
+	if (f->exit_ts >= f->enter_ts && (f->exit_ts > f->since || !f->was_polling))
+		loop_poll_return(l, f->exit_ts, f->nfds);
+	/* A span from a return that was seen counts: its start is known. */
+	l->recorded_first_span = true;
+	l->agent.last_ts = f->since;
+}
+
 static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid, int epfd, uint64_t now,
-			     uint64_t adopted)
+			     const struct lp_first *first)
 {
 	char path[96], name[16] = "";
 	FILE *f;
@@ -184,7 +226,7 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 	if (!pr->opened) {
 		pr->opened = true;
 		probe_file_open(&pr->file, p->o.dir, pr->pid, pr->image, now, p->o.block_ns, p->o.interval_ns,
-				p->params.delay_resolution_ns);
+				p->params.delay_resolution_ns, pr->cpu_based ? pr->cpu_base : NULL);
 		pr->next_hist = now + HIST_EVERY_NS;
 	}
 	struct loop *l = xcalloc(1, sizeof(*l));
@@ -193,12 +235,8 @@ static struct loop *loop_new(struct loop_probe *p, struct lp_proc *pr, pid_t tid
 	l->epfd = epfd;
 	l->slot_state = SLOT_ACTIVE;
 	l->registered_ts = now;
-	if (adopted && adopted <= now) {
-		/* Busy since the return of a poll that was under way when the probes started: that
-		 * span is known from its start, so it counts (a block, when long). */
-		loop_start(l, &p->params, adopted);
-		l->recorded_first_span = true;
-		l->agent.last_ts = adopted;
+	if (first && first->since <= now) {
+		loop_start_from(l, &p->params, first);
 	} else {
 		loop_start(l, &p->params, now);
 		l->agent.last_ts = now;
@@ -246,15 +284,17 @@ static struct loop *lookup(struct loop_probe *p, struct lp_proc *pr, struct lp_t
 	th->last_poll[i] = now;
 	if (th->loop[i])
 		return th->loop[i];
-	uint64_t adopted = 0;
-	if (th->adopt_epfd == epfd) {
-		adopted = th->adopt_ts;
-		th->count[i] = REGISTER_AFTER_POLLS - 1;
+	const struct lp_first *first = NULL;
+	if (th->first.epfd == epfd) {
+		first = &th->first;
+		if (first->was_polling) /* the poll under way at the start was its first */
+			th->count[i] = REGISTER_AFTER_POLLS - 1;
 	}
-	th->adopt_epfd = -1;
 	if (++th->count[i] < REGISTER_AFTER_POLLS)
 		return NULL;
-	return th->loop[i] = loop_new(p, pr, th->tid, epfd, now, adopted);
+	th->loop[i] = loop_new(p, pr, th->tid, epfd, now, first);
+	th->first.epfd = -1;
+	return th->loop[i];
 }
 
 static void suspend_nested(struct lp_thread *th, struct loop *l, uint64_t now, uint32_t sp)
@@ -272,6 +312,14 @@ static void on_poll_enter(struct loop_probe *p, const struct loop_poll_event *e)
 {
 	struct lp_proc *pr = proc_of(p, (pid_t)e->h.pid, true);
 	struct lp_thread *th = thread_of(pr, (pid_t)e->h.tid, true);
+
+	if (th->at_start) { /* busy since the watch started: its loop starts then */
+		th->at_start = false;
+		th->first = (struct lp_first){.epfd = e->h.arg, .since = th->watched, .enter_ts = e->h.ts,
+					      .timeout_ms = e->timeout_ms};
+	} else if (th->first.epfd >= 0 && th->first.epfd != e->h.arg) {
+		th->first.epfd = -1; /* another epoll fd polled first: not the start of a loop */
+	}
 	struct loop *l = lookup(p, pr, th, e->h.arg, e->h.ts);
 
 	suspend_nested(th, l, e->h.ts, e->sp);
@@ -290,11 +338,20 @@ static void on_poll_exit(struct loop_probe *p, const struct loop_poll_exit *e)
 		th->in_poll = NULL;
 		return;
 	}
+	if (th->first.epfd == e->epfd && !th->first.exit_ts) {
+		th->first.exit_ts = e->h.ts; /* the return of the first poll of a thread busy at the start */
+		th->first.nfds = e->h.arg;
+		return;
+	}
 	for (unsigned i = 0; i < THREAD_CACHE; i++)
 		if (th->epfd[i] == e->epfd)
 			return; /* its entry was seen: a poll of a candidate, not one under way at the start */
-	th->adopt_epfd = e->epfd;
-	th->adopt_ts = e->h.ts;
+	/* A poll under way when the probes started: in it since the watch started when the thread ran
+	 * then; else its return starts the loop's first busy span (its start is known: it counts). */
+	uint64_t since = th->at_start && th->watched < e->h.ts ? th->watched : e->h.ts;
+	th->at_start = false;
+	th->first = (struct lp_first){.epfd = e->epfd, .since = since, .was_polling = true, .enter_ts = since,
+				      .exit_ts = e->h.ts, .nfds = e->h.arg};
 }
 
 /* Every loop of the process ends; its file closes with reason (NULL: still running). */
@@ -343,6 +400,7 @@ static void on_exec(struct loop_probe *p, const struct loop_event *e)
 	struct lp_proc *pr = proc_of(p, (pid_t)e->pid, true);
 	bool had_file = pr->opened || pr->file.failed;
 	proc_close(p, pr, e->ts, "exec");
+	pr->cpu_based = false; /* the next image's CPU times count from its first record */
 	if (had_file)
 		pr->image++;
 	pr->file.failed = false;
@@ -373,10 +431,25 @@ static void on_node_event(struct loop_probe *p, const struct node_event *e)
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct loop_probe *p = ctx;
-	const struct loop_event *e = data;
+	union {
+		struct loop_event h;
+		struct loop_poll_event enter;
+		struct loop_poll_exit exit;
+		struct node_event node;
+	} ev;
+	const struct loop_event *e = &ev.h;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(ev.h))
 		return 0;
+	memset(&ev, 0, sizeof(ev));
+	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	/* Stamped before records already written (it was read after them): it counts at their time,
+	 * so no interval, span or block ends before it starts. */
+	if (ev.h.ts < p->written)
+		ev.h.ts = p->written;
+	if (ev.h.ts > p->latest)
+		p->latest = ev.h.ts;
+	data = &ev;
 	p->events++;
 	switch (e->kind) {
 	case LOOP_EV_POLL_ENTER:
@@ -468,16 +541,52 @@ int loop_probe_start(struct loop_probe **out, const struct loop_probe_opts *o, c
 	return 0;
 }
 
+/* The threads pid runs now: until their first poll event they were busy, or in that poll, since `ts`. */
+static void threads_at_start(struct lp_proc *pr, uint64_t ts)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pr->pid);
+	if (!(dir = opendir(path)))
+		return;
+	while ((d = readdir(dir))) {
+		char *end;
+		long tid = strtol(d->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		struct lp_thread *th = thread_of(pr, (pid_t)tid, true);
+		if (!th->at_start && th->first.epfd < 0 && !th->in_poll) {
+			th->at_start = true;
+			th->watched = ts;
+		}
+	}
+	closedir(dir);
+}
+
+void loop_probe_prepare_pid(struct loop_probe *p, pid_t pid)
+{
+	struct lp_proc *pr = proc_of(p, pid, true);
+	if (!pr->prepared && p->uprobes && node_uprobes_attach(p->uprobes, pid) && !pr->node)
+		pr->node = node_proc_new(pid);
+	pr->prepared = true;
+}
+
 int loop_probe_add_pid(struct loop_probe *p, pid_t pid)
 {
 	__u32 key = (__u32)pid;
 	__u8 one = 1;
+	/* The uprobes first (they take a while to place in a large binary like node's): the process's
+	 * polls and GC pauses are seen from the same moment, when it becomes a target. */
+	loop_probe_prepare_pid(p, pid);
+	struct lp_proc *pr = proc_of(p, pid, false);
+	uint64_t now = mono_now_ns();
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.targets), &key, &one, BPF_ANY))
 		return -errno;
-	if (p->uprobes && node_uprobes_attach(p->uprobes, pid)) {
-		struct lp_proc *pr = proc_of(p, pid, true);
-		if (!pr->node)
-			pr->node = node_proc_new(pid);
+	if (!pr->opened) {
+		threads_at_start(pr, now);
+		pr->cpu_based = probe_proc_cpu_ticks(pid, &pr->cpu_base[0], &pr->cpu_base[1]);
 	}
 	return 0;
 }
@@ -492,11 +601,23 @@ void loop_probe_poll(struct loop_probe *p)
 	ring_buffer__consume(p->rb);
 }
 
-void loop_probe_tick(struct loop_probe *p)
+/* The time of records written now, after the events waiting were read: never before an event read,
+ * nor before records already written. */
+static uint64_t records_now(struct loop_probe *p)
 {
 	uint64_t now = mono_now_ns();
 
+	if (now < p->latest)
+		now = p->latest;
+	if (now < p->written)
+		now = p->written;
+	return p->written = now;
+}
+
+void loop_probe_tick(struct loop_probe *p)
+{
 	ring_buffer__consume(p->rb);
+	uint64_t now = records_now(p);
 	for (size_t i = 0; i < p->nprocs; i++) {
 		struct lp_proc *pr = p->procs[i];
 		if (!pr->opened)
@@ -516,17 +637,18 @@ void loop_probe_tick(struct loop_probe *p)
 	}
 }
 
-void loop_probe_finish(struct loop_probe *p)
+uint64_t loop_probe_finish(struct loop_probe *p)
 {
-	uint64_t now = mono_now_ns();
-
 	ring_buffer__consume(p->rb);
+	uint64_t now = records_now(p);
+
 	for (size_t i = 0; i < p->nprocs; i++) {
 		struct lp_proc *pr = p->procs[i];
 		if (pr->opened)
 			probe_file_write_proc(&pr->file, now);
 		proc_close(p, pr, now, NULL);
 	}
+	return now;
 }
 
 void loop_probe_get_stats(const struct loop_probe *p, struct loop_probe_stats *out)

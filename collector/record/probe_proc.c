@@ -89,14 +89,32 @@ static cJSON *process_record(pid_t pid, uint64_t block_ns, uint64_t interval_ns,
 	return rec;
 }
 
+bool probe_proc_cpu_ticks(pid_t pid, unsigned long long *utime, unsigned long long *stime)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	char *rp = strrchr(buf, ')');
+	/* after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	return rp && sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", utime, stime) == 2;
+}
+
 int probe_file_open(struct probe_file *f, const char *dir, pid_t pid, unsigned image, uint64_t ts,
-		    uint64_t block_ns, uint64_t interval_ns, uint64_t delay_resolution_ns)
+		    uint64_t block_ns, uint64_t interval_ns, uint64_t delay_resolution_ns,
+		    const unsigned long long base[2])
 {
 	char path[PATH_MAX];
 
 	memset(f, 0, sizeof(*f));
 	f->pid = pid;
 	f->image = image;
+	if (base) {
+		f->based = true;
+		f->base_utime = base[0];
+		f->base_stime = base[1];
+	}
 	if (image)
 		snprintf(path, sizeof(path), "%s/probe-%d.%u.jsonl", dir, (int)pid, image);
 	else
@@ -165,12 +183,7 @@ void probe_file_write_proc(struct probe_file *f, uint64_t ts)
 		ticks = sysconf(_SC_CLK_TCK);
 		page = sysconf(_SC_PAGESIZE);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)f->pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
-		return;
-	char *rp = strrchr(buf, ')');
-	/* after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+	if (!probe_proc_cpu_ticks(f->pid, &ut, &st))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/statm", (int)f->pid);
 	if (read_small(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu %llu", &size, &resident) != 2)

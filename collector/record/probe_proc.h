@@ -16,14 +16,19 @@ struct probe_file {
 	unsigned image; /* 0, then 1, 2... after each exec: the file's .N */
 	FILE *out;
 	bool failed;    /* could not be created: its records are dropped */
-	bool based;     /* CPU times are counted from the file's first proc record (the window's start) */
+	bool based;     /* CPU times are counted from base_* (the window's start, or the first proc record) */
 	unsigned long long base_utime, base_stime;
 };
 
+/* The CPU time pid used so far, in clock ticks (utime and stime of /proc/PID/stat); false when
+ * unreadable. */
+bool probe_proc_cpu_ticks(pid_t pid, unsigned long long *utime, unsigned long long *stime);
 /* Create dir/probe-PID[.N].jsonl (0600, no symlink followed) and write its `process` record, read
- * from /proc/PID now. ts: CLOCK_MONOTONIC ns of the record. */
+ * from /proc/PID now. ts: CLOCK_MONOTONIC ns of the record. base: the CPU ticks its CPU times count
+ * from (probe_proc_cpu_ticks when the window started), NULL: from now. */
 int probe_file_open(struct probe_file *f, const char *dir, pid_t pid, unsigned image, uint64_t ts,
-		    uint64_t block_ns, uint64_t interval_ns, uint64_t delay_resolution_ns);
+		    uint64_t block_ns, uint64_t interval_ns, uint64_t delay_resolution_ns,
+		    const unsigned long long base[2]);
 /* Append one record (its "ts" and "type" are added first); takes ownership of rec. */
 void probe_file_write(struct probe_file *f, const char *type, uint64_t ts, struct cJSON *rec);
 /* The `proc` record for now: CPU time since the file's first proc record, RSS and run-queue delay

@@ -44,6 +44,12 @@ void probeset_describe(const struct probeset *ps, char *out, size_t len)
 		 ps->lp ? ", event loops (epoll)" : "");
 }
 
+void probeset_prepare_pid(struct probeset *ps, pid_t pid)
+{
+	if (ps->lp)
+		loop_probe_prepare_pid(ps->lp, pid);
+}
+
 int probeset_add_pid(struct probeset *ps, pid_t pid)
 {
 	if (ps->lp)
@@ -148,7 +154,7 @@ int probeset_finish(struct probeset *ps, const char *dir, char *err, size_t errl
 
 	probeset_unwatch(ps);
 	if (ps->lp)
-		loop_probe_finish(ps->lp);
+		ps->loops_end = loop_probe_finish(ps->lp);
 	if (ps->cpu) {
 		cpu_probe_crashed(ps->cpu, &ps->crash);
 		rc = cpu_probe_finish(ps->cpu, dir, err, errlen);

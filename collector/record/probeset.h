@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -31,6 +32,7 @@ struct probeset {
 	uv_timer_t tick;         /* drains the samples (which wake us only in bulk), ticks the loop probe */
 	bool watching;           /* the handles above are open */
 	struct cpu_probe_crash crash; /* the first process of the tree that crashed, once finished */
+	uint64_t loops_end;      /* once finished: where the loop probe's records end (0: no loop probe) */
 	char cpu_err[256];
 };
 
@@ -40,6 +42,9 @@ struct probeset {
 int probeset_start(struct probeset *ps, uv_loop_t *loop, const struct probeset_opts *o, char *err, size_t errlen);
 /* What runs, for session.json's notes: "eBPF probes: CPU at 99 Hz, off-CPU, event loops (epoll)". */
 void probeset_describe(const struct probeset *ps, char *out, size_t len);
+/* What takes a while before a process can be followed (the loop probe's uprobes in its program),
+ * so that probeset_add_pid of several processes follows them from one moment. */
+void probeset_prepare_pid(struct probeset *ps, pid_t pid);
 /* Follow a running process and its future children. 0, or the CPU probe's -errno when no thread
  * of it could be sampled. */
 int probeset_add_pid(struct probeset *ps, pid_t pid);
@@ -51,7 +56,8 @@ bool probeset_traced(struct probeset *ps, pid_t pid);
 void probeset_watch(struct probeset *ps);
 void probeset_unwatch(struct probeset *ps);
 /* Stop, drain and write the probes' files into dir (cpu.folded, probe-PID.jsonl...); note the
- * first crash of the tree in ps->crash; free them. 0, or -errno with a reason in err (the CPU
+ * first crash of the tree in ps->crash, and where the loop probe's records end in ps->loops_end;
+ * free them. 0, or -errno with a reason in err (the CPU
  * files could not be written). Safe on a probeset that never started. */
 int probeset_finish(struct probeset *ps, const char *dir, char *err, size_t errlen);
 

@@ -1,18 +1,24 @@
 # Agentless attach: the loop probe measures a node process started without the agent.
-# Workload: node blocking 40 ms every 100 ms for 6 s (block-interval.js; started with
+# Workload: node blocking 40 ms every 100 ms for 9 s (block-interval.js; started with
 # --perf-basic-prof, as servers are in production to name JIT frames), attached after 1 s for
-# 3.5 s with --block-ms 30. Expected: the main loop's ELU in the window within ±0.05 of node's own
-# performance.eventLoopUtilization() over its run (a steady pattern: the window's ELU is the run's);
-# 35 ± 4 blocks (one per 100 ms); delay p99 within max(2 ms, 10 %) of node's
+# 3.5 s with --block-ms 30. The window starts once the probes watch node (1-3 s later; loading them
+# keeps both cores busy and makes node's timers late): node's own figures start afresh then
+# (SIGUSR2 once attach says it records), so both sides measure the steady pattern. Expected: the
+# main loop's ELU in the window within ±0.05 of node's own performance.eventLoopUtilization();
+# one block per 100 ms of the window ± 4 (35 in 3.5 s); delay p99 within max(2 ms, 10 %) of node's
 # monitorEventLoopDelay p99 minus its 10 ms resolution; diagnosis event-loop-blocked naming
 # reallySlowChecksum (from the CPU samples inside blocks); CPU time counted from the window's start.
 . tests/lib.sh
 
-node --perf-basic-prof --interpreted-frames-native-stack --no-logfile-per-isolate --logfile=+ "$NODE_WORKLOADS/block-interval.js" --seconds 6 >"$T/node.json" &
+node --perf-basic-prof --interpreted-frames-native-stack --no-logfile-per-isolate --logfile=+ "$NODE_WORKLOADS/block-interval.js" --seconds 9 >"$T/node.json" &
 pid=$!
 bg_track $pid
 sleep 1
-"$LOOPSCOPE" attach "$pid" --duration 3.5 --block-ms 30 -q --no-report -o "$T/s" 2>"$T/err"
+"$LOOPSCOPE" attach "$pid" --duration 3.5 --block-ms 30 --no-report -o "$T/s" >/dev/null 2>"$T/err" &
+att=$!
+for _ in $(seq 100); do grep -q "recording process\|kernel refused\|no BTF" "$T/err" && break; sleep 0.1; done
+grep -q "recording process" "$T/err" && kill -USR2 "$pid"
+wait $att
 rc=$?
 grep -q "kernel refused\|no BTF" "$T/err" && skip "the kernel refused eBPF: $(cat "$T/err")"
 [ "$rc" = 0 ] || fail "attach exited $rc: $(cat "$T/err")"
@@ -25,7 +31,9 @@ cp "$T/s/summary.json" "$T/summary.json"
 elu=$(sum "$MAINLOOP[\"elu\"]")
 node_elu=$(json "$T/node.json" 'd["elu"]')
 within "ELU (probe) vs node's own" "$elu" "$node_elu" 0.05 || fail "ELU"
-within "blocks in a 3.5 s window" "$(sum "$MAINLOOP[\"blocks\"]")" 35 4 || fail "blocks"
+window=$(json "$T/s/session.json" '(d["end_ts"] - d["start_ts"]) / 1e9')
+within "blocks in a window of $window s" "$(sum "$MAINLOOP[\"blocks\"]")" "$(python3 -c "print(round($window * 10))")" 4 ||
+	fail "blocks"
 p99=$(sum "$MAINLOOP[\"delay_ms\"][\"p99\"]")
 node_p99=$(json "$T/node.json" 'd["delay"]["p99_ms"] - 10')
 tol=$(python3 -c "print(max(2, 0.1 * $node_p99))")

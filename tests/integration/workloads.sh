@@ -193,6 +193,16 @@ check_idle() (
 )
 twice check_idle
 
+check_never_idle() (
+	run_json never-idle node "$NODE_WORKLOADS/never-idle.js" --first-block-ms 300 --seconds 1
+	within "never-idle ELU" "$(json "$T/never-idle.json" 'd["elu"]')" 1 0.02
+	at_least "never-idle callbacks in 1 s" "$(json "$T/never-idle.json" 'd["callbacks"]')" 1000
+	within "never-idle first block (ms)" "$(python3 -c 'import json,sys
+l=json.loads(open(sys.argv[1]).readlines()[1])
+print((int(l["blocked_until_ns"]) - int(l["start_ns"])) / 1e6)' "$T/never-idle.out")" 300 30
+)
+twice check_never_idle
+
 run_json leak node "$NODE_WORKLOADS/leak.js" --seconds 1 --mb-per-s 20
 within "leak heap growth MB (20 MB/s for 1 s)" "$(json "$T/leak.json" 'd["heap_growth_mb"]')" 20 6
 

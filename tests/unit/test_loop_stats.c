@@ -178,6 +178,38 @@ static void test_away_is_neither_busy_nor_idle(void **state)
 	assert_int_equal(l.block_idx.head, 0);
 }
 
+/* The reader takes its `now`, then the loop's poll returns a little later (the agent's thread and
+ * the loop's run at once; the loop probe reads events stamped after its clock). Expected: that
+ * return is not in the interval: no busy span under way (so no open block at the end), busy max
+ * the spans recorded, dt never below zero; issue 13's busy_max and block of 2^64 - 85 us. */
+static void test_return_after_now(void **state)
+{
+	(void)state;
+	static struct hist scratch[2];
+	struct loop_interval iv;
+	uint64_t t = 100 * MS;
+	loop_start(&l, &params, t);
+	l.agent.last_ts = t;
+	t = iterate(t, 0, 0, 0, 1); /* the registering poll */
+	t = iterate(t, 2 * MS, 0, 10 * US, 1);
+	loop_poll_enter(&l, t + 1 * MS, 0);
+	loop_poll_return(&l, t + 1 * MS + 85 * US, 1); /* after the reader's now */
+	loop_interval_take(&l, t + 1 * MS, scratch, &iv);
+	assert_false(iv.busy_now);
+	assert_true(iv.busy_max <= 2 * MS);
+	assert_int_equal(iv.dt, t + 1 * MS - 100 * MS);
+	assert_true(iv.busy + iv.idle + iv.away <= iv.dt);
+	/* A reader whose clock is behind the last interval's: an empty interval, not 2^64 - x. */
+	loop_interval_take(&l, t, scratch, &iv);
+	assert_int_equal(iv.dt, 0);
+	assert_int_equal(iv.busy, 0);
+	/* Its next interval counts from the later of the two. */
+	loop_interval_take(&l, t + 3 * MS, scratch, &iv);
+	assert_int_equal(iv.dt, 2 * MS);
+	assert_true(iv.busy_now);
+	assert_int_equal(iv.busy_max, 3 * MS - 1 * MS - 85 * US);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +220,7 @@ int main(void)
 		cmocka_unit_test_setup(test_idle_in_progress_and_ring_full, setup),
 		cmocka_unit_test_setup(test_away_is_neither_busy_nor_idle, setup),
 		cmocka_unit_test_setup(test_dropped_blocks_counted_in_the_loop, setup),
+		cmocka_unit_test_setup(test_return_after_now, setup),
 	};
 	return cmocka_run_group_tests_name("loop_stats", tests, NULL, NULL);
 }

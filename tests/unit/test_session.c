@@ -1,6 +1,8 @@
 /* The session reader on written fixtures: a complete agent file reads into loops, blocks, GC and
  * histograms; an unfinished last line is ignored; a corrupt line in the middle is an error naming
- * file and line; a file from a newer format version is refused; a missing directory is an error. */
+ * file and line; a file from a newer format version is refused; a missing directory is an error;
+ * impossible durations (negative, written unsigned, past their record's time) are refused naming
+ * the file, the line and the figure; blocked time stays inside the loop's observed window. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "collector/analysis/session.h"
+#include "collector/analysis/summary.h"
 #include "tests/unit/tmpdir.h"
 
 #define PROCESS "{\"type\":\"process\",\"ts\":1000,\"version\":1,\"pid\":42,\"ppid\":1,\"exe\":\"/usr/bin/node\",\"cmdline\":[\"node\",\"x.js\"],\"interval_ns\":100000000}\n"
@@ -101,6 +104,91 @@ static void test_version_and_header(void **state)
 	session_free(&s);
 }
 
+/* The file holds PROCESS LOOP and then `line` (its line 3): refused, the error naming the file's
+ * line 3 and holding `reason`. */
+static void refused(const char *line, const char *reason)
+{
+	struct session s;
+	char err[512], text[1024];
+
+	snprintf(text, sizeof(text), "%s%s%s", PROCESS, LOOP, line);
+	tmpdir_write("agent-42.jsonl", text);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EBADMSG);
+	if (!strstr(err, "agent-42.jsonl:3: impossible") || !strstr(err, reason))
+		print_error("for %s: error \"%s\" lacks \"%s\"\n", line, err, reason);
+	assert_true(strstr(err, "agent-42.jsonl:3: impossible") && strstr(err, reason));
+	session_free(&s);
+}
+
+/* A block that starts after its own record's time: the unsigned underflow issue 13 saw as a block of
+ * 18446744073710 ms (start 85 us after ts, dur 2^64 - 85 us). Refused, not summed. */
+static void test_block_after_its_time(void **state)
+{
+	(void)state;
+	refused("{\"type\":\"block\",\"ts\":31136964396699,\"loop\":1,\"start\":31136964481669,"
+		"\"dur\":1.8446744073709468e+19,\"open\":true}\n",
+		"longer than the clock had run");
+	refused("{\"type\":\"block\",\"ts\":31136964396699,\"loop\":1,\"start\":31136964481669,\"dur\":60000000}\n",
+		"after its own time 31136964396699");
+	/* It ends after its record's time. */
+	refused("{\"type\":\"block\",\"ts\":60001000,\"loop\":1,\"start\":1000,\"dur\":60000001}\n",
+		"past its own time 60001000");
+	/* A negative duration, a duration that is no number. */
+	refused("{\"type\":\"block\",\"ts\":60001000,\"loop\":1,\"start\":1000,\"dur\":-5}\n", "dur is negative");
+	refused("{\"type\":\"block\",\"ts\":60001000,\"loop\":1,\"start\":1000,\"dur\":\"60\"}\n",
+		"dur is not a number");
+	/* A GC pause is a span too. */
+	refused("{\"type\":\"gc\",\"ts\":70000000,\"loop\":1,\"start\":70000001,\"dur\":1,\"kind\":\"scavenge\"}\n",
+		"gc record: it starts at 70000001, after its own time");
+}
+
+/* Interval figures: none longer than the clock had run (busy_max of 2^64 - 2 us, as the loop probe
+ * wrote when a poll returned while it took its time), none negative, busy + idle + away within dt. */
+static void test_interval_ranges(void **state)
+{
+	(void)state;
+	refused("{\"type\":\"interval\",\"ts\":31084339372572,\"loop\":1,\"dt\":206002236,\"busy\":206002236,"
+		"\"idle\":0,\"iterations\":124,\"polls\":7755,\"busy_max\":1.8446744073709124e+19}\n",
+		"busy_max of 18446744073709123584 ns is longer than the clock");
+	refused("{\"type\":\"interval\",\"ts\":100001000,\"loop\":1,\"dt\":100000000,\"busy\":-1,\"idle\":0}\n",
+		"busy is negative");
+	refused("{\"type\":\"interval\",\"ts\":100001000,\"loop\":1,\"dt\":100000000,\"busy\":60000000,"
+		"\"idle\":60000000}\n",
+		"busy 60000000 + idle 60000000 + away 0 ns exceed its dt 100000000");
+	refused("{\"type\":\"interval\",\"ts\":1000,\"loop\":1,\"dt\":100000000,\"busy\":0,\"idle\":100000000}\n",
+		"dt of 100000000 ns is longer than the clock had run at its time 1000");
+	/* The edges are fine: a block ending at its record's time, an interval all busy. */
+	struct session s;
+	char err[256];
+	tmpdir_write("agent-42.jsonl",
+		     PROCESS LOOP "{\"type\":\"interval\",\"ts\":100001000,\"loop\":1,\"dt\":100000000,\"busy\":100000000,"
+				  "\"idle\":0,\"busy_max\":100000000}\n" BLOCK);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	session_free(&s);
+}
+
+/* A block that started before the loop was observed (a window's start) counts from the window's
+ * start: 60 ms of a 100 ms window, not 5 s; a loop is never blocked longer than it was observed. */
+static void test_blocked_inside_window(void **state)
+{
+	(void)state;
+	struct session s;
+	struct summary sum;
+	char err[256];
+	tmpdir_write("agent-42.jsonl", PROCESS
+		     "{\"type\":\"interval\",\"ts\":5100000000,\"loop\":1,\"dt\":100000000,\"busy\":100000000,\"idle\":0}\n"
+		     "{\"type\":\"block\",\"ts\":5060000000,\"loop\":1,\"start\":60000000,\"dur\":5000000000}\n"
+		     "{\"type\":\"block\",\"ts\":4000000000,\"loop\":1,\"start\":1000000000,\"dur\":3000000000}\n");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	summary_compute(&sum, &s);
+	assert_int_equal(sum.nloops, 1);
+	assert_int_equal(sum.loops[0].blocks, 1); /* the other ended before the window */
+	assert_true(sum.loops[0].blocked_ms > 59.999 && sum.loops[0].blocked_ms < 60.001);
+	assert_true(sum.loops[0].blocked_ms <= sum.loops[0].seconds * 1000.0);
+	summary_free(&sum);
+	session_free(&s);
+}
+
 /* No directory, or no records in it. */
 static void test_missing(void **state)
 {
@@ -122,6 +210,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_histogram, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_version_and_header, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_missing, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_block_after_its_time, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_interval_ranges, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_blocked_inside_window, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

@@ -69,14 +69,18 @@ const round4 = (x) => Math.round(x * 1e4) / 1e4;
 // Calls fn every periodMs for `seconds` from a timer callback. Ticks are due at k*periodMs after the
 // start, k = 0 .. ceil(seconds*1000/periodMs)-1, each re-armed from the start time so they do not
 // drift; the window ends with a timer at seconds*1000. Resolves with the loop's own figures:
-// ELU over the window (eventLoopUtilization delta) and the event-loop delay histogram.
+// ELU over the window (eventLoopUtilization delta) and the event-loop delay histogram. SIGUSR2 (main
+// thread) starts both figures afresh, so a profiler attached mid-run can be compared over its own
+// window, without the time its probes took to load (they compete for the CPU).
 // Call once the event loop runs (from a callback), not from the top level of a script.
 function runPeriodic({ periodMs, seconds }, fn) {
   return new Promise((resolve) => {
     const n = Math.ceil((seconds * 1000) / periodMs);
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
-    const elu0 = performance.eventLoopUtilization();
+    let elu0 = performance.eventLoopUtilization();
+    const restart = () => { h.reset(); elu0 = performance.eventLoopUtilization(); };
+    if (require('node:worker_threads').isMainThread) process.on('SIGUSR2', restart);
     const t0 = performance.now();
     let ticks = 0;
     let timer = setTimeout(function tick() {
@@ -88,6 +92,7 @@ function runPeriodic({ periodMs, seconds }, fn) {
       const elapsed = performance.now() - t0;
       clearTimeout(timer);
       h.disable();
+      process.removeListener('SIGUSR2', restart);
       resolve({
         elu: round4(elu.utilization),
         active_ms: Math.round(elu.active * 10) / 10,
