@@ -10,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/analysis/analyze.h"
-#include "collector/analysis/blocked.h"
+#include "collector/analysis/session.h"
 #include "collector/util/files.h"
 #include "collector/util/xalloc.h"
 #include "reports/export.h"
@@ -178,10 +177,7 @@ static int export_sampled(const char *dir, enum report_format format, FILE *out,
 int report_export(const char *dir, enum report_format format, const char *profile, FILE *out, char *note,
 		  size_t notelen, char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[256];
-	struct session s;
-	struct summary sum;
-	struct folded blocked = {0};
+	char path[PATH_MAX];
 	struct profile_set ps;
 	int key = profile ? profile_index(profile) : -1, rc;
 
@@ -226,15 +222,10 @@ int report_export(const char *dir, enum report_format format, const char *profil
 	}
 	/* Otherwise the profiles as the report reads them (the watchdog's stacks when there is no
 	 * blocked.folded: those need the session analyzed). */
-	snprintf(path, sizeof(path), "%s/blocked.folded", dir);
-	bool need_blocked = (key < 0 || key == PROFILE_BLOCKED) && access(path, R_OK) < 0;
-	memset(&sum, 0, sizeof(sum));
-	if (need_blocked && analyze_session(dir, &s, &sum, &blocked, tmp, sizeof(tmp)) == 0) {
-		summary_free(&sum);
-		session_free(&s);
-	}
-	rc = profiles_load(&ps, dir, &blocked, err, errlen);
-	folded_free(&blocked);
+	if (key < 0 || key == PROFILE_BLOCKED)
+		rc = profiles_load_session(&ps, dir, err, errlen);
+	else
+		rc = profiles_load(&ps, dir, NULL, err, errlen);
 	if (rc == 0) {
 		if (key < 0)
 			for (int k = 0; k < PROFILE_KEYS && key < 0; k++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collector/util/xalloc.h"
+#include "reports/diffset.h"
 #include "reports/escape.h"
 #include "reports/profiles.h"
 
@@ -113,7 +114,8 @@ static void write_array(struct numbuf *b, const char *name, const int32_t *sv, c
 	fputc(']', b->out);
 }
 
-static void write_nodes(FILE *out, const struct calltree *t)
+/* The nodes' arrays; with BASE_TOTAL and BASE_SELF (a differential profile), the baseline's two. */
+static void write_nodes(FILE *out, const struct calltree *t, const uint64_t *base_total, const uint64_t *base_self)
 {
 	struct numbuf *b = xmalloc(sizeof(*b));
 	b->out = out;
@@ -126,6 +128,12 @@ static void write_nodes(FILE *out, const struct calltree *t)
 	write_array(b, "total", NULL, t->total, t->n);
 	fputc(',', out);
 	write_array(b, "self", NULL, t->self, t->n);
+	if (base_total) {
+		fputc(',', out);
+		write_array(b, "base", NULL, base_total, t->n);
+		fputc(',', out);
+		write_array(b, "baseSelf", NULL, base_self, t->n);
+	}
 	fputc('}', out);
 	free(b);
 }
@@ -143,9 +151,32 @@ void flamejson_write(FILE *out, const struct profile_set *ps)
 			continue;
 		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", first ? "" : ",", profile_keys[k],
 			profile_titles[k], p->ns ? "ns" : "samples");
-		write_nodes(out, &p->tree);
+		write_nodes(out, &p->tree, NULL, NULL);
 		fputc('}', out);
 		first = false;
+	}
+	fputs("}}", out);
+}
+
+void flamejson_write_diff(FILE *out, const struct diff_set *ds)
+{
+	fputc('{', out);
+	write_kinds(out);
+	write_frames(out, &ds->frames);
+	fprintf(out, ",\"diff\":{\"baseline\":{\"sessions\":%zu},\"current\":{\"sessions\":%zu}}", ds->n[DIFF_BASE],
+		ds->n[DIFF_CUR]);
+	fputs(",\"profiles\":{", out);
+	for (int k = 0; k < PROFILE_KEYS; k++) {
+		const struct diff_profile *p = &ds->p[k];
+		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", k ? "," : "", profile_keys[k], profile_titles[k],
+			p->ns ? "ns" : "samples");
+		if (p->drawn) {
+			write_nodes(out, &p->tree, p->base_total, p->base_self);
+		} else {
+			fputs("\"absent\":", out);
+			escape_json_string(out, p->absent, strlen(p->absent));
+		}
+		fputc('}', out);
 	}
 	fputs("}}", out);
 }

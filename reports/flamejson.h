@@ -9,9 +9,14 @@
 #include <stdio.h>
 
 struct profile_set;
+struct diff_set;
 
 /* Profiles not recorded are left out (the viewer says "not recorded"). */
 void flamejson_write(FILE *out, const struct profile_set *ps);
+/* A comparison's data: the same, with "diff" (each side's session count) and per profile the
+ * baseline's totals and self counts per node ("base", "baseSelf") beside the current run's; a
+ * profile not held by both sides is written with "absent": why. */
+void flamejson_write_diff(FILE *out, const struct diff_set *ds);
 
 /* A fast writer of many numbers: a buffer flushed to a FILE. */
 struct numbuf {

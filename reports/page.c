@@ -137,7 +137,7 @@ const char *page_kind_chart(const char *kind)
 	return "elu";
 }
 
-static void asset(FILE *out, const char *name)
+void page_asset(FILE *out, const char *name)
 {
 	const struct report_asset *a = report_asset_find(name);
 	if (a)
@@ -215,8 +215,8 @@ static void head(FILE *out, const struct page *pg)
 	fputs(" \xc2\xb7 ", out);
 	command_line(out, pg->s);
 	fputs(" \xc2\xb7 loopscope</title>\n<style>\n", out);
-	asset(out, "report.css");
-	asset(out, "flame.css");
+	page_asset(out, "report.css");
+	page_asset(out, "flame.css");
 	fputs("</style>\n</head>\n", out);
 }
 
@@ -263,9 +263,11 @@ static void header(FILE *out, const struct page *pg)
 		fprintf(out, "<li><b>%u</b> processes</li>", pg->sum->processes);
 	fputs("</ul>\n<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#diagnosis\">Diagnosis</a>"
 	      "<a href=\"#timelines\">Timelines</a><a href=\"#histograms\">Histograms</a>"
-	      "<a href=\"#flamegraph\">Flame graph</a><a href=\"#loops\">Loops</a><a href=\"#session\">Session</a></nav>\n"
-	      "</div>\n</header>\n",
+	      "<a href=\"#flamegraph\">Flame graph</a>",
 	      out);
+	if (pg->diff)
+		fputs("<a href=\"#diff\">Baseline</a>", out);
+	fputs("<a href=\"#loops\">Loops</a><a href=\"#session\">Session</a></nav>\n</div>\n</header>\n", out);
 }
 
 static void tile(FILE *out, const char *label, const char *value, const char *detail, const char *href)
@@ -508,6 +510,8 @@ void page_write(FILE *out, const struct page *pg)
 	page_timelines(out, pg);
 	page_histograms(out, pg);
 	page_flame(out, pg);
+	if (pg->diff)
+		page_diff(out, pg->diff, "Compared with baseline");
 	loops_table(out, pg);
 	session_details(out, pg);
 	fputs("</main>\n<footer class=\"wrap\"><p>Written by loopscope " LOOPSCOPE_REPORT_VERSION
@@ -515,10 +519,12 @@ void page_write(FILE *out, const struct page *pg)
 	      out);
 	page_data(out, pg);
 	page_flame_data(out, pg);
+	if (pg->diff)
+		page_diff_data(out, pg->diff);
 	fputs("<script>\n", out);
-	asset(out, "report.js");
+	page_asset(out, "report.js");
 	fputs("</script>\n<script>\n", out);
-	asset(out, "flame-model.js"); /* the viewer's model, then its page: one script */
-	asset(out, "flame.js");
+	page_asset(out, "flame-model.js"); /* the viewer's model, then its page: one script */
+	page_asset(out, "flame.js");
 	fputs("</script>\n</body>\n</html>\n", out);
 }

@@ -13,6 +13,7 @@
 #include "reports/profiles.h"
 
 struct cJSON;
+struct diff_set;
 
 struct page {
 	const char *dir;
@@ -21,6 +22,7 @@ struct page {
 	const struct profile_set *ps;
 	const struct report_charts *charts;
 	const struct cJSON *meta; /* session.json, or NULL */
+	const struct diff_set *diff; /* compared with a baseline (report --baseline), or NULL */
 };
 
 /* The whole page. */
@@ -35,6 +37,15 @@ void page_flame(FILE *out, const struct page *pg);
 void page_data(FILE *out, const struct page *pg);
 /* The flamegraph viewer's data, in its <script type="application/json"> element. */
 void page_flame_data(FILE *out, const struct page *pg);
+
+/* The differential flame graph (reports/diffset.h): its section (what each side holds, a line per
+ * profile, the viewer's mount point "loopscope-flame-diff") under the title HEADING, and its data
+ * (the element "loopscope-flame-diff-data"). In the report when a baseline is given, and the whole
+ * of report --diff's page (page_diff.c). */
+void page_diff(FILE *out, const struct diff_set *ds, const char *heading);
+void page_diff_data(FILE *out, const struct diff_set *ds);
+/* An asset of reports/assets/, as it is. */
+void page_asset(FILE *out, const char *name);
 
 /* Numbers as the page shows them, into buf: "1207 ms", "1.21 s", "40.1%", "49.6 MB", "1,234". */
 const char *page_ms(char *buf, size_t len, double ms);

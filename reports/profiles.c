@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "collector/analysis/analyze.h"
 #include "collector/analysis/blocked.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
@@ -229,6 +231,24 @@ int profiles_load(struct profile_set *ps, const char *dir, const struct folded *
 	(void)err;
 	(void)errlen;
 	return 0;
+}
+
+int profiles_load_session(struct profile_set *ps, const char *dir, char *err, size_t errlen)
+{
+	struct session s;
+	struct summary sum;
+	struct folded blocked = {0};
+	char path[4096], why[256];
+
+	snprintf(path, sizeof(path), "%s/blocked.folded", dir);
+	memset(&sum, 0, sizeof(sum));
+	if (access(path, R_OK) < 0 && analyze_session(dir, &s, &sum, &blocked, why, sizeof(why)) == 0) {
+		summary_free(&sum);
+		session_free(&s);
+	}
+	int rc = profiles_load(ps, dir, &blocked, err, errlen);
+	folded_free(&blocked);
+	return rc;
 }
 
 void profiles_free(struct profile_set *ps)

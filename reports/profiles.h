@@ -37,6 +37,10 @@ struct profile_set {
  * directory has no blocked.folded. A profile whose file cannot be read is left out with the reason
  * in its `absent`; 0 (err is for reasons to come: nothing fails today). */
 int profiles_load(struct profile_set *ps, const char *dir, const struct folded *blocked, char *err, size_t errlen);
+/* profiles_load with the blocked profile's fallback found as the report finds it: when DIR has no
+ * blocked.folded, the session is analyzed for its watchdog stacks (a session that cannot be
+ * analyzed just has no blocked profile then). */
+int profiles_load_session(struct profile_set *ps, const char *dir, char *err, size_t errlen);
 void profiles_free(struct profile_set *ps);
 
 /* Adding stacks in the folded frame syntax ("comm;outer;...;inner") to a tree, frame by frame.

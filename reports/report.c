@@ -15,6 +15,7 @@
 #include "collector/analysis/blocked.h"
 #include "collector/util/files.h"
 #include "reports/charts.h"
+#include "reports/diffset.h"
 #include "reports/gnuplot.h"
 #include "reports/page.h"
 #include "reports/profiles.h"
@@ -47,6 +48,12 @@ static int write_page(const struct page *pg, const char *out_path, char *err, si
 
 enum report_result report_write(const char *dir, const char *out_path, char *err, size_t errlen)
 {
+	return report_write_compared(dir, out_path, NULL, 0, err, errlen);
+}
+
+enum report_result report_write_compared(const char *dir, const char *out_path, const char *const *base_dirs,
+					 size_t nbase, char *err, size_t errlen)
+{
 	struct session s;
 	struct summary sum;
 	struct folded blocked = {0};
@@ -63,8 +70,17 @@ enum report_result report_write(const char *dir, const char *out_path, char *err
 		out_path = path;
 	}
 	memset(&sum, 0, sizeof(sum));
-	if (analyze_session(dir, &s, &sum, &blocked, err, errlen) < 0)
+	struct diff_set diff, *dp = NULL;
+	if (nbase) {
+		if (diffset_load(&diff, base_dirs, nbase, &dir, 1, err, errlen) < 0)
+			return REPORT_ERR_SESSION;
+		dp = &diff;
+	}
+	if (analyze_session(dir, &s, &sum, &blocked, err, errlen) < 0) {
+		if (dp)
+			diffset_free(dp);
 		return REPORT_ERR_SESSION;
+	}
 	int rc = profiles_load(&ps, dir, &blocked, err, errlen);
 	folded_free(&blocked);
 	if (rc < 0) {
@@ -75,7 +91,8 @@ enum report_result report_write(const char *dir, const char *out_path, char *err
 			res = gnuplot_available(NULL, 0) < 0 ? REPORT_ERR_GNUPLOT : REPORT_ERR_WRITE;
 		} else {
 			cJSON *meta = read_meta(dir);
-			struct page pg = {.dir = dir, .s = &s, .sum = &sum, .ps = &ps, .charts = &charts, .meta = meta};
+			struct page pg = {
+				.dir = dir, .s = &s, .sum = &sum, .ps = &ps, .charts = &charts, .meta = meta, .diff = dp};
 			if (write_page(&pg, out_path, err, errlen) < 0)
 				res = REPORT_ERR_WRITE;
 			cJSON_Delete(meta);
@@ -85,6 +102,8 @@ enum report_result report_write(const char *dir, const char *out_path, char *err
 	profiles_free(&ps);
 	summary_free(&sum);
 	session_free(&s);
+	if (dp)
+		diffset_free(dp);
 	return res;
 }
 

@@ -18,6 +18,11 @@ enum report_result {
 /* Write the report of session DIR to OUT_PATH (NULL: DIR/report.html), atomically (a temporary
  * file renamed over it), mode 0600. REPORT_OK, or an error with a one-line reason in err. */
 enum report_result report_write(const char *dir, const char *out_path, char *err, size_t errlen);
+/* report_write with a "Compared with baseline" section: the differential flame graph of DIR against
+ * the sessions BASE_DIRS (NBASE of them, their profiles summed; reports/diff.h). A baseline that
+ * cannot be read is REPORT_ERR_SESSION; one that holds no profile DIR holds is said in the section. */
+enum report_result report_write_compared(const char *dir, const char *out_path, const char *const *base_dirs,
+					 size_t nbase, char *err, size_t errlen);
 
 enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPROFILE };
 

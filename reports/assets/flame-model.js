@@ -2,7 +2,9 @@
  * loopscope flamegraph viewer, its model (reports/assets/flame-model.js): everything of the viewer
  * that touches no document, DOM or canvas — the frame and kind tables read from the data, the call
  * trees (checked, reordered, filtered by kind), search, the layout arithmetic of a zoom, colours,
- * label fitting with a given measure, the texts of the tooltip and status line. The data's format
+ * label fitting with a given measure, the texts of the tooltip and status line; and for a
+ * differential profile (a baseline's counts beside the current ones) the change of each node's
+ * share, its colour and the frames that changed most. The data's format
  * is at the top of flame.js, which draws with this and which loopscope inlines right after it, in
  * the same script element. Like flame.js it must never contain a "<" followed by "/script",
  * "script" or "!--".
@@ -236,7 +238,8 @@
 
 	// Nodes given with parent[i] < i (any order): children sorted by frame rank, emitted in pre-order.
 	// Linear: a counting sort by rank, then a stable one by parent.
-	function reorder(n, F, P, T, S, frames) {
+	// EXTRA (optional): more per-node arrays, permuted the same way into the tree's "extra".
+	function reorder(n, F, P, T, S, frames, extra) {
 		var rank = frames.rank(), R = frames.n, i;
 		var byRank = new Int32Array(R + 1), order = new Int32Array(Math.max(n - 1, 0));
 		for (i = 1; i < n; i++) byRank[rank[F[i]] + 1]++;
@@ -251,7 +254,8 @@
 			kids[fill[P[c]]++] = c;
 		}
 		var oF = new Int32Array(n), oP = new Int32Array(n), oT = new Float64Array(n), oS = new Float64Array(n);
-		var newIdx = new Int32Array(n), stack = new Int32Array(n + 1), sp = 0, k = 0;
+		var newIdx = new Int32Array(n), stack = new Int32Array(n + 1), sp = 0, k = 0, e;
+		var oE = (extra || []).map(function () { return new Float64Array(n); });
 		stack[sp++] = 0;
 		while (sp > 0) {
 			var v = stack[--sp];
@@ -260,21 +264,34 @@
 			oP[k] = v === 0 ? -1 : newIdx[P[v]];
 			oT[k] = T[v];
 			oS[k] = S[v];
+			for (e = 0; e < oE.length; e++) oE[e][k] = extra[e][v];
 			k++;
 			for (var q = start[v + 1] - 1; q >= start[v]; q--) stack[sp++] = kids[q];
 		}
-		return new Tree(n, oF, oP, oT, oS);
+		var tree = new Tree(n, oF, oP, oT, oS);
+		tree.extra = oE;
+		return tree;
 	}
 
-	// A profile object of the input -> {tree} | {empty: true} | {absent: true} | {error}.
+	// Self counts from totals: a node's total less its children's (never below 0).
+	function deriveSelf(n, P, T, S) {
+		var childSum = new Float64Array(n), i;
+		for (i = n - 1; i >= 1; i--) childSum[P[i]] += T[i];
+		for (i = 0; i < n; i++) S[i] = Math.max(0, T[i] - childSum[i]);
+	}
+
+	// A profile object of the input -> {tree} | {tree, diff} | {empty: true} | {absent: true, why} | {error}.
+	// A differential profile (nodes.base, and nodes.baseSelf or not: the baseline's totals and self
+	// counts per node beside the current ones) gets diff = makeDiff(...).
 	function treeFromProfile(p, frames) {
-		if (!p || typeof p !== 'object') return { absent: true };
+		if (!p || typeof p !== 'object') return { absent: true, why: '' };
 		var nodes = p.nodes;
-		if (!nodes || typeof nodes !== 'object') return { empty: true };
-		var fr = nodes.frame, pa = nodes.parent, to = nodes.total, se = nodes.self;
+		if (!nodes || typeof nodes !== 'object') return typeof p.absent === 'string' ? { absent: true, why: printable(p.absent) } : { empty: true };
+		var fr = nodes.frame, pa = nodes.parent, to = nodes.total, se = nodes.self, ba = nodes.base, bs = nodes.baseSelf;
 		if (!Array.isArray(fr) || fr.length === 0) return { empty: true };
 		var n = fr.length;
-		if (!Array.isArray(pa) || pa.length !== n || !Array.isArray(to) || to.length !== n || (se != null && (!Array.isArray(se) || se.length !== n)))
+		var badExtra = function (a) { return a != null && (!Array.isArray(a) || a.length !== n); };
+		if (!Array.isArray(pa) || pa.length !== n || !Array.isArray(to) || to.length !== n || badExtra(se) || badExtra(ba) || badExtra(bs))
 			return { error: 'the node arrays are missing or of different lengths' };
 		var F = new Int32Array(n), P = new Int32Array(n), T = new Float64Array(n), S = new Float64Array(n);
 		var path = new Int32Array(n + 1), sp = 0, preorder = true, sorted = true, rank = null, i;
@@ -306,15 +323,91 @@
 				lastChild[q] = i;
 			}
 		}
-		if (!se) {
-			// Derive self from the totals.
-			var childSum = new Float64Array(n);
-			for (i = n - 1; i >= 1; i--) childSum[P[i]] += T[i];
-			for (i = 0; i < n; i++) S[i] = Math.max(0, T[i] - childSum[i]);
+		if (!se) deriveSelf(n, P, T, S);
+		var B = null, BS = null;
+		if (ba) {
+			B = new Float64Array(n);
+			BS = new Float64Array(n);
+			for (i = 0; i < n; i++) {
+				B[i] = num(ba[i]);
+				if (bs) BS[i] = num(bs[i]);
+			}
+			if (!bs) deriveSelf(n, P, B, BS);
 		}
-		var tree = preorder && sorted ? new Tree(n, F, P, T, S) : reorder(n, F, P, T, S, frames);
+		var tree;
+		if (preorder && sorted) tree = new Tree(n, F, P, T, S);
+		else {
+			tree = reorder(n, F, P, T, S, frames, B ? [B, BS] : null);
+			if (B) {
+				B = tree.extra[0];
+				BS = tree.extra[1];
+			}
+		}
 		if (!(tree.total[0] > 0)) return { empty: true };
-		return { tree: tree };
+		return B ? { tree: tree, diff: makeDiff(tree, B, BS) } : { tree: tree };
+	}
+
+	// ------------------------------------------------------------------ differential profiles
+
+	// A change in share under this (1 percentage point) is never drawn at full colour.
+	var DIFF_MIN_SCALE = 0.01;
+
+	// The comparison of CUR (a Tree of the current run's counts) with the baseline's per-node totals B
+	// and self counts BS (same nodes): {cur, base (the same nodes as a Tree of the baseline's counts:
+	// widths by the baseline), delta (per node: its share of the current total less its share of the
+	// baseline's, each side divided by its own total as difffolded.pl -n does; 0 at the root), scale
+	// (the largest |delta| below the root, at least DIFF_MIN_SCALE: the colour's full intensity)}.
+	function makeDiff(cur, B, BS) {
+		var base = new Tree(cur.n, cur.frame, cur.parent, B, BS);
+		var n = cur.n, delta = new Float64Array(n), ct = cur.total[0], bt = base.total[0], scale = DIFF_MIN_SCALE;
+		for (var i = 1; i < n; i++) {
+			var d = (ct > 0 ? cur.total[i] / ct : 0) - (bt > 0 ? base.total[i] / bt : 0);
+			delta[i] = d;
+			if (Math.abs(d) > scale) scale = Math.abs(d);
+		}
+		return { cur: cur, base: base, delta: delta, scale: scale };
+	}
+
+	// The colour of a change D (a share's difference, a fraction) at full intensity SCALE: SAME for no
+	// change, mixed towards GREW (D > 0) or SHRANK (D < 0) by the square root of |D| / SCALE (a change
+	// a quarter of the largest is drawn halfway, so that a frame whose samples are split over several
+	// call paths still shows which way it went). [r, g, b].
+	function diffMix(d, scale, same, grew, shrank) {
+		var t = scale > 0 ? Math.sqrt(Math.min(1, Math.abs(d) / scale)) : 0, to = d > 0 ? grew : shrank;
+		return [0, 1, 2].map(function (c) { return Math.round(same[c] + (to[c] - same[c]) * t); });
+	}
+
+	// Per frame, the samples of each side under it (a stack counted once however often the frame
+	// recurs in it) and the change of its share: [{frame, cur, base, curShare, baseShare, delta}]
+	// for every frame either side has, the largest |delta| first (then by name).
+	function diffByFrame(diff, frames) {
+		var t = diff.cur, CT = t.total, BT = diff.base.total, F = t.frame, P = t.parent, n = t.n;
+		var curSum = new Float64Array(frames.n), baseSum = new Float64Array(frames.n), open = new Int32Array(frames.n);
+		var path = new Int32Array(n + 1), sp = 0, i;
+		path[sp++] = 0;
+		for (i = 1; i < n; i++) {
+			while (path[sp - 1] !== P[i]) open[F[path[--sp]]]--;
+			var f = F[i];
+			if (!open[f]) {
+				curSum[f] += CT[i];
+				baseSum[f] += BT[i];
+			}
+			open[f]++;
+			path[sp++] = i;
+		}
+		var ct = CT[0], bt = BT[0], out = [];
+		for (var g = 0; g < frames.n; g++) {
+			if (!(curSum[g] > 0 || baseSum[g] > 0)) continue;
+			var cs = ct > 0 ? curSum[g] / ct : 0, bs = bt > 0 ? baseSum[g] / bt : 0;
+			out.push({ frame: g, cur: curSum[g], base: baseSum[g], curShare: cs, baseShare: bs, delta: cs - bs });
+		}
+		var names = frames.name;
+		out.sort(function (a, b) {
+			var d = Math.abs(b.delta) - Math.abs(a.delta);
+			if (Math.abs(d) > 1e-12) return d;
+			return names[a.frame] < names[b.frame] ? -1 : names[a.frame] > names[b.frame] ? 1 : a.frame - b.frame;
+		});
+		return out;
 	}
 
 	// The state of a parsed profile: 'ok', 'absent', 'empty' or 'error'.
@@ -393,10 +486,10 @@
 		return z;
 	}
 
-	// The node of frame name NAME with the largest total, or -1.
+	// The node of frame name NAME with the largest total (above 0), or -1.
 	function widest(t, frames, name) {
 		var best = -1;
-		for (var i = 1; i < t.n; i++) if (frames.name[t.frame[i]] === name && (best < 0 || t.total[i] > t.total[best])) best = i;
+		for (var i = 1; i < t.n; i++) if (t.total[i] > 0 && frames.name[t.frame[i]] === name && (best < 0 || t.total[i] > t.total[best])) best = i;
 		return best;
 	}
 
@@ -639,6 +732,51 @@
 		return s;
 	}
 
+	// A change of share D (a fraction) in percentage points: "+25.0 pp", "-3.20 pp", "0 pp".
+	function fmtPoints(d) {
+		var p = d * 100, a = Math.abs(p);
+		if (a < 0.005) return '0 pp';
+		return (p > 0 ? '+' : '-') + (a >= 10 ? a.toFixed(1) : a.toFixed(2)) + ' pp';
+	}
+
+	// "1,234 samples · 45.0%": a side's count of a node and its share of that side.
+	function fmtShare(v, all, unit) {
+		return fmtValue(v, unit) + ' \u00b7 ' + fmtPct(all > 0 ? (100 * v) / all : 0);
+	}
+
+	// The tooltip of NODE of a differential profile DIFF (the widths' tree aside, the nodes are the
+	// same): its frame, then each side's total (and self) with its share, and the change.
+	function describeDiffNode(diff, frames, kinds, node, p) {
+		var c = diff.cur, b = diff.base, f = c.frame[node], lines = [], d = diff.delta[node];
+		if (node === 0) {
+			lines.push({ cls: 'name', text: 'all' });
+			lines.push({ cls: 'row', k: 'Profile', text: p.title });
+			lines.push({ cls: 'row', k: 'Current', text: fmtValue(c.total[0], p.unit) });
+			lines.push({ cls: 'row', k: 'Baseline', text: fmtValue(b.total[0], p.unit) });
+			return lines;
+		}
+		lines.push({ cls: 'name', text: frames.label[f].length > 2000 ? frames.label[f].slice(0, 2000) + '\u2026' : frames.label[f] });
+		if (frames.location[f]) lines.push({ cls: 'loc', text: frames.location[f] });
+		lines.push({ cls: 'row', k: 'Kind', text: kinds.description[frames.kind[f]] });
+		if (frames.tier[f]) lines.push({ cls: 'row', k: 'Tier', text: TIER[frames.tier[f]].word });
+		if (frames.pkg[f]) lines.push({ cls: 'row', k: 'Package', text: frames.pkg[f] });
+		lines.push({ cls: 'row', k: 'Current', text: fmtShare(c.total[node], c.total[0], p.unit) + ' (self ' + fmtShare(c.self[node], c.total[0], p.unit) + ')' });
+		lines.push({ cls: 'row', k: 'Baseline', text: fmtShare(b.total[node], b.total[0], p.unit) + ' (self ' + fmtShare(b.self[node], b.total[0], p.unit) + ')' });
+		lines.push({ cls: 'row', k: 'Change', text: fmtPoints(d) + ' of the profile' + (d > 0 ? ' (grew)' : d < 0 ? ' (shrank)' : '') +
+			(b.total[node] > 0 ? '' : ' \u00b7 new') + (c.total[node] > 0 ? '' : ' \u00b7 gone') });
+		return lines;
+	}
+
+	// NODE of a differential profile on one line.
+	function oneLineDiff(diff, frames, node, p) {
+		var c = diff.cur, b = diff.base;
+		if (node === 0) return 'all \u00b7 current ' + fmtValue(c.total[0], p.unit) + ' \u00b7 baseline ' + fmtValue(b.total[0], p.unit);
+		var s = frames.label[c.frame[node]];
+		if (s.length > 300) s = s.slice(0, 300) + '\u2026';
+		return s + ' \u2014 ' + fmtPoints(diff.delta[node]) + ' \u00b7 current ' + fmtShare(c.total[node], c.total[0], p.unit) +
+			' \u00b7 baseline ' + fmtShare(b.total[node], b.total[0], p.unit);
+	}
+
 	return {
 		TIER: TIER, str: str, num: num, hash32: hash32, printable: printable,
 		fmtInt: fmtInt, fmtNs: fmtNs, fmtPct: fmtPct, fmtValue: fmtValue, fmtShort: fmtShort,
@@ -649,5 +787,7 @@
 		Boxes: Boxes, rowTop: rowTop, rowAt: rowAt, fitText: fitText,
 		rgbToHsl: rgbToHsl, hsl: hsl, frameColors: frameColors,
 		describeNode: describeNode, oneLine: oneLine,
+		DIFF_MIN_SCALE: DIFF_MIN_SCALE, makeDiff: makeDiff, diffMix: diffMix, diffByFrame: diffByFrame,
+		fmtPoints: fmtPoints, fmtShare: fmtShare, describeDiffNode: describeDiffNode, oneLineDiff: oneLineDiff,
 	};
 });
