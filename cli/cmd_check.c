@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/defaults.h"
 #include "reports/check.h"
+#include "reports/report.h"
 
 #define MAX_LIMITS 32
 #define MAX_RUNS 256
@@ -17,7 +18,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: loopscope check --baseline RUNS... --current RUNS... [--max METRIC=LIMIT ...]\n"
-	      "                       [--confidence P] [--junit FILE] [--markdown FILE]\n"
+	      "                       [--confidence P] [--junit FILE] [--markdown FILE] [--diff FILE]\n"
 	      "\n"
 	      "Compares the current build's runs with a baseline's, figure by figure, and exits 1 when one got\n"
 	      "worse beyond the runs' own noise and beyond its tolerance: a CI performance gate. RUNS is a\n"
@@ -35,6 +36,8 @@ static void usage(FILE *out)
 	      "  --confidence P      of the verdicts, 0.5 to 0.999 (default 0.95)\n"
 	      "  --junit FILE        also write a JUnit XML report (a testcase per figure)\n"
 	      "  --markdown FILE     also write a markdown summary (a pull-request comment, a job summary)\n"
+	      "  --diff FILE         also write the differential flame graph of the two sides (HTML; the\n"
+	      "                      markdown links to it)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
 	      "Figures (ROLE: a loop that carried work, by role: main, a thread's name, program#N/main):\n",
@@ -44,19 +47,20 @@ static void usage(FILE *out)
 	      "could not be written.\n"
 	      "\nExample:\n"
 	      "  loopscope run --repeat 5 -o base --load 'wrk -R 2000 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n"
-	      "  loopscope check --baseline base --current pr --junit check.xml --markdown check.md\n",
+	      "  loopscope check --baseline base --current pr --junit check.xml --markdown check.md --diff diff.html\n",
 	      out);
 }
 
 int cmd_check(int argc, char **argv)
 {
-	enum { O_BASE = 256, O_CUR, O_MAX, O_CONF, O_JUNIT, O_MD };
+	enum { O_BASE = 256, O_CUR, O_MAX, O_CONF, O_JUNIT, O_MD, O_DIFF };
 	static const struct option opts[] = {{"baseline", required_argument, 0, O_BASE},
 					     {"current", required_argument, 0, O_CUR},
 					     {"max", required_argument, 0, O_MAX},
 					     {"confidence", required_argument, 0, O_CONF},
 					     {"junit", required_argument, 0, O_JUNIT},
 					     {"markdown", required_argument, 0, O_MD},
+					     {"diff", required_argument, 0, O_DIFF},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
 	static const char *base[MAX_RUNS], *cur[MAX_RUNS];
@@ -64,6 +68,7 @@ int cmd_check(int argc, char **argv)
 	struct check_opts o = {.base = base, .cur = cur, .limits = limits, .confidence = CHECK_CONFIDENCE};
 	struct check_outcome res;
 	char err[512], *end;
+	const char *diff = NULL;
 	int c, rc;
 
 	optind = 1;
@@ -104,6 +109,9 @@ int cmd_check(int argc, char **argv)
 		case O_MD:
 			o.markdown = optarg;
 			break;
+		case O_DIFF:
+			diff = optarg;
+			break;
 		default:
 			return cli_usage_status(c, usage);
 		}
@@ -122,7 +130,14 @@ int cmd_check(int argc, char **argv)
 		cli_error("cannot write %s: %s", o.junit, strerror(-rc));
 		status = EXIT_SETUP;
 	}
-	if (o.markdown && (rc = check_write_markdown(&res, o.confidence, o.markdown)) < 0) {
+	if (diff && (rc = check_write_diff(&res, diff, err, sizeof(err))) != REPORT_OK) {
+		/* No profile to compare (runs without the probes) is said, not a failure of the gate. */
+		cli_error("no differential flame graph: %s", err);
+		if (rc == REPORT_ERR_WRITE)
+			status = EXIT_SETUP;
+		diff = NULL;
+	}
+	if (o.markdown && (rc = check_write_markdown(&res, o.confidence, diff, o.markdown)) < 0) {
 		cli_error("cannot write %s: %s", o.markdown, strerror(-rc));
 		status = EXIT_SETUP;
 	}

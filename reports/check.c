@@ -6,7 +6,6 @@
 #include "reports/check.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "collector/analysis/analyze.h"
+#include "collector/analysis/session_set.h"
 #include "collector/util/files.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
@@ -103,58 +103,28 @@ static void side_add(struct side *s, const char *path)
 	s->paths[s->n++] = xstrdup(path);
 }
 
-static int by_run_number(const void *a, const void *b)
-{
-	long x = atol(*(char *const *)a + 4), y = atol(*(char *const *)b + 4);
-	return x < y ? -1 : x > y;
-}
-
-/* PATH into the side: a summary file, a session directory, or a session set (a directory of
- * run-N/ sessions, as run --repeat makes). */
+/* PATH into the side: a summary file, or a session directory or session set
+ * (collector/analysis/session_set.h). */
 static int side_expand(struct side *s, const char *path, char *err, size_t errlen)
 {
+	struct session_set set;
 	struct stat st;
-	char probe[PATH_MAX];
+	int rc;
 
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		side_add(s, path);
 		return 0;
 	}
-	snprintf(probe, sizeof(probe), "%s/session.json", path);
-	bool session = access(probe, F_OK) == 0;
-	snprintf(probe, sizeof(probe), "%s/summary.json", path);
-	if (session || access(probe, F_OK) == 0) {
-		side_add(s, path);
-		return 0;
-	}
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char **runs = NULL;
-	size_t n = 0, cap = 0;
-	while (d && (e = readdir(d))) {
-		char *end;
-		if (strncmp(e->d_name, "run-", 4) || strtol(e->d_name + 4, &end, 10) <= 0 || *end)
-			continue;
-		runs = xgrow_array(runs, &cap, n + 1, sizeof(*runs));
-		runs[n++] = xstrdup(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (!n) {
-		snprintf(err, errlen, "%s: neither a session (no session.json or summary.json) nor a set of them (no run-N/)", path);
-		return -ENOENT;
-	}
-	qsort(runs, n, sizeof(*runs), by_run_number);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(probe, sizeof(probe), "%s/%s", path, runs[i]);
-		side_add(s, probe);
-		free(runs[i]);
-	}
-	free(runs);
+	if ((rc = session_set_expand(path, &set, err, errlen)) < 0)
+		return rc;
+	for (size_t i = 0; i < set.n; i++)
+		side_add(s, set.dirs[i]);
+	session_set_free(&set);
 	return 0;
 }
 

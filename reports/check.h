@@ -69,7 +69,11 @@ void check_outcome_free(struct check_outcome *out);
  * are written whole (replace_open); 0 or -errno. */
 void check_print_table(const struct check_outcome *c, double confidence, FILE *out);
 int check_write_junit(const struct check_outcome *c, double confidence, const char *path);
-int check_write_markdown(const struct check_outcome *c, double confidence, const char *path);
+/* DIFF: the differential flame graph's page to link to (NULL: none). */
+int check_write_markdown(const struct check_outcome *c, double confidence, const char *diff, const char *path);
+/* The differential flame graph of the two sides' session directories (reports/diff.h) to PATH.
+ * REPORT_OK, or a report_result with the reason in err. */
+int check_write_diff(const struct check_outcome *c, const char *path, char *err, size_t errlen);
 
 void check_print_metrics(FILE *out);
 

@@ -5,12 +5,16 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 #include "reports/check.h"
+#include "reports/diff.h"
 #include "reports/escape.h"
 
 static const char *verdict_word(const struct check_result *r)
@@ -149,6 +153,18 @@ static void md_text(FILE *f, const char *s)
 	escape_html(f, run);
 }
 
+/* [LABEL](PATH), the path's spaces, parentheses and angle brackets percent-encoded. */
+static void md_link(FILE *f, const char *label, const char *path)
+{
+	fprintf(f, "[%s](", label);
+	for (const char *p = path; *p; p++)
+		if (*p == ' ' || *p == '(' || *p == ')' || *p == '<' || *p == '>')
+			fprintf(f, "%%%02X", (unsigned char)*p);
+		else
+			fputc(*p, f);
+	fputs(")", f);
+}
+
 /* A link to a side's first report, when it has one. */
 static void md_report_link(FILE *f, const char *label, char *const *paths, size_t n)
 {
@@ -156,20 +172,43 @@ static void md_report_link(FILE *f, const char *label, char *const *paths, size_
 	for (size_t i = 0; i < n; i++) {
 		snprintf(report, sizeof(report), "%s/report.html", paths[i]);
 		if (access(report, R_OK) == 0) {
-			fprintf(f, "[%s](", label);
-			for (const char *p = report; *p; p++) /* a URL: spaces and parentheses encoded */
-				if (*p == ' ' || *p == '(' || *p == ')' || *p == '<' || *p == '>')
-					fprintf(f, "%%%02X", (unsigned char)*p);
-				else
-					fputc(*p, f);
-			fputs(")", f);
+			md_link(f, label, report);
 			return;
 		}
 	}
 	fprintf(f, "%s: no report", label);
 }
 
-int check_write_markdown(const struct check_outcome *c, double confidence, const char *path)
+/* The side's session directories (summary files given alone have no profiles). */
+static size_t dirs_of(char *const *paths, size_t n, const char **out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+			out[k++] = paths[i];
+	}
+	return k;
+}
+
+int check_write_diff(const struct check_outcome *c, const char *path, char *err, size_t errlen)
+{
+	const char **base = xcalloc(c->nbase + 1, sizeof(char *)), **cur = xcalloc(c->ncur + 1, sizeof(char *));
+	size_t nb = dirs_of(c->base_paths, c->nbase, base), nc = dirs_of(c->cur_paths, c->ncur, cur);
+	int rc;
+
+	if (!nb || !nc) {
+		snprintf(err, errlen, "the %s runs are summary files only: no profiles to compare", nb ? "current" : "baseline");
+		rc = REPORT_ERR_SESSION;
+	} else {
+		rc = report_diff_write(base, nb, cur, nc, path, err, errlen);
+	}
+	free(base);
+	free(cur);
+	return rc;
+}
+
+int check_write_markdown(const struct check_outcome *c, double confidence, const char *diff, const char *path)
 {
 	struct replace_file rf;
 	FILE *f = replace_open(&rf, path);
@@ -205,6 +244,10 @@ int check_write_markdown(const struct check_outcome *c, double confidence, const
 	md_report_link(f, "baseline", c->base_paths, c->nbase);
 	fputs(" · ", f);
 	md_report_link(f, "current", c->cur_paths, c->ncur);
+	if (diff) {
+		fputs(" · ", f);
+		md_link(f, "differential flame graph", diff);
+	}
 	fputs("\n", f);
 	return replace_commit(&rf);
 }

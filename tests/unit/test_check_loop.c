@@ -112,7 +112,7 @@ static void test_escaped(void **state)
 	assert_null(strstr(text, "</testcase><x"));
 	assert_non_null(strstr(text, "&lt;/testcase&gt;&lt;x|`*\xef\xbf\xbd")); /* invalid UTF-8: U+FFFD */
 	snprintf(path, sizeof(path), "%s/m.md", dir);
-	assert_int_equal(check_write_markdown(&out, 0.95, path), 0);
+	assert_int_equal(check_write_markdown(&out, 0.95, NULL, path), 0);
 	f = fopen(path, "r");
 	memset(text, 0, 1 << 16);
 	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
