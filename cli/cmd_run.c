@@ -24,8 +24,9 @@ static void usage(FILE *out)
 	      "  -o, --output DIR      session directory (default ./loopscope-DATE-TIME; must be new or empty)\n"
 	      "      --duration S      stop CMD after S seconds (SIGINT, then SIGTERM, then SIGKILL, 3 s apart)\n"
 	      "      --load 'CMD'      once the target listens on a TCP port, run this shell command (its\n"
-	      "                        output is shown; $LOOPSCOPE_PORT holds the port); stop the target\n"
-	      "                        when it ends\n"
+	      "                        output is shown and kept in load.txt; $LOOPSCOPE_PORT holds the\n"
+	      "                        port); stop the target when it ends. The work wrk, autocannon, ab or\n"
+	      "                        redis-benchmark reports goes into summary.json's \"load\"\n"
 	      "      --block-ms N      a busy span of at least N ms is a block (default "
 	      DEFAULT_STR(LOOPSCOPE_DEFAULT_BLOCK_MS) ")\n"
 	      "      --interval-ms N   the agent's records every N ms (default " DEFAULT_STR(LOOPSCOPE_DEFAULT_INTERVAL_MS)
