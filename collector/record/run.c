@@ -84,6 +84,7 @@ struct run {
 	int64_t load_exit;
 	int load_signal;
 	bool stopping;       /* we asked the target to stop (duration, load done, Ctrl-C) */
+	bool interrupted;    /* SIGINT, SIGTERM or SIGHUP reached us (run_result.interrupted) */
 	int stop_stage;      /* 1 SIGINT sent, 2 SIGTERM, 3 SIGKILL */
 	uint64_t sent;       /* bit N: we sent or forwarded signal N to the tree */
 	uv_timer_t duration_timer, stop_timer, port_timer, progress_timer, tree_timer;
@@ -107,6 +108,11 @@ struct run {
 	struct probeset ps;
 	char probe_note[512];
 };
+
+int run_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen)
+{
+	return session_dir_create(requested, out, len, err, errlen);
+}
 
 int run_find_agent(char *path, size_t len)
 {
@@ -271,6 +277,8 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct run *r = h->data;
 
+	if (signum == SIGINT || signum == SIGTERM || signum == SIGHUP)
+		r->interrupted = true;
 	if (signum != SIGINT) {
 		send_target(r, signum);
 		if (signum == SIGTERM || signum == SIGHUP)
@@ -878,6 +886,7 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 static enum run_outcome finish(struct run *r, struct run_result *res)
 {
 	res->failure = failure(r);
+	res->interrupted = r->interrupted;
 	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real,
 				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note};
 	clear_progress(r);
