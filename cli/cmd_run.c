@@ -1,6 +1,7 @@
 /* loopscope run [OPTIONS] -- CMD [ARGS...]: options into struct run_opts, collector/record/run.c
  * records, and the outcome becomes the messages and the exit status (docs/cli.md). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -22,10 +23,13 @@ static void usage(FILE *out)
 	      "that daemonizes (exits 0, leaving its processes running) is followed until they end.\n"
 	      "\n"
 	      "  -o, --output DIR      session directory (default ./loopscope-DATE-TIME; must be new or empty)\n"
+	      "      --repeat N        record N times, one session each: DIR/run-1 ... DIR/run-N (a session\n"
+	      "                        set, for loopscope check); a run that fails or is interrupted ends it\n"
 	      "      --duration S      stop CMD after S seconds (SIGINT, then SIGTERM, then SIGKILL, 3 s apart)\n"
 	      "      --load 'CMD'      once the target listens on a TCP port, run this shell command (its\n"
-	      "                        output is shown; $LOOPSCOPE_PORT holds the port); stop the target\n"
-	      "                        when it ends\n"
+	      "                        output is shown and kept in load.txt; $LOOPSCOPE_PORT holds the\n"
+	      "                        port); stop the target when it ends. The work wrk, autocannon, ab or\n"
+	      "                        redis-benchmark reports goes into summary.json's \"load\"\n"
 	      "      --block-ms N      a busy span of at least N ms is a block (default "
 	      DEFAULT_STR(LOOPSCOPE_DEFAULT_BLOCK_MS) ")\n"
 	      "      --interval-ms N   the agent's records every N ms (default " DEFAULT_STR(LOOPSCOPE_DEFAULT_INTERVAL_MS)
@@ -46,15 +50,38 @@ static void usage(FILE *out)
 	      "Exit status: CMD's own when it failed (128+N if killed by signal N), else the load command's\n"
 	      "when it failed, else 3 when records were lost to the disk (full, quota), else 1 when nothing\n"
 	      "was recorded (the reason is printed), else 0. 2: bad usage; 3: could not set up;\n"
-	      "126/127: CMD could not be run.\n"
+	      "126/127: CMD could not be run. With --repeat: that of the first run that failed, else 0.\n"
 	      "\n"
 	      "Example:\n"
-	      "  loopscope run --load 'wrk -t1 -c20 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n",
+	      "  loopscope run --load 'wrk -t1 -c20 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n"
+	      "  loopscope run --repeat 5 -o base --load 'wrk -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n",
 	      out);
 }
 
-/* The outcome of the run, said; its exit status (docs/cli.md). */
-static int finish(const struct run_opts *o, bool report, bool quiet)
+/* Where a run stands in a --repeat series (total 0: a single run, not in a series). */
+struct series {
+	unsigned index, total;
+	bool interrupted; /* the run was interrupted: the series ends */
+};
+
+/* A run of a series done: one line with its status and the work its load command reported. */
+static void series_line(const struct series *ser, const struct run_result *res, int status)
+{
+	const struct load_work *w = &res->end.sum.load;
+
+	fprintf(stderr, "loopscope: run %u of %u: exit %d", ser->index, ser->total, status);
+	if (res->end.analyzed && w->present && w->tool)
+		fprintf(stderr, "; %s: %s%llu requests in %.2f s, %.1f/s, %llu error%s", w->tool,
+			w->requests_exact ? "" : "about ", (unsigned long long)w->requests, w->seconds, w->requests_per_s,
+			(unsigned long long)w->errors, w->errors == 1 ? "" : "s");
+	else if (res->end.analyzed && w->present)
+		fprintf(stderr, "; load output not recognized: %s", w->reason);
+	fprintf(stderr, "%s%s\n", res->dir[0] ? "; " : "", res->dir);
+}
+
+/* The outcome of the run, said; its exit status (docs/cli.md). In a series, the diagnosis gives way
+ * to one line per run. */
+static int finish(const struct run_opts *o, bool report, bool quiet, struct series *ser)
 {
 	static struct run_result res; /* large: reasons of two paths */
 	int status;
@@ -88,16 +115,51 @@ static int finish(const struct run_opts *o, bool report, bool quiet)
 			status = res.failure ? res.failure : EXIT_SETUP;
 			break;
 		}
-		if (!quiet) {
+		if (!quiet && !ser->total) {
 			fputc('\n', stderr);
 			cli_session_diagnosis(&res.end, res.dir);
 		}
 		if (report)
-			cli_session_report(res.dir, quiet);
+			cli_session_report(res.dir, quiet || ser->total);
 		status = res.failure;
 		break;
 	}
+	ser->interrupted = res.interrupted;
+	if (ser->total && !quiet)
+		series_line(ser, &res, status);
 	run_result_free(&res);
+	return status;
+}
+
+/* --repeat N: the whole recording N times, DIR/run-1 ... DIR/run-N; the first run that fails, or
+ * one interrupted, ends the series (docs/cli.md). */
+static int repeat(const struct run_opts *o, unsigned n, bool report, bool quiet)
+{
+	char dir[PATH_MAX], err[PATH_MAX + 256], path[PATH_MAX + 32];
+	struct series ser = {.total = n};
+	int status = 0;
+
+	if (run_dir_create(o->out_dir, dir, sizeof(dir), err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return EXIT_SETUP;
+	}
+	struct run_opts one = *o;
+	one.out_dir = path;
+	for (ser.index = 1; ser.index <= n; ser.index++) {
+		snprintf(path, sizeof(path), "%s/run-%u", dir, ser.index);
+		if (!quiet)
+			fprintf(stderr, "loopscope: run %u of %u into %s\n", ser.index, n, path);
+		status = finish(&one, report, quiet, &ser);
+		if (status || ser.interrupted)
+			break;
+	}
+	if (!quiet) {
+		unsigned done = ser.index > n ? n : ser.index;
+		if (done < n)
+			fprintf(stderr, "loopscope: the series stopped after run %u of %u (%s)\n", done, n,
+				status ? "it failed" : "interrupted");
+		fprintf(stderr, "session set: %s\n", dir);
+	}
 	return status;
 }
 
@@ -120,7 +182,8 @@ static void show_progress(const struct run_progress *p)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT };
+	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT,
+	       O_REPEAT };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
@@ -128,11 +191,13 @@ int cmd_run(int argc, char **argv)
 		{"hz", required_argument, 0, O_HZ},     {"no-bpf", no_argument, 0, O_NOBPF},
 		{"offcpu", no_argument, 0, O_OFFCPU},   {"no-offcpu", no_argument, 0, O_NOOFFCPU},
 		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
+		{"repeat", required_argument, 0, O_REPEAT},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
 	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
 	bool report = true, quiet = false;
+	unsigned runs = 0; /* --repeat N; 0: a single session, not a set */
 	double v;
 	int c;
 
@@ -180,6 +245,15 @@ int cmd_run(int argc, char **argv)
 		case O_NOREPORT:
 			report = false;
 			break;
+		case O_REPEAT:
+			if (cli_number("--repeat", optarg, 1, 10000, &v) < 0)
+				return EXIT_USAGE;
+			if (v != (unsigned)v) {
+				cli_error("--repeat wants a whole number of runs, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			runs = (unsigned)v;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -194,5 +268,8 @@ int cmd_run(int argc, char **argv)
 	o.argv = argv + optind;
 	o.progress = !quiet && isatty(STDERR_FILENO) ? show_progress : NULL;
 	o.notify = cli_notifier(quiet);
-	return finish(&o, report, quiet);
+	if (runs)
+		return repeat(&o, runs, report, quiet);
+	struct series single = {0};
+	return finish(&o, report, quiet, &single);
 }

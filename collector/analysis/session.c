@@ -516,6 +516,9 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	s->root_pid = (int)u64(j, "pid");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "exit_status");
 	s->exit_status = cJSON_IsNumber(st) ? (int)st->valuedouble : -1;
+	const cJSON *load = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "load");
+	if (cJSON_IsString(load))
+		s->load = dupstr(load->valuestring);
 	cJSON_Delete(j);
 	return 0;
 }
@@ -769,6 +772,7 @@ void session_free(struct session *s)
 	for (int i = 0; i < s->ncommand; i++)
 		free(s->command[i]);
 	free(s->command);
+	free(s->load);
 	free(s->dir);
 	memset(s, 0, sizeof(*s));
 }

@@ -137,6 +137,7 @@ struct session {
 	uint64_t start_realtime_ns;
 	int root_pid;
 	int exit_status; /* as `run` saw it: -1 unknown */
+	char *load;      /* run's --load command (NULL: none) */
 };
 
 /* DIR/session.json parsed (*out NULL and 0 when there is none; the caller frees *out): the one

@@ -516,6 +516,7 @@ void summary_compute(struct summary *sum, const struct session *s)
 	heap_figures(sum, s);
 	pool_figures(sum, s);
 	process_figures(sum, s);
+	load_output_read(s->dir, s->load, &sum->load);
 }
 
 void summary_free(struct summary *sum)
@@ -556,6 +557,25 @@ static cJSON *loop_ref_json(const struct loop_summary *ls)
 	cJSON_AddBoolToObject(o, "main", ls->main);
 	cJSON_AddNumberToObject(o, "busy_s", r3(ls->busy_s));
 	cJSON_AddNumberToObject(o, "elu", round(ls->elu * 10000.0) / 10000.0);
+	return o;
+}
+
+/* The work the load command reported; "tool": null and the reason when it is not recognized. */
+static cJSON *load_json(const struct load_work *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!w->tool) {
+		cJSON_AddNullToObject(o, "tool");
+		cJSON_AddStringToObject(o, "reason", w->reason);
+		return o;
+	}
+	cJSON_AddStringToObject(o, "tool", w->tool);
+	cJSON_AddNumberToObject(o, "requests", (double)w->requests);
+	cJSON_AddBoolToObject(o, "requests_exact", w->requests_exact);
+	cJSON_AddNumberToObject(o, "seconds", r3(w->seconds));
+	cJSON_AddNumberToObject(o, "errors", (double)w->errors);
+	cJSON_AddNumberToObject(o, "requests_per_s", r3(w->requests_per_s));
+	cJSON_AddNumberToObject(o, "summaries", w->summaries);
 	return o;
 }
 
@@ -700,6 +720,9 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 	cJSON_AddNumberToObject(j, "rss_growth_mb_per_min", r3(sum->rss_growth_mb_per_min));
 	cJSON_AddNumberToObject(j, "rss_growth_r2", r3(sum->rss_growth_r2));
 	cJSON_AddNumberToObject(j, "rss_late_growth_mb_per_min", r3(sum->rss_late_growth_mb_per_min));
+
+	if (sum->load.present)
+		cJSON_AddItemToObject(j, "load", load_json(&sum->load));
 
 	o = cJSON_AddObjectToObject(j, "drops");
 	static const char *const drop_names[DROP_KINDS] = AGENT_DROP_NAMES;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "collector/analysis/load_output.h"
 #include "collector/analysis/session.h"
 
 struct cJSON;
@@ -125,6 +126,7 @@ struct summary {
 	double rss_late_growth_mb_per_min; /* of the same process, over the last third (growth_late_slope) */
 	enum runtime rss_runtime;          /* of that process */
 	uint64_t drops[DROP_KINDS];
+	struct load_work load; /* what run's --load command reported (load.txt); present false: none */
 	struct finding findings[MAX_FINDINGS];
 	unsigned nfindings;
 };

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "collector/analysis/load_output.h"
+#include "collector/record/load_capture.h"
 #include "collector/record/notice.h"
 #include "collector/record/probeset.h"
 #include "collector/record/proctree.h"
@@ -72,6 +74,7 @@ struct run {
 	char exe[PATH_MAX];  /* the command after PATH lookup ("" when not found) */
 	int exe_static;      /* 1: an ELF without PT_INTERP; 0: dynamic or not ELF */
 	uv_process_t load;
+	struct load_capture capture; /* the load's stdout and stderr: shown, and kept for load.txt */
 	bool target_running, load_running, load_started;
 	bool watching;       /* the handles below are open */
 	int target_pid;
@@ -81,6 +84,7 @@ struct run {
 	int64_t load_exit;
 	int load_signal;
 	bool stopping;       /* we asked the target to stop (duration, load done, Ctrl-C) */
+	bool interrupted;    /* SIGINT, SIGTERM or SIGHUP reached us (run_result.interrupted) */
 	int stop_stage;      /* 1 SIGINT sent, 2 SIGTERM, 3 SIGKILL */
 	uint64_t sent;       /* bit N: we sent or forwarded signal N to the tree */
 	uv_timer_t duration_timer, stop_timer, port_timer, progress_timer, tree_timer;
@@ -104,6 +108,11 @@ struct run {
 	struct probeset ps;
 	char probe_note[512];
 };
+
+int run_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen)
+{
+	return session_dir_create(requested, out, len, err, errlen);
+}
 
 int run_find_agent(char *path, size_t len)
 {
@@ -268,6 +277,8 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct run *r = h->data;
 
+	if (signum == SIGINT || signum == SIGTERM || signum == SIGHUP)
+		r->interrupted = true;
 	if (signum != SIGINT) {
 		send_target(r, signum);
 		if (signum == SIGTERM || signum == SIGHUP)
@@ -299,6 +310,11 @@ static void on_load_exit(uv_process_t *p, int64_t status, int sig)
 	stop_target(r, STOP_SIGINT);
 }
 
+static void before_load_output(void *arg)
+{
+	clear_progress(arg);
+}
+
 static void start_load(struct run *r)
 {
 	char port[16];
@@ -314,21 +330,20 @@ static void start_load(struct run *r)
 	opt.file = args[0];
 	opt.args = args;
 	opt.exit_cb = on_load_exit;
-	stdio[0].flags = UV_IGNORE;
-	stdio[1].flags = UV_INHERIT_FD;
-	stdio[1].data.fd = STDOUT_FILENO;
-	stdio[2].flags = UV_INHERIT_FD;
-	stdio[2].data.fd = STDERR_FILENO;
+	r->capture.before_output = before_load_output;
+	r->capture.arg = r;
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	r->load.data = r;
 	clear_progress(r);
-	if ((rc = uv_spawn(r->loop, &r->load, &opt)) < 0) {
+	if ((rc = load_capture_init(&r->capture, r->loop, stdio)) < 0 || (rc = uv_spawn(r->loop, &r->load, &opt)) < 0) {
+		load_capture_close(&r->capture);
 		record_notify(r->o->notify, .ev = REC_EV_LOAD_NOT_STARTED, .text = uv_strerror(rc));
 		r->load_exit = 127;
 		stop_target(r, STOP_SIGINT);
 		return;
 	}
+	load_capture_start(&r->capture);
 	r->load_started = r->load_running = true;
 	record_notify(r->o->notify, .ev = REC_EV_LOAD_STARTED, .port = r->port, .text = r->o->load);
 }
@@ -738,6 +753,7 @@ static void end_watch(struct run *r)
 	r->watching = false;
 	if (r->load_running)
 		uv_process_kill(&r->load, SIGTERM);
+	load_capture_unref(&r->capture); /* a process the load left behind may hold its pipes */
 	close_if_active((uv_handle_t *)&r->duration_timer);
 	close_if_active((uv_handle_t *)&r->stop_timer);
 	close_if_active((uv_handle_t *)&r->port_timer);
@@ -870,10 +886,19 @@ static void why_nothing(const struct run *r, char *out, size_t len)
 static enum run_outcome finish(struct run *r, struct run_result *res)
 {
 	res->failure = failure(r);
+	res->interrupted = r->interrupted;
 	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real,
 				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note};
 	clear_progress(r);
-	if (record_finish(r->dir, &m, &r->ps, &res->end, res->error, sizeof(res->error)) < 0) {
+	/* before the summary, which reads it */
+	int load_rc = r->load_started ? load_capture_write(&r->capture, r->dir) : 0;
+	int rc = record_finish(r->dir, &m, &r->ps, &res->end, res->error, sizeof(res->error));
+	if (load_rc < 0) {
+		size_t used = strlen(res->end.warnings);
+		snprintf(res->end.warnings + used, sizeof(res->end.warnings) - used, "cannot write %s/" LOAD_FILE ": %s\n",
+			 r->dir, strerror(-load_rc));
+	}
+	if (rc < 0) {
 		why_nothing(r, res->reason, sizeof(res->reason));
 		return RUN_NOTHING;
 	}
@@ -967,6 +992,8 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	/* The load command may outlive the target by a moment: wait for it (it got SIGTERM). */
 	while (r.load_running)
 		uv_run(r.loop, UV_RUN_ONCE);
+	load_capture_close(&r.capture);
+	uv_run(r.loop, UV_RUN_NOWAIT); /* the pipes' close */
 
 	res->outcome = finish(&r, res);
 	for (size_t i = 0; i < r.nfiles; i++) {
@@ -975,6 +1002,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	}
 	free(r.files);
 	free_env(r.env);
+	load_capture_free(&r.capture);
 	uv_loop_close(r.loop);
 	return res->outcome;
 }

@@ -53,6 +53,7 @@ struct run_result {
 	 * target's (for a daemonized target, the first followed process's that failed), else the load
 	 * command's; 0 when none. Also session.json's exit_status. */
 	int failure;
+	bool interrupted;     /* SIGINT, SIGTERM or SIGHUP reached loopscope while it recorded */
 	char dir[PATH_MAX];   /* the session directory ("" unless RUN_RECORDED) */
 	char reason[2 * PATH_MAX + 512];
 	char error[512];
@@ -62,6 +63,11 @@ struct run_result {
 /* Runs the session. Returns res->outcome; free res with run_result_free. */
 enum run_outcome run_session(const struct run_opts *o, struct run_result *res);
 void run_result_free(struct run_result *res);
+
+/* A directory made as run makes a session's (requested: new, or empty, ours and writable by no one
+ * else; NULL: ./loopscope-YYYYmmdd-HHMMSS), 0700, its absolute path into out: where `run --repeat`
+ * puts its sessions, run-1 ... run-N. 0 or -errno with the reason in err. */
+int run_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen);
 
 /* The agent library beside this executable (../lib/libloopscope.so), or $LOOPSCOPE_AGENT.
  * 0 or -errno; path filled on success. */
