@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 
 struct metric {
 	const char *name;
@@ -64,17 +65,51 @@ static const cJSON *obj(const cJSON *o, const char *key)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
-/* Whether no other loop of l's thread was observed longer (the others are transient). */
-static bool thread_loop(const cJSON *loops, const cJSON *l)
+/* A loop and its thread, for finding each thread's loop. */
+struct loop_key {
+	double pid, tid, seconds;
+	size_t i; /* position in "loops" */
+};
+
+static int by_thread(const void *a, const void *b)
 {
-	const cJSON *o;
-	cJSON_ArrayForEach(o, loops)
+	const struct loop_key *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* For each loop of LOOPS, whether no other loop of its thread was observed longer (the others are
+ * transient): one sort by thread, not every loop against every other (a summary may hold 100 000
+ * loops). A loop without a pid, tid or seconds is its thread's. An array of flags, caller frees. */
+static bool *thread_loops(const cJSON *loops)
+{
+	size_t n = (size_t)cJSON_GetArraySize(loops), k = 0, i = 0;
+	struct loop_key *keys = xcalloc(n + 1, sizeof(*keys));
+	bool *is = xcalloc(n + 1, sizeof(*is));
+	const cJSON *l;
+
+	cJSON_ArrayForEach(l, loops)
 	{
-		if (o != l && num(o, "pid") == num(l, "pid") && num(o, "tid") == num(l, "tid") &&
-		    num(o, "seconds") > num(l, "seconds"))
-			return false;
+		struct loop_key key = {num(l, "pid"), num(l, "tid"), num(l, "seconds"), i};
+		is[i++] = true;
+		if (!isnan(key.pid) && !isnan(key.tid))
+			keys[k++] = key;
 	}
-	return true;
+	qsort(keys, k, sizeof(*keys), by_thread);
+	for (size_t a = 0, b; a < k; a = b) {
+		double longest = -INFINITY;
+		for (b = a; b < k && keys[b].pid == keys[a].pid && keys[b].tid == keys[a].tid; b++)
+			if (keys[b].seconds > longest)
+				longest = keys[b].seconds;
+		for (size_t j = a; j < b; j++)
+			if (keys[j].seconds < longest)
+				is[keys[j].i] = false;
+	}
+	free(keys);
+	return is;
 }
 
 /* The loop that stands for the program: the busiest loop (docs/diagnosis.md), as summary.json's
@@ -82,27 +117,36 @@ static bool thread_loop(const cJSON *loops, const cJSON *l)
  * thread's loop observed longest, the one with the most busy time (ELU x seconds). */
 static const cJSON *main_loop(const cJSON *sum)
 {
-	const cJSON *loops = cJSON_GetObjectItemCaseSensitive(sum, "loops"), *l, *best = NULL;
+	const cJSON *loops = cJSON_GetObjectItemCaseSensitive(sum, "loops"), *l, *best = NULL, *found = NULL;
 	const cJSON *named = obj(sum, "busiest_loop");
+	bool *is = thread_loops(loops);
+	size_t i = 0;
+
 	cJSON_ArrayForEach(l, loops)
 	{
-		if (named && num(l, "pid") == num(named, "pid") && num(l, "tid") == num(named, "tid") &&
-		    thread_loop(loops, l))
-			return l;
+		if (named && num(l, "pid") == num(named, "pid") && num(l, "tid") == num(named, "tid") && is[i]) {
+			found = l;
+			break;
+		}
+		i++;
 	}
+	i = 0;
 	cJSON_ArrayForEach(l, loops)
 	{
-		if (thread_loop(loops, l) &&
-		    (!best || num(l, "elu") * num(l, "seconds") > num(best, "elu") * num(best, "seconds")))
+		if (found)
+			break;
+		if (is[i++] && (!best || num(l, "elu") * num(l, "seconds") > num(best, "elu") * num(best, "seconds")))
 			best = l;
 	}
-	return best;
+	free(is);
+	return found ? found : best;
 }
 
-/* A metric's value in a summary, NAN when the summary has none (no GC in a C program...). */
-static double metric_value(const cJSON *sum, const char *name)
+/* A metric's value in a summary whose main loop is L (main_loop), NAN when the summary has none (no
+ * GC in a C program...). */
+static double metric_value(const cJSON *sum, const cJSON *l, const char *name)
 {
-	const cJSON *l = main_loop(sum), *gc = obj(sum, "gc"), *heap = obj(sum, "heap"), *pool = obj(sum, "threadpool");
+	const cJSON *gc = obj(sum, "gc"), *heap = obj(sum, "heap"), *pool = obj(sum, "threadpool");
 	const cJSON *cpu = obj(sum, "cpu");
 
 	if (!strcmp(name, "elu"))
@@ -208,12 +252,15 @@ int check_run(const char *baseline, const char *current, const struct check_limi
 		return -EINVAL;
 	}
 	/* Every figure a check reads is a number or absent: a string there is not our summary. */
+	const cJSON *mains[2];
 	for (size_t i = 0; i < NMETRICS; i++) {
 		const char *files[2] = {baseline, current};
 		const cJSON *sums[2] = {base, cur};
 		for (int k = 0; k < 2; k++) {
 			not_a_number = NULL;
-			metric_value(sums[k], metrics[i].name);
+			if (i == 0)
+				mains[k] = main_loop(sums[k]); /* once: it reads every loop */
+			metric_value(sums[k], mains[k], metrics[i].name);
 			if (not_a_number) {
 				snprintf(err, errlen, "%s: '%s' is not a number (metric %s): not a summary loopscope wrote",
 					 files[k], not_a_number, metrics[i].name);
@@ -241,7 +288,7 @@ int check_run(const char *baseline, const char *current, const struct check_limi
 			snprintf(spec, sizeof(spec), "%s=%s", m->name, m->default_limit);
 			check_parse_limit(spec, &lim, err, errlen);
 		}
-		double b = metric_value(base, m->name), c = metric_value(cur, m->name);
+		double b = metric_value(base, mains[0], m->name), c = metric_value(cur, mains[1], m->name);
 		char limit_text[32];
 		snprintf(limit_text, sizeof(limit_text), "%s%g%s", lim.growth ? "+" : "", lim.value, lim.percent ? "%" : "");
 		if (isnan(c) || (lim.growth && isnan(b))) {
