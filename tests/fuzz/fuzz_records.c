@@ -1,8 +1,9 @@
 /* libFuzzer target: the session reader (collector/analysis/session.c) on record files a crashed or
  * hostile process could leave, then what every command does with a session: the summary, the
  * blocked-loop stacks, the diagnosis (analyze_session), summary.json written and read back by
- * `check`, the diagnosis printed. Also the incremental reader attach uses (an offset, then the
- * rest).
+ * `check`, the diagnosis printed, the report's timelines and histograms (which read the pool's
+ * histories from the record file again). Also the incremental reader attach uses (an offset, then
+ * the rest).
  *
  * Input: agent-1.jsonl, then optionally "==> agent-2.jsonl <==", "==> probe-1.jsonl <==" and
  * "==> session.json <==" sections (tests/fuzz/fuzz_dir.h). Build and run: make fuzz
@@ -15,6 +16,7 @@
 #include "collector/analysis/analyze.h"
 #include "collector/analysis/blocked.h"
 #include "reports/check.h"
+#include "reports/timeline.h"
 #include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -88,6 +90,31 @@ static void check_summary(const struct session *s, const struct summary *sum)
 	CHECK(!b || (b >= sum->loops && b < sum->loops + sum->nloops));
 }
 
+/* What the report draws: timelines and histograms. */
+static void check_report_data(const struct session *s, const struct summary *sum)
+{
+	struct timeline tl;
+	struct histograms hs;
+
+	timeline_build(&tl, s, sum);
+	CHECK(tl.duration > 0);
+	for (int k = 0; k < TL_CHARTS; k++) {
+		const struct tl_chart *c = &tl.c[k];
+		check_string(c->subtitle, sizeof(c->subtitle));
+		check_string(c->empty, sizeof(c->empty));
+		CHECK(c->ns <= TL_MAX_SERIES);
+		for (unsigned i = 0; i < c->ns; i++)
+			check_string(c->s[i].name, sizeof(c->s[i].name));
+	}
+	timeline_free(&tl);
+	histograms_build(&hs, s, sum);
+	CHECK(hs.n <= HC_MAX);
+	for (unsigned i = 0; i < hs.n; i++) {
+		check_string(hs.h[i].note, sizeof(hs.h[i].note));
+		CHECK(hs.h[i].nbins <= sizeof(hs.h[i].lo) / sizeof(hs.h[i].lo[0]));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *dir = fuzz_dir();
@@ -109,6 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_summary(&s, &sum);
 	for (size_t i = 0; i < blocked.n; i++)
 		CHECK(blocked.stacks[i] && !strchr(blocked.stacks[i], '\n'));
+
+	check_report_data(&s, &sum);
 
 	/* What doctor prints, and what check reads back: a summary loopscope wrote is one it accepts. */
 	diagnosis_print(&sum, fuzz_out_open(&out), false);

@@ -22,9 +22,11 @@ for t in "$@"; do
 	fi
 	mkdir -p "$corpus" "$crashes"
 	cp "$here/corpus/$t"/* "$corpus/"
+	dict=()
+	[ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
 	# -malloc_limit_mb: one allocation larger than that from a small input is an unbounded one.
 	TMPDIR=$tmp "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-		-malloc_limit_mb=256 -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
+		-malloc_limit_mb=256 "${dict[@]}" -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 	rc=$?
 	cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
 	if [ "$rc" != 0 ]; then
