@@ -1,5 +1,6 @@
 /* A session directory for fuzz targets whose readers take paths: one per process (mkdtemp under
- * $TMPDIR, else /tmp), emptied before each input and removed at exit.
+ * $TMPDIR, else /tmp, named with the pid), emptied before each input and removed at exit; those a
+ * crashed target left (its pid gone) are removed when the next one starts.
  *
  * One input stands for several files, as `head` prints them: a line "==> NAME <==" starts file NAME;
  * the bytes before the first such line are the target's main file. The newline before a header
@@ -10,6 +11,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +20,10 @@
 
 static char fuzz_dir_path[256];
 
-static inline void fuzz_dir_clear(void)
+/* Remove the files of directory PATH (it holds no directories), and PATH itself when RMDIR. */
+static inline void fuzz_dir_empty(const char *path, bool rmdir_too)
 {
-	DIR *d = opendir(fuzz_dir_path);
+	DIR *d = opendir(path);
 	struct dirent *e;
 
 	if (!d)
@@ -29,12 +32,39 @@ static inline void fuzz_dir_clear(void)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
+	if (rmdir_too)
+		rmdir(path);
+}
+
+static inline void fuzz_dir_clear(void)
+{
+	fuzz_dir_empty(fuzz_dir_path, false);
 }
 
 static inline void fuzz_dir_remove(void)
 {
-	fuzz_dir_clear();
-	rmdir(fuzz_dir_path);
+	fuzz_dir_empty(fuzz_dir_path, true);
+}
+
+/* The directories under TMP of targets whose process is gone (a crash skips atexit). */
+static inline void fuzz_dir_remove_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	char path[512], proc[64];
+	int pid;
+
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "loopscope-fuzz-%d-", &pid) != 1 || pid <= 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%d", pid);
+		if (access(proc, F_OK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+		fuzz_dir_empty(path, true);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* The directory, made on the first call (abort when it cannot be: nothing would be fuzzed). */
@@ -42,7 +72,9 @@ static inline const char *fuzz_dir(void)
 {
 	if (!fuzz_dir_path[0]) {
 		const char *tmp = getenv("TMPDIR");
-		snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%s/loopscope-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		tmp = tmp && *tmp ? tmp : "/tmp";
+		fuzz_dir_remove_stale(tmp);
+		snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%s/loopscope-fuzz-%d-XXXXXX", tmp, (int)getpid());
 		if (!mkdtemp(fuzz_dir_path)) {
 			perror(fuzz_dir_path);
 			abort();
