@@ -7,7 +7,7 @@
 #   make demo       profile the bundled demo server under load and write a report
 #   make bench      overhead and speed benchmarks (results: docs/performance.md)
 #   make lint       cppcheck over the C sources
-#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 30)
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 30; FUZZ_TARGET=records runs one)
 #   make install PREFIX=/usr/local
 #   make clean
 #
@@ -198,21 +198,36 @@ lint: | deps
 		-I. -I$(BUILD)/bpf --include=mk/cppcheck.h --suppress=missingIncludeSystem --inline-suppr \
 		agent collector cli reports
 
-# libFuzzer targets (clang): the parsers of files other processes write.
+# ---- fuzz: a libFuzzer target (clang) per reader of files other processes write -------------------
+# The readers (every core source but the recording's) built again for libFuzzer into one archive;
+# each target drives its reader and what callers do with the result (tests/fuzz/README.md).
+# make fuzz runs each target FUZZ_SECONDS from its checked-in corpus (tests/fuzz/corpus/NAME, copied
+# into $(BUILD)/fuzz/corpus-NAME); FUZZ_TARGET=NAME runs one.
+FUZZ_TARGETS := records frames folded samples perf_map summary load_output
+FUZZ_TARGET  ?= $(FUZZ_TARGETS)
 FUZZ_SECONDS ?= 30
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I.
-$(BUILD)/fuzz/fuzz_records: tests/fuzz/fuzz_records.c collector/analysis/session.c collector/util/errbuf.c \
-		collector/util/grow.c collector/util/xalloc.c collector/util/files.c agent/histogram.c | deps
+FUZZ_FLAGS   := -g -O1 -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+FUZZ_SRCS    := $(filter-out collector/record/%,$(CORE_SRCS))
+FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/embedded.o
+
+$(BUILD)/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lcjson -o $@
-$(BUILD)/fuzz/fuzz_perf_map: tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c \
-		collector/symbols/symbolize.c collector/symbols/elf_symbols.c collector/symbols/kallsyms.c \
-		collector/util/grow.c collector/util/xalloc.c collector/util/files.c collector/util/errbuf.c | deps
+	@echo "  CC+FUZZ $@"
+	$(V)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(BASEFLAGS) $(INCLUDES) $(pc_cflags) -c $< -o $@
+
+$(BUILD)/fuzz/obj/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(@D)
-	$(V)$(CLANG) $(FUZZ_FLAGS) $^ -lelf -lstdc++ -o $@
-fuzz: $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_perf_map
-	$(V)for f in $^; do mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f) && \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -1 || exit 1; done
+	$(V)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=gnu11 -Ireports -c $< -o $@
+
+$(BUILD)/fuzz/libreaders.a: $(FUZZ_OBJS)
+	$(V)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/libreaders.a
+	@echo "  LD+FUZZ $@"
+	$(V)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libreaders.a $(pc_libs) -lstdc++ -lm -lpthread
+
+fuzz: $(FUZZ_TARGET:%=$(BUILD)/fuzz/fuzz_%)
+	$(V)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGET)
 
 # ---- install, clean -------------------------------------------------------------------------
 install: $(LOOPSCOPE) $(AGENT_SO)

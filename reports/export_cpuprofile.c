@@ -56,18 +56,40 @@ static void nodes(FILE *out, const struct frametab *ft, const struct calltree *t
 	free(end);
 }
 
+/* At most this many samples synthesized (3 hours at 99 Hz), whatever the counts say (a folded
+ * file may say 10^18): past it, each stack's count is scaled down (one sample at least) and its
+ * samples last longer, so the profile keeps its time. */
+#define SYNTH_MAX_SAMPLES 1000000
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* A duration in µs from a double, within what a .cpuprofile's numbers can say. */
+static uint64_t us_of(double us)
+{
+	return us >= 1e15 ? (uint64_t)1e15 : us >= 1 ? (uint64_t)(us + 0.5) : 1;
+}
+
 void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, double period_us,
 			   const char *note)
 {
 	const struct calltree *t = &p->tree;
 	struct numbuf *b = xmalloc(sizeof(*b));
 	uint64_t *hits = xcalloc(t->n + 1, sizeof(*hits));
-	uint64_t period = period_us >= 1 ? (uint64_t)(period_us + 0.5) : 1, end = 0;
+	uint64_t period = us_of(period_us), end = 0, nhits = 0;
 	bool first = true;
 	b->out = out;
 	b->used = 0;
 	for (uint32_t v = 1; v < t->n; v++)
-		hits[v] = p->ns ? (t->self[v] ? 1 : 0) : t->self[v];
+		nhits = sat_add(nhits, hits[v] = p->ns ? (t->self[v] ? 1 : 0) : t->self[v]);
+	if (nhits > SYNTH_MAX_SAMPLES)
+		for (uint32_t v = 1; v < t->n; v++)
+			if (hits[v]) {
+				uint64_t h = (uint64_t)((double)hits[v] * SYNTH_MAX_SAMPLES / (double)nhits);
+				hits[v] = h ? h : 1;
+			}
 	fputc('{', out);
 	nodes(out, ft, t, hits);
 	fputs(",\"samples\":[", out);
@@ -88,8 +110,8 @@ void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct pr
 			if (!first)
 				numbuf_char(b, ',');
 			numbuf_u64(b, prev, 0);
-			prev = p->ns ? (t->self[v] + 500) / 1000 : period;
-			end += prev;
+			prev = p->ns ? (t->self[v] + 500) / 1000 : us_of((double)period * (double)t->self[v] / (double)hits[v]);
+			end = sat_add(end, prev);
 			first = false;
 		}
 	numbuf_flush(b);

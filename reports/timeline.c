@@ -295,6 +295,15 @@ static void gc_chart(struct tl_chart *c, const struct s_process *p, uint64_t t0)
 			 p->pid);
 }
 
+/* A count or a time of a record: 0 for what is no number or negative, 2^64 - 1 from there on (a
+ * cast from out of range is undefined), as the session reader reads them. */
+static uint64_t u64_of(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+		return 0;
+	return v->valuedouble >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v->valuedouble;
+}
+
 /* Queue wait p99 per second, from the differences of the cumulative pool_wait histograms. */
 static void pool_wait_series(struct tl_series *s, const struct s_process *p, uint64_t t0)
 {
@@ -320,13 +329,12 @@ static void pool_wait_series(struct tl_series *s, const struct s_process *p, uin
 		{
 			const cJSON *i = cJSON_GetArrayItem(b, 0), *n = cJSON_GetArrayItem(b, 1);
 			if (cJSON_IsNumber(i) && cJSON_IsNumber(n) && i->valuedouble >= 0 && i->valuedouble < HIST_BUCKETS) {
-				cur->counts[(unsigned)i->valuedouble] += (uint64_t)n->valuedouble;
-				cur->count += (uint64_t)n->valuedouble;
+				cur->counts[(unsigned)i->valuedouble] += u64_of(n);
+				cur->count += u64_of(n);
 			}
 		}
-		const cJSON *mx = cJSON_GetObjectItemCaseSensitive(rec, "max");
-		cur->max = cJSON_IsNumber(mx) ? (uint64_t)mx->valuedouble : 0;
-		uint64_t now = (uint64_t)ts->valuedouble;
+		cur->max = u64_of(cJSON_GetObjectItemCaseSensitive(rec, "max"));
+		uint64_t now = u64_of(ts);
 		cJSON_Delete(rec);
 		memcpy(diff, cur, sizeof(*diff));
 		hist_subtract(diff, prev);

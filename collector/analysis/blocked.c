@@ -399,6 +399,48 @@ static void take_top(struct loop_summary *ls, const struct tally *t, size_t n, b
 	ls->top_frame_stacks = t[top].count;
 }
 
+/* A loop's blocks sorted by start, each with the latest end of it and of those before it: whether a
+ * time fell inside a block is one binary search (every sample against every block took 13 s for an
+ * hour of a loop blocked 10 times a second). */
+struct block_span {
+	uint64_t start, end; /* end: the latest start + dur up to this block */
+};
+
+static int by_start(const void *a, const void *b)
+{
+	const struct block_span *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static struct block_span *block_spans(const struct s_loop *l)
+{
+	struct block_span *v = xcalloc(l->blocks.len + 1, sizeof(*v));
+	for (size_t b = 0; b < l->blocks.len; b++) {
+		const struct s_block *blk = vec_at(&l->blocks, b);
+		v[b].start = blk->start;
+		v[b].end = blk->start + blk->dur;
+	}
+	qsort(v, l->blocks.len, sizeof(*v), by_start);
+	for (size_t b = 1; b < l->blocks.len; b++)
+		if (v[b].end < v[b - 1].end)
+			v[b].end = v[b - 1].end;
+	return v;
+}
+
+/* Whether ts is in some block: one of those that started at or before it ends after it. */
+static bool inside_block(const struct block_span *v, size_t n, uint64_t ts)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first block that starts after ts */
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].start <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && ts < v[lo - 1].end;
+}
+
 /* The blocked profile and top frame of one loop from the samples inside its blocks; false when
  * no sample fell inside one, or when the thread was mostly off the CPU in its blocks and the agent
  * has stacks of them (then the agent's stacks serve: asleep in a system call, a thread is not
@@ -410,6 +452,7 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 	uint64_t by_class[5] = {0}, n = 0;
 	struct tally *t = NULL;
 	size_t nt = 0;
+	struct block_span *spans = block_spans(l);
 
 	for (size_t i = 0; i < cs->stream.n; i++) {
 		struct sample sm;
@@ -417,12 +460,7 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 		uint64_t ts = sm.ts;
 		if ((int)sm.tid != ls->tid || (int)sm.pid != ls->pid || sm.stack >= cs->stacks.n)
 			continue;
-		bool inside = false;
-		for (size_t b = 0; b < l->blocks.len && !inside; b++) {
-			const struct s_block *blk = vec_at(&l->blocks, b);
-			inside = ts >= blk->start && ts < blk->start + blk->dur;
-		}
-		if (!inside)
+		if (!inside_block(spans, l->blocks.len, ts))
 			continue;
 		const char *blame;
 		int klass;
@@ -440,6 +478,7 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 		if (out)
 			folded_add(out, cs->stacks.line[sm.stack], 1);
 	}
+	free(spans);
 	uint64_t blocked_ns = 0;
 	for (size_t b = 0; b < l->blocks.len; b++)
 		blocked_ns += ((const struct s_block *)vec_at(&l->blocks, b))->dur;

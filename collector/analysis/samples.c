@@ -93,9 +93,9 @@ int lines_read(struct lines *l, const char *path)
 		}
 		if (len && p[len - 1] == '\r')
 			len--;
-		l->line[l->n] = p;
-		l->len[l->n++] = len;
 		p[len] = 0; /* its newline, carriage return, or the NUL after the buffer */
+		l->line[l->n] = p;
+		l->len[l->n++] = strlen(p); /* a corrupt line holding a NUL ends there, as a C string would */
 		p = nl ? nl + 1 : end;
 	}
 	return 0;

@@ -27,7 +27,8 @@ void samples_close(struct samples *s);
 /* Sample I (little-endian decoding, whatever the host). */
 void samples_get(const struct samples *s, size_t i, struct sample *out);
 
-/* A text file in memory, split into lines: each without its newline (or CR LF), NUL-terminated. */
+/* A text file in memory, split into lines: each without its newline (or CR LF), NUL-terminated (a
+ * line holding a NUL ends at it). */
 struct lines {
 	char *buf;
 	size_t size;

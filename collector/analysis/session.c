@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,8 @@ static bool read_stack(const cJSON *rec, struct s_loop *l)
 	s->ts = u64(rec, "ts");
 	s->block_start = u64(rec, "block_start");
 	s->state = state && *state ? state[0] : '?';
-	s->syscall = cJSON_IsNumber(sc) ? (int)sc->valuedouble : -1;
+	/* a number, never cast from out of an int's range (undefined) */
+	s->syscall = cJSON_IsNumber(sc) && sc->valuedouble >= 0 && sc->valuedouble <= INT_MAX ? (int)sc->valuedouble : -1;
 	s->frames = xcalloc((size_t)n + 1, sizeof(uint64_t));
 	cJSON_ArrayForEach(f, frames)
 	{
@@ -515,7 +517,7 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	s->start_realtime_ns = u64(j, "start_realtime_ns");
 	s->root_pid = (int)u64(j, "pid");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "exit_status");
-	s->exit_status = cJSON_IsNumber(st) ? (int)st->valuedouble : -1;
+	s->exit_status = cJSON_IsNumber(st) && st->valuedouble >= 0 && st->valuedouble <= 255 ? (int)st->valuedouble : -1;
 	const cJSON *load = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "load");
 	if (cJSON_IsString(load))
 		s->load = dupstr(load->valuestring);

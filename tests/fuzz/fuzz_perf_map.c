@@ -1,14 +1,10 @@
 /* libFuzzer target for the symbolizer's text parsers: the perf-map parser (line by line, and through
- * the file reader) and the /proc/PID/maps parser, each followed by lookups and frame_format on
- * addresses taken from the input. Any input must neither crash nor overflow.
+ * the file reader, as /tmp/perf-PID.map would be read) and the /proc/PID/maps parser, each followed
+ * by lookups and frame_format on addresses taken from the input. Any input must neither crash nor
+ * overflow.
  *
- * Build and run (from the repository root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. \
- *     tests/fuzz/fuzz_perf_map.c collector/symbols/perf_map.c collector/symbols/proc_maps.c collector/symbols/symbolize.c \
- *     collector/symbols/elf_symbols.c collector/symbols/kallsyms.c collector/util/grow.c collector/util/xalloc.c \
- *     collector/util/files.c collector/util/errbuf.c -lelf -lstdc++ -o build/fuzz_perf_map
- *   mkdir -p build/fuzz-corpus && build/fuzz_perf_map -max_total_time=60 build/fuzz-corpus
- */
+ * Input: a perf map (or maps text). Build and run: make fuzz FUZZ_TARGET=perf_map
+ * (tests/fuzz/README.md). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +14,7 @@
 #include "collector/symbols/perf_map.h"
 #include "collector/symbols/proc_maps.h"
 #include "collector/symbols/symbolize.h"
+#include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -103,20 +100,16 @@ static void fuzz_maps(struct symbolizer *s, const uint8_t *data, size_t size, co
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct symbolizer *s;
-	static char map_path[64];
+	char map_path[512];
 
-	if (!s) {
+	if (!s)
 		s = symbolizer_new();
-		snprintf(map_path, sizeof(map_path), "/tmp/fuzz-perf-%d.map", (int)getpid());
-	}
 	fuzz_perf_map_lines(data, size);
 
 	/* The same bytes as a perf map file, read back through the file reader. */
-	FILE *fp = fopen(map_path, "w");
-	if (fp) {
-		fwrite(data, 1, size, fp);
-		fclose(fp);
-	}
+	fuzz_dir_clear();
+	fuzz_dir_write("perf-1.map", data, size);
+	snprintf(map_path, sizeof(map_path), "%s/perf-1.map", fuzz_dir());
 	fuzz_maps(s, data, size, map_path);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* The diagnosis in the language of the runtime, on written sessions (agent records, CPU samples,
  * frames.jsonl) read the way `doctor` reads them: a C server's block gets C advice, a Python one
  * asyncio advice, node keeps its words; a multi-threaded server is judged by its busiest loops; a
- * memory series that levels off is not growth, one that rises to the end is. */
+ * memory series that levels off is not growth, one that rises to the end is; samples are placed in
+ * a loop's blocks in time linear in samples plus blocks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -488,6 +490,30 @@ static void test_rss_steady_growth(void **state)
 	assert_no_javascript();
 }
 
+/* A C server blocked 60 ms of every 100 ms for 2000 s (20 000 blocks), sampled every 10 ms (200 000
+ * samples): 6 samples in each block. Every sample was compared with every block (13 s for an hour
+ * of such a session): now a binary search, well under a second here. */
+static void test_many_blocks(void **state)
+{
+	(void)state;
+	FILE *f = main_loop(200, "/srv/bin/httpserver", "httpserver", false);
+	intervals(f, 1, 20000, 60);
+	for (unsigned k = 0; k < 20000; k++)
+		block_record(f, 1, T0 + k * 100 * MS, 60 * MS);
+	fclose(f);
+	samples(200, 200, "httpserver;main;uv_run;on_request;really_slow_checksum", 200000, T0, 2000000 * MS,
+		"{\"frame\":\"really_slow_checksum\",\"name\":\"really_slow_checksum\",\"kind\":\"native\","
+		"\"module\":\"/srv/bin/httpserver\"}\n");
+	clock_t start = clock();
+	analyze();
+	double cpu = (double)(clock() - start) / CLOCKS_PER_SEC;
+	assert_int_equal(sum.nloops, 1);
+	assert_int_equal(sum.loops[0].blocked_samples, 120000);
+	assert_string_equal(sum.loops[0].top_frame, "really_slow_checksum");
+	if (cpu > 3.0)
+		fail_msg("analysis of 20 000 blocks and 200 000 samples took %.1f s of CPU", cpu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rss_plateau, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heap_plateau, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rss_steady_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_blocks, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("diagnose_runtime", tests, NULL, NULL);
 }

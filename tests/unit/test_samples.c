@@ -1,6 +1,6 @@
 /* The session's sample files, read by collector/analysis/samples.c: cpu-stacks.txt split into
- * NUL-terminated lines (LF and CR LF, an unterminated last line, an empty line), and cpu-samples.bin
- * decoded record by record; a file with the wrong magic is refused. */
+ * NUL-terminated lines (LF and CR LF, an unterminated last line, an empty line; a line holding a NUL
+ * ends there), and cpu-samples.bin decoded record by record; a file with the wrong magic is refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,6 +29,27 @@ static void test_lines(void **state)
 	assert_string_equal(l.line[2], "");
 	assert_int_equal(l.len[2], 0);
 	assert_string_equal(l.line[3], "last");
+	lines_free(&l);
+}
+
+/* A NUL inside a line (a corrupt file): the line ends there, so its length is what every reader of
+ * it as a C string sees (the report's frame table said "a\0b" while the blocked profile said "a"). */
+static void test_lines_nul(void **state)
+{
+	(void)state;
+	char path[128];
+	struct lines l;
+	FILE *f = tmpdir_open("stacks.txt", "w");
+
+	fwrite("main;a\0b 3\nmain;c 1\n", 1, 20, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/stacks.txt", dir);
+	assert_int_equal(lines_read(&l, path), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.line[0], "main;a");
+	assert_int_equal(l.len[0], 6);
+	assert_string_equal(l.line[1], "main;c 1");
+	assert_int_equal(l.len[1], 8);
 	lines_free(&l);
 }
 
@@ -77,6 +98,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lines, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_lines_nul, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_samples, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * histograms; an unfinished last line is ignored; a corrupt line in the middle is an error naming
  * file and line; a file from a newer format version is refused; a missing directory is an error;
  * impossible durations (negative, written unsigned, past their record's time) are refused naming
- * the file, the line and the figure; blocked time stays inside the loop's observed window. */
+ * the file, the line and the figure; blocked time stays inside the loop's observed window; numbers
+ * out of an int's range (a system call, an exit status) read as unknown, never cast. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -189,6 +190,36 @@ static void test_blocked_inside_window(void **state)
 	session_free(&s);
 }
 
+/* A stack's system call and session.json's exit status out of range (1e30, negative): unknown, not
+ * cast (undefined behaviour, caught by the sanitizers; found by fuzz_records). */
+static void test_numbers_out_of_range(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256];
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP
+		   "{\"type\":\"stack\",\"ts\":2,\"loop\":1,\"state\":\"S\",\"syscall\":1e30,\"frames\":[\"0x1\"]}\n"
+		   "{\"type\":\"stack\",\"ts\":3,\"loop\":1,\"state\":\"S\",\"syscall\":-7,\"frames\":[\"0x1\"]}\n"
+		   "{\"type\":\"stack\",\"ts\":4,\"loop\":1,\"state\":\"S\",\"syscall\":7,\"frames\":[\"0x1\"]}\n");
+	tmpdir_write("session.json", "{\"version\":1,\"pid\":42,\"exit_status\":1e30}");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	struct s_loop *l = process_loop(vec_at(&s.procs, 0), 1);
+	assert_int_equal(l->stacks.len, 3);
+	assert_int_equal(((struct s_stack *)vec_at(&l->stacks, 0))->syscall, -1);
+	assert_int_equal(((struct s_stack *)vec_at(&l->stacks, 1))->syscall, -1);
+	assert_int_equal(((struct s_stack *)vec_at(&l->stacks, 2))->syscall, 7);
+	assert_int_equal(s.exit_status, -1);
+	session_free(&s);
+	tmpdir_write("session.json", "{\"version\":1,\"pid\":42,\"exit_status\":-2}");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(s.exit_status, -1);
+	session_free(&s);
+	tmpdir_write("session.json", "{\"version\":1,\"pid\":42,\"exit_status\":3}");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(s.exit_status, 3);
+	session_free(&s);
+}
+
 /* No directory, or no records in it. */
 static void test_missing(void **state)
 {
@@ -209,6 +240,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_line, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_histogram, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_version_and_header, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_numbers_out_of_range, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_missing, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_block_after_its_time, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_interval_ranges, tmpdir_setup, tmpdir_teardown),
