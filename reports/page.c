@@ -38,9 +38,11 @@ const char *page_ms(char *buf, size_t len, double ms)
 
 const char *page_duration(char *buf, size_t len, double s)
 {
-	if (s < 1)
+	if (!(s >= 0) || s > 1e9) /* NaN, negative or past 30 years: no integer cast */
+		snprintf(buf, len, "%.3g s", s);
+	else if (s < 1)
 		return page_ms(buf, len, s * 1000);
-	if (s < 60)
+	else if (s < 60)
 		snprintf(buf, len, "%.2f s", s);
 	else if (s < 3600)
 		snprintf(buf, len, "%d min %02d s", (int)(s / 60), (int)s % 60);

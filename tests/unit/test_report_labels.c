@@ -18,6 +18,7 @@
 #include "collector/analysis/summary.h"
 #include "collector/record/session_dir.h"
 #include "reports/labels.h"
+#include "reports/page.h"
 #include "tests/unit/tmpdir.h"
 
 static void assert_labelled(enum label_group group, const char *key)
@@ -151,6 +152,20 @@ static void test_unknown_key(void **state)
 			    label_find(LABEL_DROP, "stacks_masked")->text);
 }
 
+/* Durations as the report shows them, however absurd the session's figure: no integer cast past
+ * its range (a duration of 1e30 s was undefined behaviour; UBSan's float-cast-overflow). */
+static void test_durations(void **state)
+{
+	(void)state;
+	char buf[64];
+	assert_string_equal(page_duration(buf, sizeof(buf), 6.26), "6.26 s");
+	assert_string_equal(page_duration(buf, sizeof(buf), 185), "3 min 05 s");
+	assert_string_equal(page_duration(buf, sizeof(buf), 7260), "2 h 01 min");
+	assert_string_equal(page_duration(buf, sizeof(buf), 1e30), "1e+30 s");
+	assert_string_equal(page_duration(buf, sizeof(buf), -5), "-5 s");
+	assert_non_null(strstr(page_duration(buf, sizeof(buf), 0.0 / 0.0), "nan s"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +173,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_options, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests_name("report_labels", tests, NULL, NULL);
 }
