@@ -313,7 +313,7 @@ static void pool_wait_series(struct tl_series *s, const struct s_process *p, uin
 	size_t cap = 0;
 	uint64_t prev_ts = p->start_ts; /* the first record counts from the process's start */
 
-	while (f && getline(&line, &cap, f) > 0) {
+	while (f && getline_limit(&line, &cap, f, SESSION_LINE_MAX) > 0) {
 		if (!strstr(line, "\"pool_wait\"") || !strstr(line, "\"hist\""))
 			continue;
 		cJSON *rec = cJSON_Parse(line);

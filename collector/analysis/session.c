@@ -431,7 +431,7 @@ long session_read_records_as(struct s_process *p, const char *path, uid_t owner,
 		errbuf_printf(err, errlen, "cannot seek in %s: %s", path, strerror(e));
 		return -e;
 	}
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while ((n = getline_limit(&line, &cap, f, SESSION_LINE_MAX)) > 0) {
 		lineno++;
 		if (line[n - 1] != '\n')
 			break; /* unfinished: the writer was killed mid-line, or is writing it now */
@@ -466,6 +466,13 @@ long session_read_records_as(struct s_process *p, const char *path, uid_t owner,
 			return -EBADMSG;
 		}
 		consumed += n;
+	}
+	if (n == -EFBIG) {
+		free(line);
+		fclose(f);
+		errbuf_printf(err, errlen, "%s:%ld: a line longer than %u MiB: not a loopscope record file", path, lineno + 1,
+			      SESSION_LINE_MAX >> 20);
+		return -EFBIG;
 	}
 	free(line);
 	fclose(f);

@@ -12,6 +12,8 @@
 #include "agent/histogram.h"
 
 #define SESSION_VERSION 1
+/* The longest line a record file may hold (the agent formats a record in 512 KiB at most). */
+#define SESSION_LINE_MAX (4u << 20)
 
 /* A growable array of fixed-size elements. */
 struct vec {

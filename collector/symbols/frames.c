@@ -141,7 +141,7 @@ int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *
 	FILE *f = fopen_regular(path, NULL, 0);
 	if (!f)
 		return -errno;
-	while ((len = getline(&line, &cap, f)) > 0) {
+	while ((len = getline_limit(&line, &cap, f, FRAMES_LINE_MAX)) > 0) {
 		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
 		char *text = get_str(o, "frame"), *tier = get_str(o, "tier");
 		if (text) {

@@ -8,6 +8,9 @@
 #ifndef LOOPSCOPE_COLLECTOR_FRAMES_H
 #define LOOPSCOPE_COLLECTOR_FRAMES_H
 
+/* The longest line frames.jsonl may hold: one frame's description (names are cut far shorter). */
+#define FRAMES_LINE_MAX (1u << 20)
+
 #include <stddef.h>
 
 /* The frame kinds, in the order readers show them (the viewer's legend):

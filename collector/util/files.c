@@ -85,6 +85,31 @@ void replace_abort(struct replace_file *r)
 	unlink(r->tmp);
 }
 
+ssize_t getline_limit(char **line, size_t *cap, FILE *f, size_t max)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (len + 2 > *cap) {
+			if (len >= max)
+				return -EFBIG;
+			size_t want = *cap ? *cap * 2 : 256;
+			if (want > max + 2)
+				want = max + 2;
+			*line = xrealloc(*line, want);
+			*cap = want;
+		}
+		(*line)[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!len)
+		return -1;
+	(*line)[len] = 0;
+	return (ssize_t)len;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

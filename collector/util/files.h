@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Create PATH 0600 for writing, never through a symlink (O_NOFOLLOW), close-on-exec. HOW is O_EXCL
  * (refuse a file already there: EEXIST) or O_TRUNC (replace its contents). A descriptor, or -1 with
@@ -50,5 +51,10 @@ FILE *fopen_regular(const char *path, char *err, size_t errlen);
  * 0, or -errno with one line in ERR naming the file and the reason (-ELOOP a symlink, -EINVAL not
  * a regular file). Out of memory dies (xalloc.h). */
 int read_file_limit(const char *path, size_t limit, char **text, size_t *len, char *err, size_t errlen);
+
+/* getline(3) with a bound: the next line of F (its '\n' kept, NUL-terminated, NULs inside kept) into
+ * *LINE (grown as needed, like getline's). Its length; -1 at the end of the file; -EFBIG for a line
+ * longer than MAX bytes (the rest of it unread): a file no loopscope writer made. */
+ssize_t getline_limit(char **line, size_t *cap, FILE *f, size_t max);
 
 #endif

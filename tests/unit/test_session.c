@@ -220,6 +220,24 @@ static void test_numbers_out_of_range(void **state)
 	session_free(&s);
 }
 
+/* A record file whose line is longer than any record (here 5 MiB, no newline): refused naming the
+ * file and line, without reading the line whole (a corrupt or planted file could hold gigabytes). */
+static void test_line_too_long(void **state)
+{
+	(void)state;
+	struct session s;
+	char err[256], path[256];
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP);
+	snprintf(path, sizeof(path), "%s/agent-42.jsonl", dir);
+	FILE *f = fopen(path, "a");
+	for (int i = 0; i < 5 << 20; i++)
+		fputc('x', f);
+	fclose(f);
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "agent-42.jsonl:3: a line longer than 4 MiB"));
+	session_free(&s);
+}
+
 /* No directory, or no records in it. */
 static void test_missing(void **state)
 {
@@ -242,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_and_header, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_out_of_range, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_missing, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_line_too_long, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_block_after_its_time, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_interval_ranges, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_blocked_inside_window, tmpdir_setup, tmpdir_teardown),

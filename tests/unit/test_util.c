@@ -397,6 +397,35 @@ static void test_open_regular_owner(void **state)
 	close(fd);
 }
 
+/* getline_limit: lines up to the bound as getline gives them (NULs inside kept), a longer one
+ * refused without reading it whole. */
+static void test_getline_limit(void **state)
+{
+	(void)state;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path_in("lines"), "w");
+	fwrite("ab\0c\n", 1, 5, f);
+	for (int i = 0; i < 100; i++)
+		fputc('x', f);
+	fputs("\nlast", f);
+	fclose(f);
+	f = fopen(path_in("lines"), "r");
+	assert_int_equal(getline_limit(&line, &cap, f, 64), 5);
+	assert_memory_equal(line, "ab\0c\n", 6);
+	assert_int_equal(getline_limit(&line, &cap, f, 64), -EFBIG); /* 101 bytes */
+	assert_true(cap <= 66);
+	fclose(f);
+	f = fopen(path_in("lines"), "r");
+	assert_int_equal(getline_limit(&line, &cap, f, 200), 5);
+	assert_int_equal(getline_limit(&line, &cap, f, 200), 101);
+	assert_int_equal(getline_limit(&line, &cap, f, 200), 4); /* no newline at the end */
+	assert_string_equal(line, "last");
+	assert_int_equal(getline_limit(&line, &cap, f, 200), -1);
+	fclose(f);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_read_file_limit),
 		cmocka_unit_test(test_replace_file),
 		cmocka_unit_test(test_open_regular_owner),
+		cmocka_unit_test(test_getline_limit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
