@@ -81,7 +81,7 @@ int lines_read(struct lines *l, const char *path)
 	size_t cap = 0;
 
 	memset(l, 0, sizeof(*l));
-	int rc = read_file_limit(path, SIZE_MAX, &l->buf, &l->size, NULL, 0);
+	int rc = read_file_limit(path, LINES_FILE_MAX, &l->buf, &l->size, NULL, 0);
 	if (rc < 0)
 		return rc;
 	for (char *p = l->buf, *end = l->buf + l->size; p < end;) {

@@ -36,7 +36,10 @@ struct lines {
 	size_t *len;
 	size_t n;
 };
-/* Read PATH whole. 0 or -errno. */
+/* The largest line file read (cpu-stacks.txt, the folded profiles): 1 GiB, some 13 times the
+ * stacks of a million samples. */
+#define LINES_FILE_MAX (1ull << 30)
+/* Read PATH whole, LINES_FILE_MAX at most. 0 or -errno (-EFBIG: larger). */
 int lines_read(struct lines *l, const char *path);
 void lines_free(struct lines *l);
 
