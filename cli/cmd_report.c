@@ -40,32 +40,68 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int export_to(const char *dir, enum report_format format, const char *profile, const char *path)
-{
-	char err[512] = "", note[512] = "";
+/* Where an export goes: PATH, replaced whole once complete (replace_open), or stdout. */
+struct output {
 	struct replace_file r;
-	FILE *out = stdout;
-	int rc, wrc;
+	const char *path;
+	FILE *f;
+};
 
-	if (path && !(out = replace_open(&r, path))) {
+/* EXIT_OK, or EXIT_SETUP after a one-line error. */
+static int output_open(struct output *o, const char *path)
+{
+	o->path = path;
+	o->f = stdout;
+	if (path && !(o->f = replace_open(&o->r, path))) {
 		cli_error("cannot write %s: %s", path, strerror(errno));
 		return EXIT_SETUP;
 	}
-	rc = report_export(dir, format, profile, out, note, sizeof(note), err, sizeof(err));
-	if (path && rc < 0)
-		replace_abort(&r);
-	else if (path && (wrc = replace_commit(&r)) < 0) {
-		cli_error("cannot write %s: %s", path, strerror(-wrc));
+	return EXIT_OK;
+}
+
+/* The file kept (complete) or given up (the export failed). EXIT_OK, or EXIT_SETUP after a
+ * one-line error. */
+static int output_close(struct output *o, bool keep)
+{
+	int rc;
+	if (!o->path)
+		return EXIT_OK;
+	if (!keep) {
+		replace_abort(&o->r);
+		return EXIT_OK;
+	}
+	if ((rc = replace_commit(&o->r)) < 0) {
+		cli_error("cannot write %s: %s", o->path, strerror(-rc));
 		return EXIT_SETUP;
 	}
+	return EXIT_OK;
+}
+
+/* The export's note for the user, naming the file written. */
+static void output_note(const struct output *o, const char *note)
+{
+	if (note[0] && o->path)
+		fprintf(stderr, "loopscope: wrote %s: %s\n", o->path, note);
+	else if (note[0])
+		fprintf(stderr, "loopscope: %s\n", note);
+}
+
+static int export_to(const char *dir, enum report_format format, const char *profile, const char *path)
+{
+	char err[512] = "", note[512] = "";
+	struct output o;
+	int rc;
+
+	if (output_open(&o, path) != EXIT_OK)
+		return EXIT_SETUP;
+	rc = report_export(dir, format, profile, o.f, note, sizeof(note), err, sizeof(err));
+	if (output_close(&o, rc == 0) != EXIT_OK)
+		return EXIT_SETUP;
 	if (rc < 0) {
 		cli_error("%s", err);
 		return rc == -ENOENT || rc == -EINVAL || rc == -ELOOP ? EXIT_USAGE : EXIT_SETUP; /* a refused file is bad input */
 	}
-	if (note[0] && path)
-		fprintf(stderr, "loopscope: wrote %s: %s\n", path, note);
-	else if (note[0])
-		fprintf(stderr, "loopscope: %s\n", note);
+	output_note(&o, note);
 	return EXIT_OK;
 }
 
@@ -84,30 +120,20 @@ static int diff_folded(const struct session_set *base, const struct session_set 
 		       const char *path)
 {
 	char err[1024] = "", note[512] = "";
-	struct replace_file r;
-	FILE *out = stdout;
-	int rc, wrc;
+	struct output o;
+	int rc;
 
-	if (path && !(out = replace_open(&r, path))) {
-		cli_error("cannot write %s: %s", path, strerror(errno));
+	if (output_open(&o, path) != EXIT_OK)
 		return EXIT_SETUP;
-	}
 	rc = report_diff_folded((const char *const *)base->dirs, base->n, (const char *const *)cur->dirs, cur->n, profile,
-				out, note, sizeof(note), err, sizeof(err));
-	if (path && rc < 0)
-		replace_abort(&r);
-	else if (path && (wrc = replace_commit(&r)) < 0) {
-		cli_error("cannot write %s: %s", path, strerror(-wrc));
+				o.f, note, sizeof(note), err, sizeof(err));
+	if (output_close(&o, rc == 0) != EXIT_OK)
 		return EXIT_SETUP;
-	}
 	if (rc < 0) {
 		cli_error("%s", err);
 		return rc == -EIO ? EXIT_SETUP : EXIT_USAGE;
 	}
-	if (path)
-		fprintf(stderr, "loopscope: wrote %s: %s\n", path, note);
-	else
-		fprintf(stderr, "loopscope: %s\n", note);
+	output_note(&o, note);
 	return EXIT_OK;
 }
 

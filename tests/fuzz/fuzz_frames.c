@@ -11,17 +11,10 @@
 
 #include "collector/symbols/frames.h"
 #include "reports/frametab.h"
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                    \
-	do {                                                                                           \
-		if (!(cond)) {                                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                       \
-		}                                                                                      \
-	} while (0)
 
 #define MAX_TEXTS 4096
 

@@ -17,19 +17,12 @@
 #include "collector/analysis/blocked.h"
 #include "reports/check.h"
 #include "reports/timeline.h"
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"agent-2.jsonl", "probe-1.jsonl", "session.json", NULL};
-
-#define CHECK(cond)                                                                                    \
-	do {                                                                                           \
-		if (!(cond)) {                                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                       \
-		}                                                                                      \
-	} while (0)
 
 static void check_string(const char *s, size_t size)
 {

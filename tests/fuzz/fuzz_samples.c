@@ -19,34 +19,12 @@
 #include "reports/export.h"
 #include "reports/profiles.h"
 #include "reports/report.h"
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"cpu-stacks.txt", "frames.jsonl", "agent-1.jsonl", "session.json", NULL};
-
-#define CHECK(cond)                                                                                    \
-	do {                                                                                           \
-		if (!(cond)) {                                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                       \
-		}                                                                                      \
-	} while (0)
-
-/* JSON written must parse (up to 1 MiB of it: a synthesized profile of 10^6 samples would take
- * 10^8 bytes of cJSON nodes and a second per input). */
-static void check_json(const char *text, size_t len, const char *what)
-{
-	if (len > (1 << 20))
-		return;
-	cJSON *j = cJSON_ParseWithLength(text, len);
-	if (!j) {
-		const char *at = cJSON_GetErrorPtr();
-		fprintf(stderr, "%s: not JSON near byte %ld: %.60s\n", what, at ? (long)(at - text) : -1L, at ? at : "");
-		abort();
-	}
-	cJSON_Delete(j);
-}
 
 static void read_raw(const char *dir)
 {

@@ -13,19 +13,12 @@
 #include <string.h>
 
 #include "reports/check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"baseline.json", NULL};
-
-#define CHECK(cond)                                                                                    \
-	do {                                                                                           \
-		if (!(cond)) {                                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                       \
-		}                                                                                      \
-	} while (0)
 
 /* A limit on every kind of figure: growth in %, absolute growth, a ceiling; one loop's own. */
 static const char *const specs[] = {
