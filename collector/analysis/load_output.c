@@ -118,6 +118,14 @@ static const char *wrk_time(const char *p, const char *e, double *secs)
 	return NULL;
 }
 
+/* A sum of counts as an integer: never a cast past uint64's range (2^64 requests do not happen, a
+ * corrupt or crafted load.txt may claim them); 2^53 and more read as 2^53, where doubles stop being
+ * exact. */
+static uint64_t to_u64(double v)
+{
+	return v > 0 ? (v < 9007199254740992.0 ? (uint64_t)v : UINT64_C(9007199254740992)) : 0;
+}
+
 /* A count as autocannon prints it: exact below 1000, else rounded thousands ("29k"). */
 static const char *ac_count(const char *p, const char *e, double *v, bool *rounded)
 {
@@ -463,10 +471,10 @@ void load_output_parse(const char *text, size_t len, const char *command, struct
 	}
 	const struct acc *a = &s->a[best];
 	out->tool = tool_names[best];
-	out->requests = (uint64_t)a->requests;
+	out->requests = to_u64(a->requests);
 	out->requests_exact = !a->inexact;
 	out->seconds = a->seconds;
-	out->errors = a->errors > 0 ? (uint64_t)a->errors : 0;
+	out->errors = to_u64(a->errors);
 	out->summaries = a->summaries;
 	if (a->summaries == 1 && a->rates == 1)
 		out->requests_per_s = a->rate; /* the tool's own, from its exact run time */
@@ -485,31 +493,13 @@ void load_output_read(const char *dir, const char *command, struct load_work *ou
 	if (!dir)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, LOAD_FILE);
-	int fd = open_regular(path, err, sizeof(err));
-	if (fd == -ENOENT)
+	int rc = read_file_limit(path, LOAD_FILE_MAX, &text, &len, err, sizeof(err));
+	if (rc == -ENOENT)
 		return;
 	out->present = true;
-	if (fd < 0) {
+	if (rc < 0)
 		errbuf_printf(out->reason, sizeof(out->reason), "%s", err);
-		return;
-	}
-	text = xmalloc(LOAD_FILE_MAX + 1);
-	ssize_t n;
-	while (len <= LOAD_FILE_MAX && (n = read(fd, text + len, LOAD_FILE_MAX + 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errbuf_printf(out->reason, sizeof(out->reason), "cannot read " LOAD_FILE ": %s", strerror(errno));
-			break;
-		}
-		len += (size_t)n;
-		if (len > LOAD_FILE_MAX) {
-			errbuf_printf(out->reason, sizeof(out->reason), LOAD_FILE " is larger than %u bytes", LOAD_FILE_MAX);
-			break;
-		}
-	}
-	close(fd);
-	if (!out->reason[0])
+	else
 		load_output_parse(text, len, command, out);
 	free(text);
 }

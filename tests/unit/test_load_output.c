@@ -99,6 +99,19 @@ static void test_wrk_units(void **state)
 	assert_null(w.tool);
 }
 
+/* Sums past what a count can be (a corrupt or crafted load.txt) read as 2^53, never cast out of
+ * uint64's range (undefined behaviour; the sanitizers abort). */
+static void test_sums_out_of_range(void **state)
+{
+	(void)state;
+	struct load_work w = {0};
+	const char *text = "9007199254740992k requests in 1s, 1 read\n9007199254740992k requests in 1s, 1 read\n"
+			   "9007199254740992k requests in 1s, 1 read\n";
+	load_output_parse(text, strlen(text), NULL, &w);
+	assert_string_equal(w.tool, "autocannon");
+	assert_int_equal(w.requests, UINT64_C(9007199254740992));
+}
+
 static void test_autocannon(void **state)
 {
 	(void)state;
@@ -223,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_redis),
 		cmocka_unit_test(test_first_tool),
 		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_sums_out_of_range),
 		cmocka_unit_test_setup_teardown(test_read, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("load_output", tests, NULL, NULL);
