@@ -31,7 +31,9 @@ struct task {
 
 static struct task tasks[TASKS];
 
-/* libuv's own work and done functions, per kind, learned from the first request of that kind. */
+/* libuv's own work and done functions, per kind: done from the first request of that kind, work from
+ * the first that still had one (a worker clears it once the request ran). Written by loop threads,
+ * read by workers: relaxed atomics (the values never change once set). */
 static struct {
 	work_fn work;
 	done_fn done;
@@ -96,7 +98,7 @@ static void work_timed(enum kind k, struct uv__work *w)
 			hist_record(&me->wait, start > t->submit ? start - t->submit : 0);
 	}
 	__atomic_fetch_add(&pool.n.started, 1, __ATOMIC_ACQ_REL);
-	learned[k].work(w);
+	__atomic_load_n(&learned[k].work, __ATOMIC_RELAXED)(w);
 	if (me)
 		hist_record(&me->run, agent_now() - start);
 	__atomic_fetch_add(&pool.n.done, 1, __ATOMIC_ACQ_REL);
@@ -105,7 +107,7 @@ static void work_timed(enum kind k, struct uv__work *w)
 static void done_timed(enum kind k, struct uv__work *w, int status)
 {
 	struct task *t = task_find(w);
-	done_fn done = learned[k].done;
+	done_fn done = __atomic_load_n(&learned[k].done, __ATOMIC_RELAXED);
 
 	if (t) {
 		if (!__atomic_load_n(&t->started, __ATOMIC_ACQUIRE)) {
@@ -168,11 +170,15 @@ static void after_submit(enum kind k, struct task *t, struct uv__work *w, int rc
 	 * work function is learned from the first request that still has one. */
 	work_fn work = __atomic_load_n(&w->work, __ATOMIC_ACQUIRE);
 	done_fn done = w->done;
-	if (!learned[k].done)
-		learned[k].done = done;
-	if (work && !learned[k].work)
-		learned[k].work = work;
-	if (done != learned[k].done || (work && work != learned[k].work)) {
+	done_fn known_done = NULL;
+	work_fn known_work = NULL;
+	__atomic_compare_exchange_n(&learned[k].done, &known_done, done, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	if (work)
+		__atomic_compare_exchange_n(&learned[k].work, &known_work, work, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	known_done = __atomic_load_n(&learned[k].done, __ATOMIC_RELAXED);
+	known_work = __atomic_load_n(&learned[k].work, __ATOMIC_RELAXED);
+	if (done != known_done || (work && work != known_work)) {
 		task_remove(t); /* not the libuv we learned from: leave it alone */
 		return;
 	}

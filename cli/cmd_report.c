@@ -99,7 +99,8 @@ static int export_to(const char *dir, enum report_format format, const char *pro
 		return EXIT_SETUP;
 	if (rc < 0) {
 		cli_error("%s", err);
-		return rc == -ENOENT || rc == -EINVAL || rc == -ELOOP ? EXIT_USAGE : EXIT_SETUP; /* a refused file is bad input */
+		/* A missing, refused or corrupt session is bad input; only a write that failed is not. */
+		return rc == -EIO || rc == -ENOSPC ? EXIT_SETUP : EXIT_USAGE;
 	}
 	output_note(&o, note);
 	return EXIT_OK;

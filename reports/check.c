@@ -220,16 +220,21 @@ static void judge(const struct check_opts *o, struct figure *f, const struct che
 	r->shift.cur_median *= k->worse;
 	double base = fabs(r->shift.base_median);
 	r->weak = r->shift.confidence + 1e-9 < o->confidence;
-	if (lim && !lim->growth) {
+	r->shift.estimate *= k->worse; /* reported in the figure's own direction */
+	r->shift.lower *= k->worse;
+	if (lim && !lim->growth) { /* a ceiling on the current median: no statistics, never weak */
 		r->ceiling = true;
+		r->weak = false;
 		r->allowed = lim->value;
 		snprintf(r->limit, sizeof(r->limit), "%s %g", k->worse > 0 ? "<=" : ">=", lim->value);
 		r->verdict = r->shift.cur_median * k->worse > lim->value * k->worse ? CHECK_REGRESSION : CHECK_OK;
 		return;
 	}
-	double rel = lim ? (lim->percent ? lim->value / 100 : 0) : k->rel;
-	double abs = lim && !lim->percent ? lim->value : 0;
-	r->allowed = fmax(fmax(rel * base, abs), k->floor);
+	/* A limit given replaces the tolerance, floor included (it may be tighter). */
+	if (!lim)
+		r->allowed = fmax(k->rel * base, k->floor);
+	else
+		r->allowed = lim->percent ? lim->value / 100 * base : lim->value;
 	if (lim)
 		snprintf(r->limit, sizeof(r->limit), "%s%g%s", k->worse > 0 ? "+" : "-", lim->value, lim->percent ? "%" : "");
 	else if (k->rel > 0)
@@ -237,17 +242,16 @@ static void judge(const struct check_opts *o, struct figure *f, const struct che
 	else
 		snprintf(r->limit, sizeof(r->limit), "%s%g", k->worse > 0 ? "+" : "-", k->floor);
 	/* With fewer runs than the confidence needs, the limit is doubled: a weak verdict fails only on
-	 * a large change. */
-	double allowed = r->weak ? 2 * r->allowed : r->allowed;
-	if (r->shift.lower > allowed)
+	 * a large change. allowed is the one applied. */
+	if (r->weak)
+		r->allowed *= 2;
+	double lower = r->shift.lower * k->worse, estimate = r->shift.estimate * k->worse; /* worse is up */
+	if (lower > r->allowed)
 		r->verdict = CHECK_REGRESSION;
-	else if (r->shift.estimate < -allowed)
+	else if (estimate < -r->allowed)
 		r->verdict = CHECK_BETTER;
 	else
 		r->verdict = CHECK_OK;
-	/* Shifts are reported in the figure's own direction. */
-	r->shift.estimate *= k->worse;
-	r->shift.lower *= k->worse;
 }
 
 static void side_free(struct side *s)

@@ -26,8 +26,8 @@ const size_t check_nkinds = sizeof(check_kinds) / sizeof(check_kinds[0]);
 
 const struct metric_kind *check_kind_find(const char *name, size_t len)
 {
-	const char *dot = memchr(name, '.', len);
-	if (dot) { /* "ROLE.kind" */
+	const char *dot = memrchr(name, '.', len);
+	if (dot) { /* "ROLE.kind" (a role may hold dots: "python3.11#1/main") */
 		len -= (size_t)(dot + 1 - name);
 		name = dot + 1;
 	}
@@ -70,6 +70,14 @@ struct role {
 
 #define MAX_ROLES 64
 
+/* The process that stands for the session: summary.json's root_pid (under a wrapper, `sh -c 'node
+ * ...'`, the first process started under it), else, in a summary from before that key, its pid. */
+static double root_pid(struct reader *r, const cJSON *sum)
+{
+	double root = num(r, sum, "root_pid");
+	return root > 0 ? root : num(r, sum, "pid");
+}
+
 /* "" for the root process; else its program's name and rank among the session's processes of that
  * program ("worker.js#2/"), as process_list orders them (by start). */
 static void process_prefix(struct reader *r, const cJSON *sum, double pid, char *out, size_t len)
@@ -77,9 +85,10 @@ static void process_prefix(struct reader *r, const cJSON *sum, double pid, char 
 	const cJSON *p;
 	const char *exe = NULL;
 	int rank = 0;
+	double root = root_pid(r, sum);
 
 	out[0] = 0;
-	if (pid == num(r, sum, "pid"))
+	if (pid == root)
 		return;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(sum, "process_list"))
 	{
@@ -94,7 +103,7 @@ static void process_prefix(struct reader *r, const cJSON *sum, double pid, char 
 	{
 		const char *e = str(p, "exe"), *b = e ? strrchr(e, '/') : NULL;
 		b = b ? b + 1 : e ? e : "process";
-		if (num(r, p, "pid") != num(r, sum, "pid") && !strcmp(b, base))
+		if (num(r, p, "pid") != root && !strcmp(b, base))
 			rank++;
 		if (num(r, p, "pid") == pid)
 			break;
@@ -156,7 +165,7 @@ static size_t roles_of(struct reader *r, const cJSON *sum, struct role *roles)
 static void give(check_figure_fn fn, void *arg, const char *role, const char *kind, double v)
 {
 	char name[128];
-	if (isnan(v))
+	if (!isfinite(v))
 		return;
 	if (role)
 		snprintf(name, sizeof(name), "%s.%s", role, kind);

@@ -219,7 +219,7 @@ int check_write_markdown(const struct check_outcome *c, double confidence, const
 	fprintf(f, "%zu baseline run%s against %zu current run%s; verdicts at %.0f %% confidence.%s\n\n", c->nbase,
 		c->nbase == 1 ? "" : "s", c->ncur, c->ncur == 1 ? "" : "s", confidence * 100,
 		c->weak ? " **Weak:** too few runs for that confidence, so the tolerances are doubled." : "");
-	fputs("| metric | baseline | current | change | at least | tolerance | verdict |\n", f);
+	fputs("| metric | baseline | current | change | bound | tolerance | verdict |\n", f);
 	fputs("|---|---:|---:|---:|---:|---:|---|\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct check_result *r = &c->results[i];

@@ -695,7 +695,7 @@ static int load_file(const char *path, uid_t owner, void *arg)
 	vec_init(&p->maps, sizeof(struct s_maps));
 	p->file = xstrdup(path);
 	long r = session_read_records_as(p, path, owner, 0, c->err, c->errlen);
-	if (r == -ENOENT || ((r == -EPERM || r == -ELOOP) && owner != (uid_t)-1))
+	if (r == -ENOENT || ((r == -EPERM || r == -ELOOP || r == -EINVAL) && owner != (uid_t)-1))
 		p->pid = 0; /* gone meanwhile, or a spooled file not the agent's: skipped */
 	else if (r < 0) { /* one in the session itself that is not ours to read: said */
 		c->failed = true;

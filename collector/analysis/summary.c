@@ -594,6 +594,7 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(root->argv[i]));
 	}
 	cJSON_AddNumberToObject(j, "pid", sum->pid);
+	cJSON_AddNumberToObject(j, "root_pid", sum->root_pid);
 	cJSON_AddNumberToObject(j, "duration_s", r3(sum->duration_s));
 	if (s->exit_status >= 0)
 		cJSON_AddNumberToObject(j, "exit_status", s->exit_status);

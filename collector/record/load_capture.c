@@ -15,9 +15,12 @@
 #include "collector/util/files.h"
 #include "collector/util/xalloc.h"
 
-/* Our stdout or stderr may have been made non-blocking by a process that shares it (node does):
- * wait until it takes more. A closed one (loopscope run ... | head) raises no SIGPIPE: false, and
- * nothing more is passed on to it. */
+/* The recording's loop must never block on our stdout or stderr (a slow CI log reader, a paused
+ * terminal): each write waits at most a second for room (poll), then writes no more than PIPE_BUF,
+ * which a pipe that polled writable takes without blocking; what is not taken in time is not shown
+ * (it is kept). The descriptor may also have been made non-blocking by a process that shares it
+ * (node does). A closed one (loopscope run ... | head) raises no SIGPIPE: false, and nothing more is
+ * passed on to it. */
 static bool pass_on(int fd, const char *p, size_t len)
 {
 	sigset_t pipe_sig, old;
@@ -27,7 +30,10 @@ static bool pass_on(int fd, const char *p, size_t len)
 	sigaddset(&pipe_sig, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_sig, &old);
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		struct pollfd ready = {.fd = fd, .events = POLLOUT};
+		if (poll(&ready, 1, 1000) <= 0)
+			break; /* no room for a second: this much is not shown */
+		ssize_t n = write(fd, p, len < PIPE_BUF ? len : PIPE_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {

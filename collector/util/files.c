@@ -91,9 +91,9 @@ ssize_t getline_limit(char **line, size_t *cap, FILE *f, size_t max)
 	int c;
 
 	while ((c = getc_unlocked(f)) != EOF) {
+		if (len >= max)
+			return -EFBIG; /* whatever room a buffer used before has */
 		if (len + 2 > *cap) {
-			if (len >= max)
-				return -EFBIG;
 			size_t want = *cap ? *cap * 2 : 256;
 			if (want > max + 2)
 				want = max + 2;

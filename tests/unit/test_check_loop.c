@@ -95,6 +95,78 @@ static void test_workers_by_role(void **state)
 	check_outcome_free(&out);
 }
 
+/* DIR/NAME/summary.json of a server under a load generator: REQUESTS_PER_S and the main loop's
+ * delay p99. */
+static void write_load_run(const char *name, double rps, double p99)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/%s/summary.json", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"version\":1,\"pid\":7,\"root_pid\":8,\"duration_s\":10,\"cpu\":{\"user_s\":1,\"sys_s\":0},"
+		   "\"load\":{\"tool\":\"wrk\",\"requests\":%.0f,\"seconds\":10,\"requests_per_s\":%g},\"loops\":["
+		   "{\"pid\":8,\"tid\":8,\"thread\":\"node\",\"main\":true,\"seconds\":10,\"busy_s\":5,\"blocks\":0,"
+		   "\"blocked_ms\":0,\"delay_ms\":{\"p99\":%g,\"max\":50}}]}\n",
+		   rps * 10, rps, p99);
+	fclose(f);
+}
+
+/* Throughput, where lower is worse: 1000 -> 800 requests/s regresses (its change printed as -200,
+ * its bound at most -180); a ceiling (--max requests_per_s=900: at least 900) fails on the current
+ * median, never weak; --max delay_p99_ms=+1 is tighter than the kind's 5 ms floor and catches
+ * 10 -> 12 ms, which the default tolerance (+25 %, at least 5 ms) lets pass. The root process is
+ * summary.json's root_pid (8, under the command 7): its loop is "main". */
+static void test_directions_and_limits(void **state)
+{
+	(void)state;
+	char b[3][256], c[3][256], err[256];
+	const char *base[3], *cur[3];
+	struct check_outcome out;
+	struct check_limit lim[2];
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "lb%d", i);
+		write_load_run(name, 1000 + 10 * i, 10 + 0.1 * i);
+		snprintf(b[i], sizeof(b[i]), "%s/%s", dir, name);
+		snprintf(name, sizeof(name), "lc%d", i);
+		write_load_run(name, 800 + 10 * i, 12 + 0.1 * i);
+		snprintf(c[i], sizeof(c[i]), "%s/%s", dir, name);
+		base[i] = b[i];
+		cur[i] = c[i];
+	}
+	compare(base, 3, cur, 3, &out);
+	const struct check_result *r = find(&out, "requests_per_s");
+	assert_int_equal(r->verdict, CHECK_REGRESSION);
+	assert_float_equal(r->shift.estimate, -200, 1e-9);
+	assert_float_equal(r->shift.lower, -180, 1e-9); /* the smallest drop of the 9: 1000 -> 820 */
+	assert_int_equal(find(&out, "main.delay_p99_ms")->verdict, CHECK_OK);
+	assert_int_equal(find(&out, "main.elu")->verdict, CHECK_OK);
+	check_outcome_free(&out);
+
+	assert_int_equal(check_parse_limit("requests_per_s=900", &lim[0], err, sizeof(err)), 0);
+	assert_int_equal(check_parse_limit("main.delay_p99_ms=+1", &lim[1], err, sizeof(err)), 0);
+	struct check_opts o = {.base = base, .nbase = 1, .cur = cur, .ncur = 1, .limits = lim, .nlimits = 2,
+			       .confidence = 0.95};
+	assert_int_equal(check_compare(&o, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.n, 2); /* with --max, only those */
+	r = find(&out, "requests_per_s");
+	assert_true(r->ceiling && !r->weak);
+	assert_int_equal(r->verdict, CHECK_REGRESSION);
+	r = find(&out, "main.delay_p99_ms");
+	assert_true(r->weak); /* one run a side: +1 doubled to 2; 10 -> 12 is just at it */
+	assert_float_equal(r->allowed, 2, 1e-9);
+	check_outcome_free(&out);
+	o.nbase = o.ncur = 3;
+	assert_int_equal(check_compare(&o, &out, err, sizeof(err)), 0);
+	r = find(&out, "main.delay_p99_ms");
+	assert_false(r->weak);
+	assert_float_equal(r->allowed, 1, 1e-9);
+	assert_int_equal(r->verdict, CHECK_REGRESSION); /* every run at least 1.8 ms slower */
+	check_outcome_free(&out);
+}
+
 static void test_escaped(void **state)
 {
 	(void)state;
@@ -158,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_workers_by_role, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_escaped, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_directions_and_limits, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_many_loops, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("check_loop", tests, NULL, NULL);
