@@ -468,14 +468,17 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 		for (size_t i = 0; i < a.nfiles; i++)
 			track_start(&a.files[i], why, sizeof(why));
 	}
-	uv_update_time(a.loop); /* --duration counts from now */
+	uv_update_time(a.loop);
 	uv_timer_init(a.loop, &a.duration);
 	uv_timer_init(a.loop, &a.alive);
 	uv_signal_init(a.loop, &a.sigint);
 	uv_signal_init(a.loop, &a.sigterm);
 	a.duration.data = a.alive.data = a.sigint.data = a.sigterm.data = &a;
-	if (o->duration_s > 0)
-		uv_timer_start(&a.duration, on_duration, (uint64_t)(o->duration_s * 1000.0), 0);
+	if (o->duration_s > 0) { /* --duration after the window's start (the probes took time since) */
+		uint64_t want = (uint64_t)(o->duration_s * 1000.0);
+		uint64_t spent = a.start_ts ? (mono_now_ns() - a.start_ts) / 1000000u : 0;
+		uv_timer_start(&a.duration, on_duration, want > spent ? want - spent : 0, 0);
+	}
 	uv_timer_start(&a.alive, on_alive, ALIVE_CHECK_MS, ALIVE_CHECK_MS);
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
