@@ -48,12 +48,24 @@ FILE *replace_open(struct replace_file *r, const char *path)
 		return NULL;
 	}
 	strcpy(r->path, path);
-	if ((fd = mkostemp(r->tmp, O_CLOEXEC)) < 0) /* O_EXCL, 0600 */
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return NULL;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		r->direct = true;
+		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	} else {
+		fd = mkostemp(r->tmp, O_CLOEXEC); /* O_EXCL, 0600 */
+	}
+	if (fd < 0)
 		return NULL;
 	if (!(r->f = fdopen(fd, "w"))) {
 		int e = errno;
 		close(fd);
-		unlink(r->tmp);
+		if (!r->direct)
+			unlink(r->tmp);
 		errno = e;
 	}
 	return r->f;
@@ -70,6 +82,8 @@ int replace_commit(struct replace_file *r)
 	if (fclose(r->f) != 0 && !rc)
 		rc = -errno;
 	r->f = NULL;
+	if (r->direct)
+		return rc;
 	if (!rc && rename(r->tmp, r->path) < 0)
 		rc = -errno;
 	if (rc)
@@ -82,7 +96,8 @@ void replace_abort(struct replace_file *r)
 	if (r->f)
 		fclose(r->f);
 	r->f = NULL;
-	unlink(r->tmp);
+	if (!r->direct)
+		unlink(r->tmp);
 }
 
 ssize_t getline_limit(char **line, size_t *cap, FILE *f, size_t max)

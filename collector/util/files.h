@@ -4,6 +4,7 @@
 #define LOOPSCOPE_COLLECTOR_UTIL_FILES_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,9 +20,12 @@ FILE *fopen_private(const char *path, int how);
 
 /* A file replaced whole: written into a new temporary file beside PATH (a unique name, created
  * O_EXCL, 0600), renamed over PATH only when complete. Nothing is ever written through a file that
- * is already at PATH (a symlink, someone else's file): the rename replaces the name. */
+ * is already at PATH (a symlink, someone else's file): the rename replaces the name. A PATH that
+ * is (or leads to) a device or a FIFO, /dev/stdout say, is written to directly: there is nothing to
+ * replace, and renaming over /dev/stdout would replace the system's link. */
 struct replace_file {
 	FILE *f;
+	bool direct; /* PATH is a device or FIFO, written as it is */
 	char tmp[PATH_MAX];
 	char path[PATH_MAX];
 };

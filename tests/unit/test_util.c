@@ -350,6 +350,18 @@ static void test_replace_file(void **state)
 	free(text);
 	assert_int_equal(lstat(path_in("sl"), &st), 0);
 	assert_true(S_ISREG(st.st_mode));
+	/* a link to a device (-o /dev/stdout is one): written through, the link left in place (a
+	 * rename over /dev/stdout would replace the system's link) */
+	assert_int_equal(symlink("/dev/null", path_in("devnull")), 0);
+	assert_non_null(f = replace_open(&r, path_in("devnull")));
+	fputs("gone", f);
+	assert_int_equal(replace_commit(&r), 0);
+	assert_int_equal(lstat(path_in("devnull"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(hidden_files(), 0);
+	/* a directory is not a file to write */
+	assert_null(replace_open(&r, dir));
+	assert_int_equal(errno, EISDIR);
 	/* given up: the path as it was, no temporary file left */
 	assert_non_null(f = replace_open(&r, path_in("target")));
 	fputs("half", f);
