@@ -18,10 +18,11 @@
 /* The recording's loop must never block on our stdout or stderr (a slow CI log reader, a paused
  * terminal): each write waits at most a second for room (poll), then writes no more than PIPE_BUF,
  * which a pipe that polled writable takes without blocking; what is not taken in time is not shown
- * (it is kept). The descriptor may also have been made non-blocking by a process that shares it
- * (node does). A closed one (loopscope run ... | head) raises no SIGPIPE: false, and nothing more is
- * passed on to it. */
-static bool pass_on(int fd, const char *p, size_t len)
+ * (it is kept). One that took nothing for a second is SLOW: not waited on again (each chunk then
+ * gets what room there is, at once) until it takes a whole chunk. The descriptor may also have been
+ * made non-blocking by a process that shares it (node does). A closed one (loopscope run ... | head)
+ * raises no SIGPIPE: false, and nothing more is passed on to it. */
+static bool pass_on(int fd, const char *p, size_t len, bool *slow)
 {
 	sigset_t pipe_sig, old;
 	bool ok = true;
@@ -31,17 +32,15 @@ static bool pass_on(int fd, const char *p, size_t len)
 	pthread_sigmask(SIG_BLOCK, &pipe_sig, &old);
 	while (len) {
 		struct pollfd ready = {.fd = fd, .events = POLLOUT};
-		if (poll(&ready, 1, 1000) <= 0)
-			break; /* no room for a second: this much is not shown */
+		if (poll(&ready, 1, *slow ? 0 : 1000) <= 0) {
+			*slow = true; /* no room: this much is not shown */
+			break;
+		}
 		ssize_t n = write(fd, p, len < PIPE_BUF ? len : PIPE_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-			if (poll(&pfd, 1, 1000) > 0)
-				continue;
-			break; /* taking nothing for a second: this much is not shown (it is kept) */
-		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			continue; /* the poll above waits, as the rule says */
 		if (n <= 0) {
 			if (n < 0 && errno == EPIPE) {
 				struct timespec now = {0, 0};
@@ -52,6 +51,8 @@ static bool pass_on(int fd, const char *p, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		if (!len)
+			*slow = false;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ok;
@@ -94,7 +95,7 @@ static void got(struct load_capture *c, int which, const char *p, size_t len)
 	if (!c->closed[which]) {
 		if (c->before_output)
 			c->before_output(c->arg);
-		c->closed[which] = !pass_on(which ? STDERR_FILENO : STDOUT_FILENO, p, len);
+		c->closed[which] = !pass_on(which ? STDERR_FILENO : STDOUT_FILENO, p, len, &c->slow[which]);
 	}
 	keep(c, p, len);
 }

@@ -14,6 +14,7 @@ struct load_capture {
 	uv_pipe_t pipes[2];  /* the command's stdout, stderr */
 	bool inited[2], reading[2];
 	bool closed[2];      /* our stdout, stderr would take no more (closed, an error) */
+	bool slow[2];        /* it took nothing for a second: not waited on again until it takes all */
 	void (*before_output)(void *arg); /* called before output is passed on (a progress line taken off) */
 	void *arg;
 	char *head;          /* the first LOAD_KEEP_HEAD bytes */
