@@ -1,5 +1,5 @@
 # How often `loopscope check` cries wolf, and how often it catches a regression (docs/ci.md), on the
-# bundled CI workload: tests/workloads/node/ci-app.js (JSON work, 2 MiB of garbage, a 12 ms wait
+# bundled CI workload: tests/workloads/node/ci-app.js (JSON work, 1 MiB of garbage, a 12 ms wait
 # on a pool thread per request; UV_THREADPOOL_SIZE=4) under a paced load, wrk -t1 -c40 with
 # tests/workloads/ci-pace.lua (a think time of 95-285 ms per connection after each response: about
 # 190 requests/s, spread over each second; docs/ci.md says why not autocannon -R or ab).
@@ -8,7 +8,7 @@
 # 95 % confidence, and what fits ~40 min), each run LOAD_S seconds of load (default 5):
 #   identical  A against A2, the same workload twice: any regression is a false alarm
 #   block      A against --block-every 50 (a 30 ms block on the main loop per 50 requests)
-#   gc         A against --garbage-kb 4096 (twice the garbage per request)
+#   gc         A against --garbage-kb 2048 (twice the garbage per request)
 #   pool       A2 against UV_THREADPOOL_SIZE=3 (one pool thread fewer)
 # Per pair, five fresh sets recorded in the order A, block, gc, pool, A2, so the identical pair is
 # the farthest apart in time (the harshest for drift) and each regression has a baseline recorded
@@ -53,7 +53,7 @@ echo "check_power: $PAIRS pairs per scenario, $K runs a set, ${LOAD_S} s of load
 for p in $(seq "$PAIRS"); do
 	s=$SECONDS; record "A-$p"; took[A]=$((${took[A]:-0} + SECONDS - s))
 	s=$SECONDS; record "block-$p" --block-every 50; took[block]=$((${took[block]:-0} + SECONDS - s))
-	s=$SECONDS; record "gc-$p" --garbage-kb 4096; took[gc]=$((${took[gc]:-0} + SECONDS - s))
+	s=$SECONDS; record "gc-$p" --garbage-kb 2048; took[gc]=$((${took[gc]:-0} + SECONDS - s))
 	s=$SECONDS; record "pool-$p" UV_THREADPOOL_SIZE=3; took[pool]=$((${took[pool]:-0} + SECONDS - s))
 	s=$SECONDS; record "A2-$p"; took[A2]=$((${took[A2]:-0} + SECONDS - s))
 	judge identical "$p" "A-$p" "A2-$p"
