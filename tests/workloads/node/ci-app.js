@@ -3,7 +3,7 @@
 // server whose one route, GET /, costs a known amount of each thing `loopscope check` weighs, with
 // knobs that inject the regressions the gate must catch:
 //   - JavaScript work: --items records through JSON and back (CPU on the main loop);
-//   - garbage: --garbage-kb KiB of short-lived objects per request (GC load; 2x the default doubles it);
+//   - garbage: --garbage-kb KiB of short-lived objects per request (the GC load);
 //   - a thread-pool task: a read that waits --pool-ms ms of wall time on a pool thread, burning no
 //     CPU, like a read from a slow disk (the pool's size, UV_THREADPOOL_SIZE, then bounds how many
 //     requests wait at once; on a 2-core machine CPU-bound pool work such as pbkdf2 would not);
