@@ -45,8 +45,10 @@ static void usage(FILE *out)
 	check_print_metrics(out);
 	fputs("\nExit status: 0 no regression, 1 regression, 2 bad usage or an unreadable summary, 3 an output file\n"
 	      "could not be written.\n"
-	      "\nExample:\n"
-	      "  loopscope run --repeat 5 -o base --load 'wrk -R 2000 -d10s http://127.0.0.1:$LOOPSCOPE_PORT/' -- node server.js\n"
+	      "\nExample (a paced load, docs/ci.md; base and pr: the two builds' runs, made alike):\n"
+	      "  loopscope run --repeat 5 -o base \\\n"
+	      "      --load 'wrk -t1 -c40 -d20s -s tests/workloads/ci-pace.lua http://127.0.0.1:$LOOPSCOPE_PORT/ -- 190' \\\n"
+	      "      -- node tests/workloads/node/ci-app.js\n"
 	      "  loopscope check --baseline base --current pr --junit check.xml --markdown check.md --diff diff.html\n",
 	      out);
 }

@@ -1,0 +1,51 @@
+# loopscope check on the bundled CI workload, as docs/examples/github-actions.yml runs it: its
+# `loopscope run` line taken from the file and shortened (3 runs a set instead of 5, 2 s of load
+# instead of 20; tests/workloads/node/ci-app.js under wrk paced by tests/workloads/ci-pace.lua,
+# ~190 requests/s), --no-report added. Sets: A, B, C of the workload as it is, X with
+# --block-every 50 (a 30 ms block on the main loop per 50 requests: ~7 in a run).
+# Judged on the loop's delay p99 and the pool's saturated share only (--max, the default
+# tolerances: +25 %, at least 5 ms; +25 %, at least 0.05): the figures of CPU time (ELU, CPU per
+# request, GC per second) drift by up to 35 % between like sets on a shared 2-CPU machine, so with
+# the defaults like pairs fail now and then (tests/bench/check_power.sh: 5 of 20; docs/performance.md).
+# Expected: two pairs of like sets, A against B and C against A, exit 0 (no false alarm); A against
+# X exits 1 with main.delay_p99_ms a regression (the blocks hold up the loop: its delay p99 goes
+# from ~5-15 to ~30 ms), 3 runs a side, at 95 % confidence, not weak.
+. tests/lib.sh
+
+command -v node >/dev/null || skip "node is not installed (Debian package nodejs; make deps installs it)"
+command -v wrk >/dev/null || skip "wrk is not installed (Debian package wrk; make deps installs it)"
+
+# The example's record line, shortened, into $T/SET with ci-app.js ARGS appended.
+python3 - docs/examples/github-actions.yml >"$T/run-line" <<'PY' || fail "no loopscope run line in the example"
+import sys, yaml
+steps = list(yaml.safe_load(open(sys.argv[1]))["jobs"].values())[0]["steps"]
+print([s["run"] for s in steps if "loopscope run" in s.get("run", "")][0].strip())
+PY
+line=$(sed -e 's/--repeat 5/--repeat 3/' -e 's/-d20s/-d2s/' -e 's/ -o [^ ]*/ -o "$T\/$set" --no-report/' \
+	-e 's#^build/bin/loopscope#"$LOOPSCOPE"#' "$T/run-line")
+for part in '"$LOOPSCOPE" run' '--repeat 3' '-o "$T/$set"' '-d2s' 'ci-app.js'; do
+	case $line in *"$part"*) ;; *) fail "the example's run line changed shape: $(cat "$T/run-line")" ;; esac
+done
+record() { # SET [ci-app.js ARGS]
+	local set=$1
+	shift
+	eval "$line \"\$@\"" >"$T/$set.log" 2>&1 || fail "recording $set: exit $?: $(tail -3 "$T/$set.log")"
+}
+note "recording: $line"
+record A
+record B
+record C
+record X --block-every 50
+
+pair() { # NAME BASE CUR EXPECTED_EXIT
+	"$LOOPSCOPE" check --baseline "$T/$2" --current "$T/$3" --max delay_p99_ms=+25% \
+		--max pool_saturated_share=+25% >"$T/$1.txt" 2>&1
+	rc=$?
+	note "$1 ($2 against $3): exit $rc; $(tail -1 "$T/$1.txt"); fired: $(awk '$NF == "REGRESSION" {print $1}' "$T/$1.txt" | tr '\n' ' ')"
+	[ $rc -eq "$4" ] || fail "$1: exit $rc, expected $4: $(cat "$T/$1.txt")"
+}
+pair like-1 A B 0
+pair like-2 C A 0
+pair block A X 1
+grep -q '^main.delay_p99_ms .*REGRESSION$' "$T/block.txt" || fail "the blocks are not named: $(cat "$T/block.txt")"
+grep -q '3 baseline runs, 3 current runs' "$T/block.txt" || fail "the runs of each set were not all read"
