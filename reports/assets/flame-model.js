@@ -697,6 +697,15 @@
 
 	// ------------------------------------------------------------------ texts
 
+	// The lines naming frame F, a tooltip's head: its name, location, kind, tier and package.
+	function frameLines(frames, kinds, f, lines) {
+		lines.push({ cls: 'name', text: frames.label[f].length > 2000 ? frames.label[f].slice(0, 2000) + '\u2026' : frames.label[f] });
+		if (frames.location[f]) lines.push({ cls: 'loc', text: frames.location[f] });
+		lines.push({ cls: 'row', k: 'Kind', text: kinds.description[frames.kind[f]] });
+		if (frames.tier[f]) lines.push({ cls: 'row', k: 'Tier', text: TIER[frames.tier[f]].word });
+		if (frames.pkg[f]) lines.push({ cls: 'row', k: 'Package', text: frames.pkg[f] });
+	}
+
 	// The tooltip of NODE of tree T in a profile {title, unit}: [{cls: 'name'|'loc'|'row', k, text}].
 	function describeNode(t, frames, kinds, node, p) {
 		var f = t.frame[node], lines = [];
@@ -707,11 +716,7 @@
 			lines.push({ cls: 'row', k: 'Total', text: fmtValue(total, p.unit) });
 			return lines;
 		}
-		lines.push({ cls: 'name', text: frames.label[f].length > 2000 ? frames.label[f].slice(0, 2000) + '\u2026' : frames.label[f] });
-		if (frames.location[f]) lines.push({ cls: 'loc', text: frames.location[f] });
-		lines.push({ cls: 'row', k: 'Kind', text: kinds.description[frames.kind[f]] });
-		if (frames.tier[f]) lines.push({ cls: 'row', k: 'Tier', text: TIER[frames.tier[f]].word });
-		if (frames.pkg[f]) lines.push({ cls: 'row', k: 'Package', text: frames.pkg[f] });
+		frameLines(frames, kinds, f, lines);
 		if (frames.module[f]) lines.push({ cls: 'row', k: 'Module', text: frames.module[f] });
 		lines.push({ cls: 'row', k: 'Total', text: fmtValue(total, p.unit) + ' \u00b7 ' + fmtPct((100 * total) / all) + ' of all \u00b7 ' +
 			fmtPct(up >= 0 && t.total[up] > 0 ? (100 * total) / t.total[up] : 100) + ' of parent' });
@@ -755,11 +760,7 @@
 			lines.push({ cls: 'row', k: 'Baseline', text: fmtValue(b.total[0], p.unit) });
 			return lines;
 		}
-		lines.push({ cls: 'name', text: frames.label[f].length > 2000 ? frames.label[f].slice(0, 2000) + '\u2026' : frames.label[f] });
-		if (frames.location[f]) lines.push({ cls: 'loc', text: frames.location[f] });
-		lines.push({ cls: 'row', k: 'Kind', text: kinds.description[frames.kind[f]] });
-		if (frames.tier[f]) lines.push({ cls: 'row', k: 'Tier', text: TIER[frames.tier[f]].word });
-		if (frames.pkg[f]) lines.push({ cls: 'row', k: 'Package', text: frames.pkg[f] });
+		frameLines(frames, kinds, f, lines);
 		lines.push({ cls: 'row', k: 'Current', text: fmtShare(c.total[node], c.total[0], p.unit) + ' (self ' + fmtShare(c.self[node], c.total[0], p.unit) + ')' });
 		lines.push({ cls: 'row', k: 'Baseline', text: fmtShare(b.total[node], b.total[0], p.unit) + ' (self ' + fmtShare(b.self[node], b.total[0], p.unit) + ')' });
 		lines.push({ cls: 'row', k: 'Change', text: fmtPoints(d) + ' of the profile' + (d > 0 ? ' (grew)' : d < 0 ? ' (shrank)' : '') +
