@@ -15,27 +15,29 @@
 command -v node >/dev/null || skip "node is not installed (Debian package nodejs; make deps installs it)"
 command -v wrk >/dev/null || skip "wrk is not installed (Debian package wrk; make deps installs it)"
 
-# The example's record line, shortened, into $T/SET with ci-app.js ARGS appended.
+# The example's record line, shortened, run as record SET RUN [ci-app.js ARGS]: into $T/SET/run-RUN.
 python3 - docs/examples/github-actions.yml >"$T/run-line" <<'PY' || fail "no loopscope run line in the example"
-import sys, yaml
+import re, sys, yaml
 steps = list(yaml.safe_load(open(sys.argv[1]))["jobs"].values())[0]["steps"]
-print([s["run"] for s in steps if "loopscope run" in s.get("run", "")][0].strip())
+text = [s["run"] for s in steps if "loopscope run" in s.get("run", "")][0]
+print(re.search(r'\(cd "\$1" && (\S*loopscope run .*)\)$', text, re.M).group(1))
 PY
-line=$(sed -e 's/--repeat 5/--repeat 3/' -e 's/-d20s/-d2s/' -e 's/ -o [^ ]*/ -o "$T\/$set" --no-report/' \
+line=$(sed -e 's/-d20s/-d2s/' -e 's# -o "../runs-$1/run-$2"# -o "$T/$1/run-$2" --no-report#' \
 	-e 's#^build/bin/loopscope#"$LOOPSCOPE"#' "$T/run-line")
-for part in '"$LOOPSCOPE" run' '--repeat 3' '-o "$T/$set"' '-d2s' 'ci-app.js'; do
+for part in '"$LOOPSCOPE" run' '-o "$T/$1/run-$2"' '-d2s' 'ci-app.js'; do
 	case $line in *"$part"*) ;; *) fail "the example's run line changed shape: $(cat "$T/run-line")" ;; esac
 done
-record() { # SET [ci-app.js ARGS]
-	local set=$1
-	shift
-	eval "$line \"\$@\"" >"$T/$set.log" 2>&1 || fail "recording $set: exit $?: $(tail -3 "$T/$set.log")"
+record() { # SET RUN [ci-app.js ARGS]
+	mkdir -p "$T/$1"
+	eval "$line \"\${@:3}\"" >"$T/$1.log" 2>&1 || fail "recording $1 run $2: exit $?: $(tail -3 "$T/$1.log")"
 }
-note "recording: $line"
-record A
-record B
-record C
-record X --block-every 50
+note "recording, interleaved: $line"
+for i in 1 2 3; do
+	record A "$i"
+	record B "$i"
+	record C "$i"
+	record X "$i" --block-every 50
+done
 
 pair() { # NAME BASE CUR EXPECTED_EXIT
 	"$LOOPSCOPE" check --baseline "$T/$2" --current "$T/$3" --max delay_p99_ms=+25% \

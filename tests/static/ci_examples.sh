@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The CI examples of docs/ci.md (docs/examples/github-actions.yml, docs/examples/gitlab-ci.yml):
-# docs/ci.md shows each as it is; both parse as YAML (python3-yaml); every `loopscope` command line in their steps uses only options
-# its subcommand's --help lists; each records two sets (`run --repeat N`, N >= 3, --load) of files
-# this repository has, and compares them with one `check` line whose --baseline and --current are
-# those sets, writing --junit, --markdown and --diff; GitLab publishes the JUnit file
+# docs/ci.md shows each as it is; both parse as YAML (python3-yaml); every `loopscope` command line
+# in their steps uses only options its subcommand's --help lists; each records two sets
+# interleaved: one `run` line (--load, files this repository has) in a function record SIDE RUN
+# writing runs-SIDE/run-RUN, called by a loop of N >= 3 rounds for the target's build, then the
+# change's; one `check` line, of the change's build, whose --baseline and --current are those sets,
+# writing --junit, --markdown and --diff; GitLab publishes the JUnit file
 # (artifacts:reports:junit) whatever the outcome; GitHub appends the markdown to
 # $GITHUB_STEP_SUMMARY and uploads the reports even when the check failed. Then the check line
 # itself, as written, runs on two synthetic sets of 3 sessions (tests/tools/make-session.py) put
@@ -24,21 +26,18 @@ trap 'rm -rf "$T"' EXIT
 # commands.py FILE: checks the file's structure; prints each loopscope command as
 # "WORKDIR<TAB>COMMAND" (WORKDIR relative to the job's directory), runs first, check last.
 cat >"$T/commands.py" <<'PY'
-import os, shlex, sys, yaml
+import os, re, shlex, sys, yaml
 path = sys.argv[1]
 doc = yaml.safe_load(open(path))
 def fail(msg):
     sys.exit(f"FAIL: {path}: {msg}")
-cmds = []  # (workdir, command)
+blocks = []  # the shell text of each step or script entry
 if "jobs" in doc:  # GitHub Actions
     (job,) = doc["jobs"].values()
     steps = job["steps"]
-    for s in steps:
-        if "run" not in s:
-            continue
-        for line in s["run"].splitlines():
-            if "loopscope " in line:
-                cmds.append((s.get("working-directory", "."), line.strip(), s))
+    blocks = [s["run"] for s in steps if "run" in s]
+    if any("working-directory" in s for s in steps if "loopscope " in s.get("run", "")):
+        fail("a loopscope step with a working-directory: the paths below are the job's")
     if not any("$GITHUB_STEP_SUMMARY" in s.get("run", "") and s.get("if") == "always()" for s in steps):
         fail("no step that appends the markdown to $GITHUB_STEP_SUMMARY whatever the outcome")
     up = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact")]
@@ -47,57 +46,73 @@ if "jobs" in doc:  # GitHub Actions
     uploaded = up[0]["with"]["path"].split()
 else:  # GitLab CI
     (job,) = doc.values()
-    for line in job.get("before_script", []) + job["script"]:
-        if "loopscope " in line:
-            wd = "."
-            if line.startswith("(cd "):
-                wd, line = line[4:].split(" && ", 1)
-                line = line.rstrip(")")
-            cmds.append((wd, line.strip(), None))
+    blocks = job.get("before_script", []) + job["script"]
     art = job["artifacts"]
     if art.get("when") != "always":
         fail("artifacts are not kept when the check fails (when: always)")
     uploaded = art["paths"] + [art["reports"]["junit"]]
-runs, checks = [], []
-for wd, line, _ in cmds:
+text = "\n".join(blocks)
+# One run line, in record SIDE RUN: (cd SIDE && BIN run ... -o ../runs-SIDE/run-RUN ...), so that
+# both builds are recorded with the same options; a loop of N >= 3 rounds calling it for the
+# baseline's side, then the change's: the two sets interleaved.
+runs = [l.strip() for l in text.splitlines() if re.search(r"loopscope run\b", l)]
+if len(runs) != 1:
+    fail(f"{len(runs)} loopscope run lines, not 1 (one for both builds)")
+m = re.fullmatch(r'\(cd "\$1" && (\S*loopscope run .*)\)', runs[0])
+if not m or "record() {" not in text:
+    fail(f"the run line is not (cd \"$1\" && ... loopscope run ...) in a function record: {runs[0]}")
+run = m.group(1)
+loop = re.search(r'for i in ([0-9 ]+); do record (\w+) "\$i" && record (\w+) "\$i" \|\| exit; done', text)
+if not loop:
+    fail("no loop: for i in 1 2 3 ...; do record BASE \"$i\" && record CHANGE \"$i\" || exit; done")
+nruns = len(loop.group(1).split())
+if nruns < 3 or loop.group(1).split() != [str(i) for i in range(1, nruns + 1)]:
+    fail(f"the runs are not 1 to N with N >= 3 (check's verdict would be weak): {loop.group(0)}")
+sides = [loop.group(2), loop.group(3)]
+checks = [l.strip() for l in text.splitlines() if re.search(r"loopscope check\b", l)]
+if len(checks) != 1:
+    fail(f"{len(checks)} loopscope check lines, not 1")
+def parse(line):
     argv = shlex.split(line)
-    sub = argv[1]
-    opts = {}
-    i = 2
+    opts, i = {}, 2
     while i < len(argv) and argv[i] != "--":
         a = argv[i]
-        if a.startswith("-"):
-            takes = a not in ("-q", "--quiet", "--no-report", "--no-bpf", "--offcpu", "--no-offcpu", "--no-node-flags")
-            opts.setdefault(a, []).append(argv[i + 1] if takes else True)
-            i += 2 if takes else 1
-        else:
+        if not a.startswith("-"):
             fail(f"a stray argument {a!r} in: {line}")
-    target = argv[i + 1:] if i < len(argv) else []
-    (runs if sub == "run" else checks).append((wd, sub, opts, target, line))
-if len(runs) != 2 or len(checks) != 1:
-    fail(f"{len(runs)} run lines and {len(checks)} check lines, not 2 and 1")
-sets = []
-for wd, sub, opts, target, line in runs:
-    if int(opts.get("--repeat", ["0"])[0]) < 3:
-        fail(f"fewer than 3 runs a side (check's verdict would be weak): {line}")
-    if "--load" not in opts:
-        fail(f"no --load: {line}")
-    for f in [a for a in target if a.startswith("tests/")] + [a for a in shlex.split(opts["--load"][0]) if a.startswith("tests/")]:
-        try:
-            open(f)
-        except OSError:
-            fail(f"{f} is not in this repository: {line}")
-    sets.append(os.path.normpath(os.path.join(wd, opts["-o"][0])))
-wd, sub, opts, target, line = checks[0]
-if sorted([opts["--baseline"][0], opts["--current"][0]]) != sorted(sets):
-    fail(f"check compares {opts['--baseline']} with {opts['--current']}, the runs made {sets}")
+        takes = a not in ("-q", "--quiet", "--no-report", "--no-bpf", "--offcpu", "--no-offcpu", "--no-node-flags")
+        opts.setdefault(a, []).append(argv[i + 1] if takes else True)
+        i += 2 if takes else 1
+    return argv, opts, argv[i + 1:]
+argv, opts, target = parse(run)
+if "--repeat" in opts:
+    fail(f"--repeat in the interleaved run line: {run}")
+if "--load" not in opts:
+    fail(f"no --load: {run}")
+if opts["-o"] != ["../runs-$1/run-$2"]:
+    fail(f"-o is not ../runs-$1/run-$2: {run}")
+for f in [a for a in target if a.startswith("tests/")] + [a for a in shlex.split(opts["--load"][0]) if a.startswith("tests/")]:
+    if not os.path.isfile(f):
+        fail(f"{f} is not in this repository: {run}")
+print(f"run\t{' '.join(sorted(opts))}\t{run}")
+for side in sides:
+    if not re.search(rf"mkdir .*\bruns-{side}\b", text):
+        fail(f"runs-{side}, where the runs go, is not made before the loop")
+    for i in range(1, 4):
+        print(f"set\truns-{side}/run-{i}")
+cargv, copts, _ = parse(checks[0])
+if copts.get("--baseline") != [f"runs-{sides[0]}"] or copts.get("--current") != [f"runs-{sides[1]}"]:
+    fail(f"check compares {copts.get('--baseline')} with {copts.get('--current')}, the runs made runs-{sides[0]} and runs-{sides[1]}")
+if not cargv[0].startswith(f"{sides[1]}/"):
+    fail(f"check is not the change's build ({sides[1]}/...): {checks[0]}")
 for o in ("--junit", "--markdown", "--diff"):
-    if o not in opts:
-        fail(f"check writes no {o}: {line}")
-    if opts[o][0] not in uploaded:
-        fail(f"{opts[o][0]} ({o}) is not kept: {uploaded}")
-for wd, sub, opts, target, line in runs + checks:
-    print(f"{wd}\t{sub}\t{' '.join(sorted(opts))}\t{line}")
+    if o not in copts:
+        fail(f"check writes no {o}: {checks[0]}")
+    if copts[o][0] not in uploaded:
+        fail(f"{copts[o][0]} ({o}) is not kept: {uploaded}")
+for side in sides:
+    if f"runs-{side}/" not in uploaded:
+        fail(f"runs-{side}/ is not kept: {uploaded}")
+print(f"check\t{' '.join(sorted(copts))}\t{checks[0]}")
 PY
 
 for f in docs/examples/github-actions.yml docs/examples/gitlab-ci.yml; do
@@ -108,7 +123,8 @@ if "```yaml\n" + open(f).read() + "```\n" not in open("docs/ci.md").read():
     sys.exit(f"FAIL: docs/ci.md does not show {f} as it is (a ```yaml block)")
 PY
 	python3 "$T/commands.py" "$f" >"$T/cmds" || exit 1
-	while IFS=$'\t' read -r wd sub opts line; do
+	while IFS=$'\t' read -r sub opts line; do
+		[ "$sub" != set ] || continue
 		"$LOOPSCOPE" "$sub" --help >"$T/help" 2>&1 || { echo "FAIL: loopscope $sub --help exited $?"; exit 1; }
 		for o in $opts; do
 			grep -qE -- "(^|[ ,])$o( |,|$)" "$T/help" || { echo "FAIL: $f: loopscope $sub has no option $o: $line"; exit 1; }
@@ -116,17 +132,14 @@ PY
 		echo "  $f: loopscope $sub: $opts" >&2
 	done <"$T/cmds"
 
-	# The check line as written, on synthetic sets where the run lines put theirs.
+	# The check line as written, on synthetic sets of 3 where the run line puts its runs.
 	job="$T/job-$(basename "$f" .yml)"
 	mkdir -p "$job"
-	awk -F'\t' '$2 == "run" {print $1 "\t" $4}' "$T/cmds" | while IFS=$'\t' read -r wd line; do
-		set=$(python3 -c 'import os,shlex,sys; a=shlex.split(sys.argv[2]); print(os.path.normpath(os.path.join(sys.argv[1], a[a.index("-o")+1])))' "$wd" "$line")
-		for i in 1 2 3; do
-			python3 tests/tools/make-session.py --out "$job/$set/run-$i" --samples 500 --stacks 50 --threads 2 --seed "$i" >/dev/null ||
-				{ echo "FAIL: make-session.py"; exit 1; }
-		done
+	awk -F'\t' '$1 == "set" {print $2}' "$T/cmds" | while read -r run; do
+		python3 tests/tools/make-session.py --out "$job/$run" --samples 500 --stacks 50 --threads 2 \
+			--seed "${run##*-}" >/dev/null || { echo "FAIL: make-session.py"; exit 1; }
 	done || exit 1
-	line=$(awk -F'\t' '$2 == "check" {print $4}' "$T/cmds")
+	line=$(awk -F'\t' '$1 == "check" {print $3}' "$T/cmds")
 	bin=$(python3 -c 'import shlex,sys; print(shlex.split(sys.argv[1])[0])' "$line")
 	(cd "$job" && eval "${line/#$bin/$ls_abs}") >"$T/check.out" 2>&1
 	rc=$?
