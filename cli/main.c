@@ -18,7 +18,7 @@ static const struct {
 	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile] [--profile cpu|blocked|offcpu]"},
 	{"doctor", cmd_doctor, "doctor  DIR [--json]"},
 	{"check", cmd_check, "check   --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]"},
-	{"heap", cmd_heap, "heap    diff OLD.heapsnapshot NEW.heapsnapshot [--top N] [--json]"},
+	{"heap", cmd_heap, "heap    snapshot PID [-o FILE] | diff OLD NEW [--top N] [--json]"},
 };
 
 void cli_error(const char *fmt, ...)

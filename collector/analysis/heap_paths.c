@@ -10,6 +10,14 @@
 
 #define NONE UINT32_MAX
 
+/* Whether edge A names its target better than edge B: a variable or a property over an internal
+ * field, over an index. */
+static bool named_better(const struct heap_graph *g, uint32_t a, uint32_t b)
+{
+	static const uint8_t rank[HE_TYPES] = {[HE_CONTEXT] = 3, [HE_PROPERTY] = 3, [HE_SHORTCUT] = 2, [HE_INTERNAL] = 1};
+	return rank[g->etype[a]] > rank[g->etype[b]];
+}
+
 void heap_paths_build(const struct heap_graph *g, struct heap_paths *p)
 {
 	uint32_t n = g->nnodes, head = 0, tail = 0;
@@ -24,8 +32,15 @@ void heap_paths_build(const struct heap_graph *g, struct heap_paths *p)
 		uint32_t v = queue[head++];
 		for (uint32_t e = g->first_edge[v]; e < g->first_edge[v + 1]; e++) {
 			uint32_t w = g->eto[e];
-			if (g->etype[e] == HE_WEAK || p->via[w] != NONE)
+			if (g->etype[e] == HE_WEAK)
 				continue;
+			if (p->via[w] != NONE) {
+				/* The same parent holding it twice (a context's slot and its variable's
+				 * name): the named edge reads better. */
+				if (p->from[w] == v && w != 0 && named_better(g, e, p->via[w]))
+					p->via[w] = e;
+				continue;
+			}
 			p->via[w] = e;
 			p->from[w] = v;
 			queue[tail++] = w;

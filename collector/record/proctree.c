@@ -128,8 +128,9 @@ size_t proctree_list(pid_t root, pid_t *out, size_t max)
 	return proctree_list_from(&root, 1, out, max);
 }
 
-/* LISTEN sockets' (inode, port) from one /proc/net file. */
-static size_t read_listen(const char *path, unsigned long *inodes, unsigned *ports, size_t n, size_t max)
+/* LISTEN sockets' (inode, port) from one /proc/net file; with LOOPBACK only those bound to
+ * 127.0.0.1. */
+static size_t read_listen_on(const char *path, unsigned long *inodes, unsigned *ports, size_t n, size_t max, bool loopback)
 {
 	char line[512];
 	FILE *f = fopen(path, "re");
@@ -146,7 +147,7 @@ static size_t read_listen(const char *path, unsigned long *inodes, unsigned *por
 		if (sscanf(line, " %*d: %127s %*s %x %*s %*s %*s %*s %*s %lu", local, &state, &inode) != 3 || state != 0x0A)
 			continue;
 		char *colon = strrchr(local, ':');
-		if (!colon)
+		if (!colon || (loopback && strncmp(local, "0100007F:", 9)))
 			continue;
 		inodes[n] = inode;
 		ports[n] = (unsigned)strtoul(colon + 1, NULL, 16);
@@ -154,6 +155,48 @@ static size_t read_listen(const char *path, unsigned long *inodes, unsigned *por
 	}
 	fclose(f);
 	return n;
+}
+
+static size_t read_listen(const char *path, unsigned long *inodes, unsigned *ports, size_t n, size_t max)
+{
+	return read_listen_on(path, inodes, ports, n, max, false);
+}
+
+/* Whether PID holds the socket INODE (one of its fds). */
+static bool holds_socket(pid_t pid, unsigned long inode)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[384], link[64];
+		unsigned long ino;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ssize_t len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		found = sscanf(link, "socket:[%lu]", &ino) == 1 && ino == inode;
+	}
+	closedir(d);
+	return found;
+}
+
+size_t proctree_loopback_ports(pid_t pid, unsigned *out, size_t max)
+{
+	unsigned long inodes[MAX_LISTEN];
+	unsigned ports[MAX_LISTEN];
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
+	size_t n = read_listen_on(path, inodes, ports, 0, MAX_LISTEN, true), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (holds_socket(pid, inodes[i]))
+			out[k++] = ports[i];
+	return k;
 }
 
 unsigned proctree_listen_port(const pid_t *pids, size_t npids)

@@ -23,6 +23,9 @@ struct proc_ids {
 /* One process's ids from /proc. 0, or -1 when it is gone. */
 int proctree_ids(pid_t pid, struct proc_ids *out);
 
+/* The TCP ports PID listens on at 127.0.0.1, as its network namespace shows them, into OUT (at
+ * most MAX); how many. */
+size_t proctree_loopback_ports(pid_t pid, unsigned *out, size_t max);
 /* The first TCP port (IPv4 or IPv6) in LISTEN state owned by one of pids, or 0. */
 unsigned proctree_listen_port(const pid_t *pids, size_t n);
 
