@@ -203,7 +203,7 @@ lint: | deps
 # each target drives its reader and what callers do with the result (tests/fuzz/README.md).
 # make fuzz runs each target FUZZ_SECONDS from its checked-in corpus (tests/fuzz/corpus/NAME, copied
 # into $(BUILD)/fuzz/corpus-NAME); FUZZ_TARGET=NAME runs one.
-FUZZ_TARGETS := records frames folded samples perf_map summary load_output
+FUZZ_TARGETS := records frames folded samples perf_map summary load_output heap
 FUZZ_TARGET  ?= $(FUZZ_TARGETS)
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS   := -g -O1 -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
