@@ -107,9 +107,8 @@ struct loop {
 
 	/* V8 (loop thread, when the thread has an isolate). */
 	void *isolate;
-	int v8_state; /* 0 not tried, 1 callbacks registered, -1 no isolate here */
+	int v8_state; /* 0 not tried, 1 in the isolate (heap figures read here), -1 no isolate here */
 	uint32_t v8_tries;
-	uint64_t gc_start[8]; /* prologue time per GCType bit */
 	uint64_t next_heap_ts;
 	uint32_t heap_seq;
 	struct v8_heap heap;

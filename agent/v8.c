@@ -110,31 +110,40 @@ const char *v8_heap_refusal(void)
 	return v8.refusal;
 }
 
+/* The isolate this thread registered callbacks for, and the loop its GC pauses go to. A thread
+ * polling two epoll fds is two loops but one isolate: its GC pauses and heap figures go to the
+ * loop that read the heap last, the one that runs. The first loop of a thread is not always the
+ * one that lasts: node's execSync or spawnSync before the main loop starts polls a loop of its own
+ * first, which then stops. The GC callbacks get this (the thread's, alive as long as the isolate
+ * is on it) rather than a loop. */
+static __thread struct isolate_ctx {
+	void *isolate;
+	struct loop *loop;
+	uint64_t gc_start[8]; /* prologue time per GCType bit */
+} tls_ctx;
+
 static void gc_prologue(void *isolate, int type, int flags, void *data)
 {
-	struct loop *l = data;
+	struct isolate_ctx *c = data;
 	unsigned i = type ? (unsigned)__builtin_ctz((unsigned)type) & 7 : 0;
-	l->gc_start[i] = agent_now();
+	c->gc_start[i] = agent_now();
 }
 
 static void gc_epilogue(void *isolate, int type, int flags, void *data)
 {
-	struct loop *l = data;
+	struct isolate_ctx *c = data;
+	struct loop *l = c->loop;
 	unsigned i = type ? (unsigned)__builtin_ctz((unsigned)type) & 7 : 0;
-	uint64_t start = l->gc_start[i];
+	uint64_t start = c->gc_start[i];
 
-	if (!start)
+	if (!start || !l)
 		return;
-	l->gc_start[i] = 0;
+	c->gc_start[i] = 0;
 	struct gc_event e = {start, agent_now() - start, (uint32_t)type, (uint32_t)flags};
 	hist_record(&l->gc_pause, e.dur);
 	if (!loop_gc_push(l, &e))
 		agent_drop(DROP_GC_EVENTS);
 }
-
-/* The isolate this thread registered callbacks for: a thread polling two epoll fds is two loops
- * but one isolate, and its GC pauses belong to the first. */
-static __thread void *tls_isolate;
 
 #define CANARY UINT64_C(0xa5a5a5a5a5a5a5a5)
 
@@ -193,16 +202,15 @@ bool v8_on_poll(struct loop *l, uint64_t now)
 				l->v8_state = -1;
 			return false;
 		}
-		if (isolate == tls_isolate) {
-			l->v8_state = -1;
-			return false;
-		}
-		tls_isolate = isolate;
 		l->isolate = isolate;
-		v8.add_prologue(isolate, gc_prologue, l, K_GC_TYPE_ALL);
-		v8.add_epilogue(isolate, gc_epilogue, l, K_GC_TYPE_ALL);
 		l->v8_state = 1;
 		l->next_heap_ts = now;
+		if (isolate != tls_ctx.isolate) { /* this thread's first loop in it */
+			tls_ctx.isolate = isolate;
+			tls_ctx.loop = l;
+			v8.add_prologue(isolate, gc_prologue, &tls_ctx, K_GC_TYPE_ALL);
+			v8.add_epilogue(isolate, gc_epilogue, &tls_ctx, K_GC_TYPE_ALL);
+		}
 	}
 	if (v8.layout >= 0 && now >= l->next_heap_ts) {
 		/* Only while this thread is still in the isolate: a worker thread whose isolate node
@@ -211,6 +219,7 @@ bool v8_on_poll(struct loop *l, uint64_t now)
 			l->v8_state = -1;
 			return false;
 		}
+		tls_ctx.loop = l; /* the loop that runs: its GC pauses from now on */
 		read_heap(l, now);
 		l->next_heap_ts = now + agent_cfg.interval_ns;
 		return true;
