@@ -3,7 +3,9 @@
 // server whose one route, GET /, costs a known amount of each thing `loopscope check` weighs, with
 // knobs that inject the regressions the gate must catch:
 //   - JavaScript work: --items records through JSON and back (CPU on the main loop);
-//   - garbage: --garbage-kb KiB of short-lived objects per request (the GC load);
+//   - garbage: --garbage-kb KiB of short-lived objects per request (scavenges);
+//   - medium-lived objects: --keep-kb KiB of each request's kept for --keep-requests requests
+//     (they survive scavenges and are promoted: the GC's load grows, not the allocation);
 //   - a thread-pool task: a read that waits --pool-ms ms of wall time on a pool thread, burning no
 //     CPU, like a read from a slow disk (the pool's size, UV_THREADPOOL_SIZE, then bounds how many
 //     requests wait at once; on a 2-core machine CPU-bound pool work such as pbkdf2 would not);
@@ -13,8 +15,8 @@
 // that thread until the main loop writes a byte --pool-ms ms later. FIFO order of libuv's queue puts
 // the read right behind the write, so a thread is held pool-ms from when the task started, however
 // long it queued. Up to SLOTS tasks at once (more wait in a JavaScript queue: keep connections below).
-// Usage: node ci-app.js [--port 0] [--items 40] [--garbage-kb 1024] [--pool-ms 12] [--block-every 0]
-//        [--block-ms 30]   (prints "listening on PORT"; SIGINT/SIGTERM: exit 0)
+// Usage: node ci-app.js [--port 0] [--items 40] [--garbage-kb 1024] [--keep-kb 0] [--keep-requests 50]
+//        [--pool-ms 12] [--block-every 0] [--block-ms 30]   (prints "listening on PORT"; SIGINT/SIGTERM: exit 0)
 
 const http = require('node:http');
 const fs = require('node:fs');
@@ -24,7 +26,9 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { options, reallySlowChecksum } = require('./common');
 
-const opt = options({ port: 0, items: 40, 'garbage-kb': 1024, 'pool-ms': 12, 'block-every': 0, 'block-ms': 30 });
+const opt = options({
+  port: 0, items: 40, 'garbage-kb': 1024, 'keep-kb': 0, 'keep-requests': 50, 'pool-ms': 12, 'block-every': 0, 'block-ms': 30,
+});
 const SLOTS = 64;
 
 // The FIFOs: "start" (pool threads announce a task) and one per slot (the task's wait), made by
@@ -84,6 +88,20 @@ function garbage(kb) {
   return kept ? n : 0;
 }
 
+// Medium-lived objects: each request's --keep-kb KiB (the same ~160-byte objects) stay alive for
+// the next --keep-requests requests, in a ring. They survive scavenges, are copied and promoted,
+// and old-space collections follow: the GC's work grows with no more allocation (0: none).
+const ring = new Array(Math.max(1, opt.keepRequests)).fill(null);
+let ringAt = 0;
+function keep(kb) {
+  if (kb <= 0) return 0;
+  const kept = [];
+  for (let i = 0, count = Math.round((kb * 1024) / 160); i < count; i++) kept.push({ id: i, text: `k-${i}`.padEnd(80, '.') });
+  ring[ringAt] = kept;
+  ringAt = (ringAt + 1) % ring.length;
+  return kept.length;
+}
+
 // The same JavaScript work on every call: `items` records through JSON and back.
 function render(items) {
   const rows = [];
@@ -100,7 +118,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   requests++;
-  let sum = render(opt.items) + garbage(opt.garbageKb);
+  let sum = render(opt.items) + garbage(opt.garbageKb) + keep(opt.keepKb);
   if (opt.blockEvery > 0 && requests % opt.blockEvery === 0) sum ^= reallySlowChecksum(opt.blockMs);
   poolTask(() => {
     const body = `${sum >>> 0}\n`;
