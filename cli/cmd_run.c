@@ -43,6 +43,10 @@ static void usage(FILE *out)
 	      "      --no-offcpu       no off-CPU probe (the default)\n"
 	      "      --no-node-flags   do not turn on V8's --perf-basic-prof --interpreted-frames-native-stack\n"
 	      "                        in node processes (JavaScript frames are then unnamed)\n"
+	      "      --heap            V8 heap snapshots of the node target: 2 s after the load started (or\n"
+	      "                        the target), and before loopscope stops it; heap-diff.json: what grew\n"
+	      "                        between them and what holds it (docs/heap.md). Each pauses the target\n"
+	      "                        (printed)\n"
 	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
 	      "  -q, --quiet           no progress line and no diagnosis on stderr\n"
 	      "  -h, --help            this text\n"
@@ -183,7 +187,7 @@ static void show_progress(const struct run_progress *p)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT,
-	       O_REPEAT };
+	       O_REPEAT, O_HEAP };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
@@ -191,7 +195,7 @@ int cmd_run(int argc, char **argv)
 		{"hz", required_argument, 0, O_HZ},     {"no-bpf", no_argument, 0, O_NOBPF},
 		{"offcpu", no_argument, 0, O_OFFCPU},   {"no-offcpu", no_argument, 0, O_NOOFFCPU},
 		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
-		{"repeat", required_argument, 0, O_REPEAT},
+		{"repeat", required_argument, 0, O_REPEAT}, {"heap", no_argument, 0, O_HEAP},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
@@ -244,6 +248,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case O_NOREPORT:
 			report = false;
+			break;
+		case O_HEAP:
+			o.heap = true;
 			break;
 		case O_REPEAT:
 			if (cli_number("--repeat", optarg, 1, 10000, &v) < 0)

@@ -1,6 +1,6 @@
 /* What run and attach report while they record (collector/record/notice.h), worded: one
  * "loopscope: " line on stderr each. -q leaves out the events that only say things go as asked (the
- * load started, --duration elapsed, what attach records, the process exited). */
+ * load started, --duration elapsed, a heap snapshot taken, what attach records, the process exited). */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -13,6 +13,7 @@ static bool informative(enum record_event ev)
 	switch (ev) {
 	case REC_EV_LOAD_STARTED:
 	case REC_EV_ELAPSED:
+	case REC_EV_HEAP_TAKEN:
 	case REC_EV_ATTACHED:
 	case REC_EV_ATTACHED_NO_AGENT:
 	case REC_EV_TARGET_GONE:
@@ -64,6 +65,16 @@ static void say(const struct record_event_info *e)
 		break;
 	case REC_EV_ELAPSED:
 		cli_error("%.3g s elapsed; stopping the target", e->secs);
+		break;
+	case REC_EV_HEAP_TAKEN:
+		cli_error("heap snapshot of pid %d: %s, %.1f MB; the target paused %.0f ms", e->pid, e->path,
+			  (double)e->count / 1e6, e->secs * 1000);
+		break;
+	case REC_EV_HEAP_FAILED:
+		cli_error("--heap: no snapshot of pid %d: %s", e->pid, e->text);
+		break;
+	case REC_EV_HEAP_NO_NODE:
+		cli_error("--heap: no node process in the target's tree: no heap snapshot");
 		break;
 	case REC_EV_STOPPING:
 		cli_error("stopping the target and writing the session (Ctrl-C again to kill it)");

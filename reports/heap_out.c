@@ -74,39 +74,9 @@ void heap_comparison_print(FILE *out, const struct heap_comparison *c, const cha
 	}
 }
 
-static cJSON *side_json(const struct heap_side *s, const char *path)
-{
-	cJSON *j = xcheck(cJSON_CreateObject());
-	cJSON_AddStringToObject(j, "file", path);
-	cJSON_AddNumberToObject(j, "bytes", (double)s->bytes);
-	cJSON_AddNumberToObject(j, "nodes", s->nodes);
-	cJSON_AddNumberToObject(j, "objects", s->reached);
-	cJSON_AddNumberToObject(j, "shallow_bytes", (double)s->self);
-	cJSON_AddNumberToObject(j, "seconds", s->seconds);
-	return j;
-}
-
 int heap_comparison_json(FILE *out, const struct heap_comparison *c, const char *old, const char *now)
 {
-	cJSON *j = xcheck(cJSON_CreateObject()), *rows = xcheck(cJSON_CreateArray());
-	cJSON_AddItemToObject(j, "old", side_json(&c->old, old));
-	cJSON_AddItemToObject(j, "new", side_json(&c->now, now));
-	for (size_t i = 0; i < c->n; i++) {
-		const struct heap_growth *r = &c->rows[i];
-		cJSON *o = xcheck(cJSON_CreateObject());
-		cJSON_AddStringToObject(o, "class", r->name);
-		cJSON_AddBoolToObject(o, "internal", r->internal);
-		cJSON_AddNumberToObject(o, "count", (double)r->count);
-		cJSON_AddNumberToObject(o, "count_delta", (double)r->dcount);
-		cJSON_AddNumberToObject(o, "shallow_bytes", (double)r->self);
-		cJSON_AddNumberToObject(o, "shallow_delta", (double)r->dself);
-		cJSON_AddNumberToObject(o, "retained_bytes", (double)r->retained);
-		cJSON_AddNumberToObject(o, "retained_delta", (double)r->dretained);
-		if (r->path)
-			cJSON_AddStringToObject(o, "retainer_path", r->path);
-		cJSON_AddItemToArray(rows, o);
-	}
-	cJSON_AddItemToObject(j, "grew", rows);
+	cJSON *j = heap_comparison_to_json(c, old, now);
 	char *text = xcheck(cJSON_Print(j));
 	cJSON_Delete(j);
 	int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -(errno ? errno : EIO) : 0;

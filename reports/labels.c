@@ -38,6 +38,8 @@ static const struct label labels[] = {
 	{LABEL_EVIDENCE, "heap_late_growth_mb_per_min", "heap growth, last third", "MB/min"},
 	{LABEL_EVIDENCE, "heap_used_start_mb", "heap used at start", "MB"},
 	{LABEL_EVIDENCE, "heap_used_end_mb", "heap used at end", "MB"},
+	{LABEL_EVIDENCE, "growing_class_count_delta", "objects added of the class that grew most", ""},
+	{LABEL_EVIDENCE, "growing_class_retained_delta_mb", "its retained size added", "MB"},
 	{LABEL_EVIDENCE, "rss_growth_mb_per_min", "RSS growth", "MB/min"},
 	{LABEL_EVIDENCE, "rss_late_growth_mb_per_min", "RSS growth, last third", "MB/min"},
 	{LABEL_EVIDENCE, "rss_max_mb", "RSS peak", "MB"},

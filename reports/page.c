@@ -512,6 +512,7 @@ void page_write(FILE *out, const struct page *pg)
 	page_timelines(out, pg);
 	page_histograms(out, pg);
 	page_flame(out, pg);
+	page_memory(out, pg);
 	if (pg->diff)
 		page_diff(out, pg->diff, "Compared with baseline");
 	loops_table(out, pg);

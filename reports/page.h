@@ -33,6 +33,8 @@ void page_figures(FILE *out, const struct page *pg);
 void page_timelines(FILE *out, const struct page *pg);
 void page_histograms(FILE *out, const struct page *pg);
 void page_flame(FILE *out, const struct page *pg);
+/* run --heap's snapshots and what grew between them (page_memory.c); nothing without snapshots. */
+void page_memory(FILE *out, const struct page *pg);
 /* The data the page's script reads (per-interval numbers for the hover readout, the summary). */
 void page_data(FILE *out, const struct page *pg);
 /* The flamegraph viewer's data, in its <script type="application/json"> element. */

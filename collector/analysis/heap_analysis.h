@@ -34,7 +34,7 @@ struct heap_class {
 	uint32_t newest;    /* the reached object of the highest id (the most recently allocated) */
 };
 
-struct heap_summary {
+struct heap_census {
 	struct heap_class *classes; /* by name */
 	size_t n;
 	uint64_t total_self;  /* every reached node */
@@ -42,8 +42,8 @@ struct heap_summary {
 };
 
 /* Group the reached nodes of G by class. */
-void heap_summarize(const struct heap_graph *g, const struct heap_dom *d, struct heap_summary *s);
-void heap_summary_free(struct heap_summary *s);
+void heap_census_take(const struct heap_graph *g, const struct heap_dom *d, struct heap_census *s);
+void heap_census_free(struct heap_census *s);
 
 /* The class of node V, as heap_summarize names it. */
 const char *heap_class_name(const struct heap_graph *g, uint32_t v, bool *internal);
@@ -59,7 +59,7 @@ struct heap_delta {
 
 /* The classes whose shallow size grew, largest growth first (then count growth), at most TOP
  * (all with TOP 0); *N their number. */
-struct heap_delta *heap_diff(const struct heap_summary *old, const struct heap_summary *now, size_t top, size_t *n);
+struct heap_delta *heap_diff(const struct heap_census *old, const struct heap_census *now, size_t top, size_t *n);
 
 /* The shortest chain of retaining edges from the root to node V, written as text into OUT:
  * "global.cache -> Map.(table) -> (object elements)[12] -> SessionRecord @3141". -1 when V is
@@ -95,5 +95,21 @@ struct heap_comparison {
 };
 int heap_compare(const char *old, const char *now, size_t top, size_t paths, struct heap_comparison *c, char *err, size_t errlen);
 void heap_comparison_free(struct heap_comparison *c);
+
+/* The comparison as JSON (docs/heap.md, "heap diff --json"; the session's heap-diff.json): the two
+ * files as OLD and NOW name them. */
+struct cJSON *heap_comparison_to_json(const struct heap_comparison *c, const char *old, const char *now);
+
+/* run --heap: the session's comparison of its first and last snapshot, DIR/HEAP_DIFF_FILE, written
+ * atomically. 0 or -errno. */
+#define HEAP_DIFF_FILE "heap-diff.json"
+#define HEAP_DIFF_TOP 15
+#define HEAP_DIFF_PATHS 5
+int heap_comparison_write(const char *dir, const struct heap_comparison *c, const char *old, const char *now);
+
+/* DIR/HEAP_DIFF_FILE read back: its files and its first constructors (not the engine's groups) that
+ * grew, into OUT (summary.h). 0, -ENOENT when there is none, other -errno when it is unreadable. */
+struct snapshot_summary;
+int heap_diff_read(const char *dir, struct snapshot_summary *out);
 
 #endif

@@ -84,7 +84,7 @@ static void class_retained(const struct heap_graph *g, const struct heap_dom *d,
 	free(kids);
 }
 
-void heap_summarize(const struct heap_graph *g, const struct heap_dom *d, struct heap_summary *s)
+void heap_census_take(const struct heap_graph *g, const struct heap_dom *d, struct heap_census *s)
 {
 	size_t keys = (size_t)g->nstrings + HN_TYPES;
 	uint32_t *slot = xreallocarray(NULL, keys, sizeof(*slot));
@@ -115,7 +115,7 @@ void heap_summarize(const struct heap_graph *g, const struct heap_dom *d, struct
 	qsort(s->classes, s->n, sizeof(*s->classes), by_name);
 }
 
-void heap_summary_free(struct heap_summary *s)
+void heap_census_free(struct heap_census *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->classes[i].name);
@@ -133,7 +133,7 @@ static int by_growth(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-struct heap_delta *heap_diff(const struct heap_summary *old, const struct heap_summary *now, size_t top, size_t *n)
+struct heap_delta *heap_diff(const struct heap_census *old, const struct heap_census *now, size_t top, size_t *n)
 {
 	struct heap_delta *out = xreallocarray(NULL, old->n + now->n + 1, sizeof(*out));
 	size_t i = 0, j = 0, k = 0;

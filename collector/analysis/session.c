@@ -528,8 +528,71 @@ static int read_meta(struct session *s, char *err, size_t errlen)
 	const cJSON *load = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "load");
 	if (cJSON_IsString(load))
 		s->load = dupstr(load->valuestring);
+	const cJSON *snaps = cJSON_GetObjectItemCaseSensitive(j, "heap_snapshots"), *h;
+	if (!cJSON_IsArray(snaps))
+		snaps = NULL;
+	cJSON_ArrayForEach(h, snaps)
+	{
+		if (s->nsnaps == SESSION_SNAPSHOTS_MAX || !cJSON_IsObject(h))
+			break;
+		struct s_snapshot *sn = &s->snaps[s->nsnaps];
+		const cJSON *file = cJSON_GetObjectItemCaseSensitive(h, "file");
+		const cJSON *pause = cJSON_GetObjectItemCaseSensitive(h, "pause_ms");
+		sn->pid = (int)u64(h, "pid");
+		sn->start = u64(h, "start_ts");
+		sn->end = u64(h, "end_ts");
+		sn->bytes = u64(h, "bytes");
+		sn->pause_ms = cJSON_IsNumber(pause) && pause->valuedouble >= 0 && pause->valuedouble < 1e9 ? pause->valuedouble : 0;
+		if (cJSON_IsString(file))
+			snprintf(sn->file, sizeof(sn->file), "%s", file->valuestring);
+		if (sn->end >= sn->start && sn->pid > 0)
+			s->nsnaps++;
+	}
 	cJSON_Delete(j);
 	return 0;
+}
+
+/* Blocks of a snapshot's process that lie mostly inside its window (more than half their span,
+ * the window widened by a block threshold's worth for the poll that ends it) are the snapshot's:
+ * out of the loop's blocks, with the watchdog's stacks of those windows. */
+#define SNAPSHOT_SLACK_NS 50000000ull
+static void drop_snapshot_blocks(struct session *s)
+{
+	for (size_t k = 0; k < s->nsnaps; k++) {
+		const struct s_snapshot *sn = &s->snaps[k];
+		uint64_t lo = sn->start, hi = sn->end + SNAPSHOT_SLACK_NS;
+		for (size_t i = 0; i < s->procs.len; i++) {
+			struct s_process *p = vec_at(&s->procs, i);
+			if (p->pid != sn->pid)
+				continue;
+			for (size_t li = 0; li < p->loops.len; li++) {
+				struct s_loop *l = vec_at(&p->loops, li);
+				size_t keep = 0;
+				for (size_t b = 0; b < l->blocks.len; b++) {
+					struct s_block *bl = vec_at(&l->blocks, b);
+					uint64_t a = bl->start > lo ? bl->start : lo;
+					uint64_t z = bl->start + bl->dur < hi ? bl->start + bl->dur : hi;
+					if (z > a && (z - a) * 2 > bl->dur) {
+						s->snap_blocks++;
+						s->snap_blocked_ns += bl->dur;
+						continue;
+					}
+					*(struct s_block *)vec_at(&l->blocks, keep++) = *bl;
+				}
+				l->blocks.len = keep;
+				keep = 0;
+				for (size_t t = 0; t < l->stacks.len; t++) {
+					struct s_stack *st = vec_at(&l->stacks, t);
+					if (st->ts >= lo && st->ts <= hi) {
+						free(st->frames);
+						continue;
+					}
+					*(struct s_stack *)vec_at(&l->stacks, keep++) = *st;
+				}
+				l->stacks.len = keep;
+			}
+		}
+	}
 }
 
 /* Whether a file name is a record file: agent-PID[.N].jsonl or probe-PID.jsonl. */
@@ -731,6 +794,7 @@ int session_load(struct session *s, const char *dir, char *err, size_t errlen)
 		return rc;
 	}
 	merge_sources(s);
+	drop_snapshot_blocks(s);
 	if (!s->procs.len) {
 		errbuf_printf(err, errlen, "%s: no records (agent-PID.jsonl or probe-PID.jsonl) in this directory", dir);
 		return -ENOENT;

@@ -128,6 +128,16 @@ struct s_process {
 	size_t bad_lines; /* corrupt lines other than an unfinished last one */
 };
 
+/* A heap snapshot `run --heap` took: its window is loopscope's pause of the process. */
+#define SESSION_SNAPSHOTS_MAX 8
+struct s_snapshot {
+	int pid;
+	uint64_t start, end; /* the session's clock */
+	double pause_ms;
+	uint64_t bytes;
+	char file[64];       /* "" when it failed */
+};
+
 struct session {
 	char *dir;
 	struct vec procs; /* struct s_process */
@@ -140,6 +150,12 @@ struct session {
 	int root_pid;
 	int exit_status; /* as `run` saw it: -1 unknown */
 	char *load;      /* run's --load command (NULL: none) */
+	/* run --heap's snapshots, and the blocks of their windows taken out of the loops' (they are
+	 * loopscope's pauses, not the target's: docs/heap.md) */
+	struct s_snapshot snaps[SESSION_SNAPSHOTS_MAX];
+	size_t nsnaps;
+	size_t snap_blocks;
+	uint64_t snap_blocked_ns;
 };
 
 /* DIR/session.json parsed (*out NULL and 0 when there is none; the caller frees *out): the one

@@ -2,6 +2,7 @@
  * delay, busy spans, blocks), GC, heap and its growth, the thread pool, CPU and RSS; and
  * summary.json, written atomically. Definitions are docs/metrics.md's and docs/diagnosis.md's;
  * this file only aggregates what the records hold. */
+#include "collector/analysis/heap_analysis.h"
 #include "collector/analysis/summary.h"
 
 #include "collector/util/json_file.h"
@@ -368,19 +369,28 @@ static void process_figures(struct summary *sum, const struct session *s)
 			sum->cpu_user_s += last->utime / NS_PER_S;
 			sum->cpu_sys_s += last->stime / NS_PER_S;
 		}
+		/* A heap snapshot builds its graph in the process's own memory, which stays resident
+		 * after: RSS from the first snapshot of this process on is loopscope's doing. */
+		uint64_t until = UINT64_MAX;
+		for (size_t k = 0; k < s->nsnaps; k++)
+			if (s->snaps[k].pid == p->pid && s->snaps[k].start < until)
+				until = s->snaps[k].start;
 		double *x = xmalloc(sizeof(double) * (p->procs.len + 1)), *y = xmalloc(sizeof(double) * (p->procs.len + 1));
+		unsigned n = 0;
 		for (size_t k = 0; k < p->procs.len; k++) {
 			const struct s_proc_sample *ps = vec_at(&p->procs, k);
+			if (ps->ts >= until)
+				break;
 			if (ps->rss / MB > sum->rss_max_mb)
 				sum->rss_max_mb = ps->rss / MB;
-			x[k] = (double)ps->ts;
-			y[k] = ps->rss / MB;
+			x[n] = (double)ps->ts;
+			y[n++] = ps->rss / MB;
 		}
-		double r2, slope = fit_slope(x, y, (unsigned)p->procs.len, &r2) * 60.0;
+		double r2, slope = fit_slope(x, y, n, &r2) * 60.0;
 		if (fabs(slope) > fabs(sum->rss_growth_mb_per_min)) {
 			sum->rss_growth_mb_per_min = slope;
 			sum->rss_growth_r2 = r2;
-			sum->rss_late_growth_mb_per_min = growth_late_slope(x, y, (unsigned)p->procs.len) * 60.0;
+			sum->rss_late_growth_mb_per_min = growth_late_slope(x, y, n) * 60.0;
 			sum->rss_runtime = process_runtime(p);
 		}
 		free(x);
@@ -482,6 +492,21 @@ static void elect_longest(struct summary *sum, bool main_loops)
 	free(c);
 }
 
+/* run --heap's snapshots (session.json) and their comparison (heap-diff.json). */
+static void snapshot_figures(struct summary *sum, const struct session *s)
+{
+	struct snapshot_summary *n = &sum->snapshots;
+	for (size_t i = 0; i < s->nsnaps; i++)
+		if (s->snaps[i].file[0]) {
+			n->count++;
+			n->pause_ms += s->snaps[i].pause_ms;
+		}
+	n->blocks_excluded = (unsigned)s->snap_blocks;
+	n->blocked_ms_excluded = (double)s->snap_blocked_ns / 1e6;
+	if (s->nsnaps)
+		n->diff = heap_diff_read(s->dir, n) == 0;
+}
+
 void summary_compute(struct summary *sum, const struct session *s)
 {
 	const struct s_process *root = session_root((struct session *)s);
@@ -517,6 +542,7 @@ void summary_compute(struct summary *sum, const struct session *s)
 	pool_figures(sum, s);
 	process_figures(sum, s);
 	load_output_read(s->dir, s->load, &sum->load);
+	snapshot_figures(sum, s);
 }
 
 void summary_free(struct summary *sum)
@@ -689,6 +715,29 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 		cJSON_AddNumberToObject(o, "late_growth_mb_per_min", r3(h->late_growth_mb_per_min));
 	} else {
 		cJSON_AddNullToObject(j, "heap");
+	}
+	if (sum->snapshots.count || s->nsnaps) {
+		const struct snapshot_summary *n = &sum->snapshots;
+		o = cJSON_AddObjectToObject(j, "heap_snapshots");
+		cJSON_AddNumberToObject(o, "count", n->count);
+		cJSON_AddNumberToObject(o, "pause_ms", r3(n->pause_ms));
+		cJSON_AddNumberToObject(o, "blocks_excluded", n->blocks_excluded);
+		cJSON_AddNumberToObject(o, "blocked_ms_excluded", r3(n->blocked_ms_excluded));
+		if (n->diff) {
+			cJSON *grew = cJSON_AddArrayToObject(o, "grew");
+			for (unsigned i = 0; i < n->nrows; i++) {
+				const struct heap_growth_row *r = &n->rows[i];
+				cJSON *g = cJSON_CreateObject();
+				cJSON_AddStringToObject(g, "class", r->name);
+				cJSON_AddNumberToObject(g, "count", r->count);
+				cJSON_AddNumberToObject(g, "count_delta", r->dcount);
+				cJSON_AddNumberToObject(g, "shallow_delta", r->dself);
+				cJSON_AddNumberToObject(g, "retained_delta", r->dretained);
+				if (r->path[0])
+					cJSON_AddStringToObject(g, "retainer_path", r->path);
+				cJSON_AddItemToArray(grew, g);
+			}
+		}
 	}
 	if (sum->pool.present) {
 		const struct pool_summary *p = &sum->pool;

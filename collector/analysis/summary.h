@@ -68,6 +68,25 @@ struct heap_summary {
 	unsigned points;
 };
 
+/* run --heap: its snapshots, the blocks they caused (taken out of the loops'), and what grew
+ * between the first and the last (heap-diff.json): the constructors, largest growth first. */
+#define HEAP_GROWTH_ROWS 5
+struct heap_growth_row {
+	char name[96];
+	double count, dcount, dself, dretained;
+	char path[600]; /* the retainer path of the newest object, "" */
+};
+struct snapshot_summary {
+	unsigned count;           /* snapshots taken */
+	double pause_ms;          /* their pauses, in all */
+	unsigned blocks_excluded; /* blocks inside their windows */
+	double blocked_ms_excluded;
+	bool diff;                /* heap-diff.json read */
+	char old_file[64], new_file[64];
+	struct heap_growth_row rows[HEAP_GROWTH_ROWS];
+	unsigned nrows;
+};
+
 struct pool_summary {
 	bool present;
 	char impl[16];
@@ -119,6 +138,7 @@ struct summary {
 	unsigned nloops;
 	struct gc_summary gc;
 	struct heap_summary heap;
+	struct snapshot_summary snapshots;
 	struct pool_summary pool;
 	double cpu_user_s, cpu_sys_s;
 	uint64_t cpu_samples;

@@ -507,7 +507,7 @@ enum attach_outcome attach_session(const struct attach_opts *o, struct attach_re
 	snprintf(note, sizeof(note), "%s; %s", agent ? "agent records of the window" : "no agent: probe records",
 		 a.probe_note);
 	struct session_meta m = {"attach", command, o->pid, a.start_ts, 0, a.start_real, -1, o->block_ms, o->hz,
-				 NULL, note};
+				 NULL, note, NULL, 0};
 	rc = record_finish(dir, &m, &a.ps, &res->end, res->reason, sizeof(res->reason));
 	uv_run(a.loop, UV_RUN_NOWAIT);
 	uv_loop_close(a.loop);

@@ -23,6 +23,10 @@ enum record_event {
 	REC_EV_SIGTERM_SENT,    /* the target did not stop on SIGINT */
 	REC_EV_SIGKILL_SENT,    /* the target did not stop on SIGTERM */
 	REC_EV_DAEMONIZED,      /* pid, pids[count]: the target exited 0 and left these running; followed */
+	REC_EV_HEAP_TAKEN,      /* pid, path (the file in the session), secs (the pause), count (bytes):
+				 * run --heap took a snapshot */
+	REC_EV_HEAP_FAILED,     /* pid, text (the error): run --heap could not take a snapshot */
+	REC_EV_HEAP_NO_NODE,    /* run --heap: no node process in the target's tree */
 	/* attach */
 	REC_EV_ATTACHED,        /* pid, count, text, secs: recording pid's tree, count processes with the
 				 * agent; text: the probes; secs: --duration (0: until Ctrl-C) */

@@ -32,6 +32,7 @@
 #include "collector/record/load_capture.h"
 #include "collector/record/notice.h"
 #include "collector/record/probeset.h"
+#include "collector/record/run_heap.h"
 #include "collector/record/proctree.h"
 #include "collector/record/session_dir.h"
 #include "collector/util/clock.h"
@@ -45,6 +46,7 @@
 #define TREE_MS 500            /* the tree read again: adopted processes, uid changes */
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
 #define MAX_TREE 4096
+#define HEAP_WARMUP_MS 2000    /* --heap: the first snapshot this long after the load started (or the target) */
 
 extern char **environ;
 
@@ -104,6 +106,11 @@ struct run {
 	bool progress_shown;
 	struct progress_file *files;
 	size_t nfiles;
+	/* --heap: snapshots after warm-up and before the stop */
+	struct run_heap heap;
+	uv_timer_t heap_timer;
+	bool heap_end;        /* the snapshot before the stop was asked for */
+	bool stop_deferred;   /* stop_target waits for it */
 	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
 	struct probeset ps;
 	char probe_note[512];
@@ -246,9 +253,77 @@ enum stop_how {
 	STOP_SENT,    /* the tree got a signal already (a forwarded SIGTERM or SIGHUP) */
 };
 
-/* Ask the target to stop: SIGINT now (unless it got one already), escalating on a timer. A followed
- * daemon left our process group (setsid), so Ctrl-C does not reach it: it gets SIGINT from us. */
+static void stop_now(struct run *r, enum stop_how how);
+static void stop_target(struct run *r, enum stop_how how);
+static void clear_progress(struct run *r);
+
+/* A snapshot is written (or failed): say so; the one before the stop lets the stop go on. */
+static void on_heap_done(struct run_heap *h, void *arg)
+{
+	struct run *r = arg;
+	const struct session_heap *m = &h->marks[h->n - 1];
+	clear_progress(r);
+	if (m->file[0])
+		record_notify(r->o->notify, .ev = REC_EV_HEAP_TAKEN, .pid = m->pid, .path = m->file,
+			      .secs = m->pause_ms / 1000, .count = (size_t)m->bytes);
+	else
+		record_notify(r->o->notify, .ev = REC_EV_HEAP_FAILED, .pid = m->pid, .text = m->error);
+	if (r->stop_deferred) {
+		r->stop_deferred = false;
+		r->stopping = false;
+		stop_now(r, STOP_SIGINT);
+	} else if (r->heap_end && running(r) && !r->stopping && h->n < RUN_HEAP_MAX) {
+		/* the stop came while the first one was under way */
+		r->heap_end = false;
+		stop_target(r, STOP_SIGINT);
+	}
+}
+
+/* Take heap-N.heapsnapshot of the tree's node process; false when none is taken. */
+static bool heap_take_next(struct run *r)
+{
+	pid_t pids[256], pid;
+	char name[64];
+	size_t n = tree_pids(r, pids, sizeof(pids) / sizeof(pids[0]));
+	if (!(pid = run_heap_node_pid(pids, n))) {
+		record_notify(r->o->notify, .ev = REC_EV_HEAP_NO_NODE);
+		return false;
+	}
+	snprintf(name, sizeof(name), "heap-%zu.heapsnapshot", r->heap.n + 1);
+	return run_heap_take(&r->heap, pid, name, on_heap_done, r) == 0;
+}
+
+static void on_heap_timer(uv_timer_t *t)
+{
+	struct run *r = t->data;
+	if (running(r) && !r->stopping && !r->heap.busy && r->heap.n == 0)
+		heap_take_next(r);
+}
+
+/* Ask the target to stop. With --heap, a last snapshot first, while it still runs, when the stop is
+ * ours (--duration, the load done, SIGINT not from the terminal: a Ctrl-C from the terminal reached
+ * the target too, which is already stopping). */
 static void stop_target(struct run *r, enum stop_how how)
+{
+	if (r->stopping || !running(r))
+		return;
+	if (r->o->heap && !r->heap_end && how == STOP_SIGINT) {
+		r->heap_end = true;
+		uv_timer_stop(&r->heap_timer);
+		if (r->heap.busy)
+			return; /* on_heap_done comes back here */
+		if (heap_take_next(r)) {
+			r->stopping = true; /* a Ctrl-C meanwhile kills (on_signal) */
+			r->stop_deferred = true;
+			return;
+		}
+	}
+	stop_now(r, how);
+}
+
+/* SIGINT now (unless it got one already), escalating on a timer. A followed daemon left our
+ * process group (setsid), so Ctrl-C does not reach it: it gets SIGINT from us. */
+static void stop_now(struct run *r, enum stop_how how)
 {
 	if (r->stopping || !running(r))
 		return;
@@ -362,6 +437,8 @@ static void on_port_timer(uv_timer_t *t)
 	if (r->port) {
 		uv_timer_stop(t);
 		start_load(r);
+		if (r->o->heap) /* warm-up: the load has run a while */
+			uv_timer_start(&r->heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
 		record_notify(r->o->notify, .ev = REC_EV_PORT_WAIT);
@@ -759,6 +836,7 @@ static void end_watch(struct run *r)
 	close_if_active((uv_handle_t *)&r->port_timer);
 	close_if_active((uv_handle_t *)&r->progress_timer);
 	close_if_active((uv_handle_t *)&r->tree_timer);
+	close_if_active((uv_handle_t *)&r->heap_timer);
 	close_if_active((uv_handle_t *)&r->sigchld);
 	probeset_unwatch(&r->ps);
 	for (size_t i = 0; i < NSIG_FWD; i++)
@@ -888,10 +966,12 @@ static enum run_outcome finish(struct run *r, struct run_result *res)
 	res->failure = failure(r);
 	res->interrupted = r->interrupted;
 	struct session_meta m = {"run", r->o->argv, r->target_pid, r->start_ts, mono_now_ns(), r->start_real,
-				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note};
+				 res->failure, r->o->block_ms, r->o->hz, r->o->load, r->probe_note, r->heap.marks, r->heap.n};
 	clear_progress(r);
-	/* before the summary, which reads it */
+	/* before the summary, which reads them */
 	int load_rc = r->load_started ? load_capture_write(&r->capture, r->dir) : 0;
+	char herr[512] = "";
+	int heap_rc = r->o->heap ? run_heap_diff(&r->heap, herr, sizeof(herr)) : 1;
 	int rc = record_finish(r->dir, &m, &r->ps, &res->end, res->error, sizeof(res->error));
 	if (load_rc < 0) {
 		size_t used = strlen(res->end.warnings);
@@ -903,6 +983,10 @@ static enum run_outcome finish(struct run *r, struct run_result *res)
 		return RUN_NOTHING;
 	}
 	collect_perf_maps(r, &res->end.s);
+	if (heap_rc < 0) {
+		size_t used = strlen(res->end.warnings);
+		snprintf(res->end.warnings + used, sizeof(res->end.warnings) - used, "no heap diff: %s\n", herr);
+	}
 	snprintf(res->dir, sizeof(res->dir), "%s", r->dir);
 	return RUN_RECORDED;
 }
@@ -958,7 +1042,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	/* Read the sample stream as the target runs (it is traced since before its exec). */
 	probeset_watch(&r.ps);
 	struct session_meta m = {"run", o->argv, r.target_pid, r.start_ts, 0, r.start_real, -1,
-				 o->block_ms, o->hz, o->load, NULL};
+				 o->block_ms, o->hz, o->load, NULL, NULL, 0};
 	session_meta_write(r.dir, &m);
 
 	for (size_t i = 0; i < NSIG_FWD; i++) {
@@ -979,6 +1063,11 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 		r.port_wait_start = mono_now_ns();
 		uv_timer_start(&r.port_timer, on_port_timer, PORT_SCAN_MS, PORT_SCAN_MS);
 	}
+	uv_timer_init(r.loop, &r.heap_timer);
+	r.heap_timer.data = &r;
+	run_heap_init(&r.heap, r.loop, r.dir);
+	if (o->heap && !o->load)
+		uv_timer_start(&r.heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
 	if (o->progress)

@@ -32,6 +32,7 @@ struct run_opts {
 	bool no_bpf;
 	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
+	bool heap;            /* V8 heap snapshots after warm-up and before the stop (run_heap.h) */
 	run_progress_fn progress; /* shows the live progress line (NULL: none) */
 	record_notify_fn notify;  /* shows run's events while it runs (NULL: none) */
 	char **argv;          /* the command, NULL-terminated */

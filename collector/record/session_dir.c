@@ -262,6 +262,25 @@ int session_meta_write(const char *dir, const struct session_meta *m)
 		cJSON_AddStringToObject(opt, "load", m->load);
 	if (m->notes)
 		cJSON_AddStringToObject(j, "notes", m->notes);
+	if (m->nheap) {
+		cJSON *hs = cJSON_AddArrayToObject(j, "heap_snapshots");
+		for (size_t i = 0; i < m->nheap; i++) {
+			const struct session_heap *h = &m->heap[i];
+			cJSON *o = cJSON_CreateObject();
+			if (h->file[0])
+				cJSON_AddStringToObject(o, "file", h->file);
+			cJSON_AddStringToObject(o, "isolate", h->what);
+			cJSON_AddNumberToObject(o, "pid", h->pid);
+			cJSON_AddNumberToObject(o, "start_ts", (double)h->start_ts);
+			cJSON_AddNumberToObject(o, "end_ts", (double)h->end_ts);
+			if (h->file[0]) {
+				cJSON_AddNumberToObject(o, "pause_ms", h->pause_ms);
+				cJSON_AddNumberToObject(o, "bytes", (double)h->bytes);
+			} else
+				cJSON_AddStringToObject(o, "error", h->error);
+			cJSON_AddItemToArray(hs, o);
+		}
+	}
 	cJSON *host = cJSON_AddObjectToObject(j, "host");
 	if (uname(&u) == 0) {
 		cJSON_AddStringToObject(host, "hostname", u.nodename);

@@ -10,6 +10,17 @@
  * directory may exist if it is empty, ours, and writable by no one else (-EPERM otherwise). The absolute path goes to out. 0 or -errno (reason in err). */
 int session_dir_create(const char *requested, char *out, size_t len, char *err, size_t errlen);
 
+/* A heap snapshot `run --heap` took (or tried): its window is loopscope's pause of the target. */
+struct session_heap {
+	char file[64];      /* in the session directory; "" when it failed */
+	char what[160];     /* the isolate: "main thread" */
+	int pid;
+	uint64_t start_ts, end_ts; /* CLOCK_MONOTONIC ns: from the request to the answer */
+	double pause_ms;
+	uint64_t bytes;
+	char error[256];    /* why it failed, "" */
+};
+
 struct session_meta {
 	const char *kind;     /* "run" or "attach" */
 	char *const *command; /* NULL-terminated */
@@ -20,6 +31,8 @@ struct session_meta {
 	unsigned block_ms, hz;
 	const char *load;
 	const char *notes;    /* free text, e.g. why the probes did not run */
+	const struct session_heap *heap; /* run --heap: the snapshots */
+	size_t nheap;
 };
 /* Write DIR/session.json atomically. 0 or -errno. */
 int session_meta_write(const char *dir, const struct session_meta *m);
