@@ -3,7 +3,8 @@
  * file and line; a file from a newer format version is refused; a missing directory is an error;
  * impossible durations (negative, written unsigned, past their record's time) are refused naming
  * the file, the line and the figure; blocked time stays inside the loop's observed window; numbers
- * out of an int's range (a system call, an exit status) read as unknown, never cast. */
+ * out of an int's range (a system call, an exit status) read as unknown, never cast; run --heap's
+ * snapshot windows take their blocks out of the loops'. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -190,6 +191,45 @@ static void test_blocked_inside_window(void **state)
 	session_free(&s);
 }
 
+/* run --heap's snapshot windows (session.json's heap_snapshots): a block lying mostly inside one of
+ * the same process is loopscope's and leaves the loop's blocks (a 900 ms block in a 1 s window);
+ * a block mostly outside (20 ms inside a 100 ms block) and a block of another pid's window stay;
+ * the watchdog's stacks of the window go with them; RSS from the first snapshot on is left out. */
+static void test_snapshot_windows(void **state)
+{
+	(void)state;
+	struct session s;
+	struct summary sum;
+	char err[256];
+	tmpdir_write("session.json",
+		     "{\"version\":1,\"kind\":\"run\",\"command\":[\"node\",\"x.js\"],\"pid\":42,\"start_ts\":1000,"
+		     "\"heap_snapshots\":[{\"file\":\"heap-1.heapsnapshot\",\"pid\":42,\"start_ts\":2000000000,"
+		     "\"end_ts\":3000000000,\"pause_ms\":950,\"bytes\":5},{\"pid\":7,\"start_ts\":3500000000,"
+		     "\"end_ts\":3600000000,\"error\":\"x\"}]}\n");
+	tmpdir_write("agent-42.jsonl", PROCESS LOOP
+		     "{\"type\":\"interval\",\"ts\":4000001000,\"loop\":1,\"dt\":4000000000,\"busy\":1200000000,\"idle\":2800000000}\n"
+		     "{\"type\":\"block\",\"ts\":3000000000,\"loop\":1,\"start\":2100000000,\"dur\":900000000}\n"
+		     "{\"type\":\"block\",\"ts\":3130000000,\"loop\":1,\"start\":3030000000,\"dur\":100000000}\n"
+		     "{\"type\":\"block\",\"ts\":3600000000,\"loop\":1,\"start\":3500000000,\"dur\":100000000}\n"
+		     "{\"type\":\"stack\",\"ts\":2500000000,\"loop\":1,\"block_start\":2100000000,\"state\":\"R\",\"frames\":[\"0x1\"]}\n"
+		     "{\"type\":\"stack\",\"ts\":3550000000,\"loop\":1,\"block_start\":3500000000,\"state\":\"R\",\"frames\":[\"0x1\"]}\n"
+		     "{\"type\":\"proc\",\"ts\":1000000000,\"utime\":1,\"stime\":1,\"rss\":100000000}\n"
+		     "{\"type\":\"proc\",\"ts\":2500000000,\"utime\":1,\"stime\":1,\"rss\":900000000}\n");
+	assert_int_equal(session_load(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(s.nsnaps, 2);
+	assert_int_equal(s.snap_blocks, 1);
+	assert_int_equal(s.snap_blocked_ns, 900000000);
+	summary_compute(&sum, &s);
+	assert_int_equal(sum.loops[0].blocks, 2); /* 3030 ms (20 of 100 ms inside), and pid 7's window is not pid 42's */
+	assert_int_equal(sum.snapshots.count, 1);
+	assert_int_equal(sum.snapshots.blocks_excluded, 1);
+	assert_true(sum.rss_max_mb > 95 && sum.rss_max_mb < 101); /* the 900 MB sample is during the snapshot */
+	const struct s_loop *l = vec_at(&((const struct s_process *)vec_at(&s.procs, 0))->loops, 0);
+	assert_int_equal(l->stacks.len, 1); /* the one of the window went, the other stays */
+	summary_free(&sum);
+	session_free(&s);
+}
+
 /* A stack's system call and session.json's exit status out of range (1e30, negative): unknown, not
  * cast (undefined behaviour, caught by the sanitizers; found by fuzz_records). */
 static void test_numbers_out_of_range(void **state)
@@ -264,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_block_after_its_time, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_interval_ranges, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_blocked_inside_window, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_windows, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }
