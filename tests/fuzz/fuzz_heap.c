@@ -26,7 +26,7 @@ static void one(const char *path)
 {
 	struct heap_graph g;
 	struct heap_dom d;
-	struct heap_summary s;
+	struct heap_census s;
 	struct heap_paths p;
 	char err[512], text[300];
 	if (heap_graph_read(path, &g, err, sizeof(err))) {
@@ -35,7 +35,7 @@ static void one(const char *path)
 		return;
 	}
 	heap_dominators(&g, &d);
-	heap_summarize(&g, &d, &s);
+	heap_census_take(&g, &d, &s);
 	uint64_t reached_self = 0, count = 0;
 	for (uint32_t i = 0; i < d.nreached; i++)
 		reached_self += g.nsize[d.order[i]];
@@ -52,7 +52,7 @@ static void one(const char *path)
 	if (count != d.nreached)
 		abort();
 	heap_paths_free(&p);
-	heap_summary_free(&s);
+	heap_census_free(&s);
 	heap_dom_free(&d);
 	heap_graph_free(&g);
 }

@@ -92,8 +92,8 @@ static void test_graph(void **state)
 	assert_int_equal(d.retained[0], 95);
 	assert_int_equal(d.retained[7], 0);
 
-	struct heap_summary s;
-	heap_summarize(&g, &d, &s);
+	struct heap_census s;
+	heap_census_take(&g, &d, &s);
 	assert_int_equal(s.reached, 7);
 	assert_int_equal(s.total_self, 95);
 	const struct heap_class *rec = NULL, *str = NULL;
@@ -125,7 +125,7 @@ static void test_graph(void **state)
 	assert_int_equal(heap_path_text(&g, &p, 5, text, 12), 0);
 	assert_int_equal(strlen(text), 11);
 	heap_paths_free(&p);
-	heap_summary_free(&s);
+	heap_census_free(&s);
 	heap_dom_free(&d);
 	heap_graph_free(&g);
 }
@@ -248,8 +248,8 @@ static void test_long_chain(void **state)
 	assert_int_equal(d.nreached, N);
 	assert_int_equal(d.retained[0], (uint64_t)N * 8);
 	assert_int_equal(d.retained[N - 1], 8);
-	struct heap_summary s;
-	heap_summarize(&g, &d, &s);
+	struct heap_census s;
+	heap_census_take(&g, &d, &s);
 	struct heap_paths p;
 	heap_paths_build(&g, &p);
 	char text[128];
@@ -259,7 +259,7 @@ static void test_long_chain(void **state)
 	for (size_t i = 0; i < s.n; i++)
 		if (!strcmp(s.classes[i].name, "Link"))
 			assert_int_equal(s.classes[i].retained, (uint64_t)(N - 1) * 8); /* the first Link holds the rest */
-	heap_summary_free(&s);
+	heap_census_free(&s);
 	heap_dom_free(&d);
 	heap_graph_free(&g);
 }
