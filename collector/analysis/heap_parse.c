@@ -469,6 +469,89 @@ static uint64_t file_size(FILE *f)
 	return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 }
 
+/* The array of tuples NAME ("nodes", "edges"), its '[' next: NFIELDS numbers per tuple, COUNT
+ * tuples; each number to FN(r, arg, tuple, field, value), which refuses it with bad(). */
+typedef int (*tuple_fn)(struct rd *r, void *arg, uint64_t tuple, unsigned field, uint64_t v);
+static int read_tuples(struct rd *r, const char *name, unsigned nfields, uint64_t count, tuple_fn fn, void *arg)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "the %s array", name);
+	int rc = expect(r, '[', what);
+	uint64_t i = 0, v = 0;
+	for (bool first = true; rc == 0; first = false) {
+		if ((rc = next_uint(r, first, &v)) <= 0)
+			break;
+		if (i / nfields >= count)
+			return bad(r, "more %s than %s_count (%llu)", name, name[0] == 'n' ? "node" : "edge", (unsigned long long)count);
+		if ((rc = fn(r, arg, i / nfields, (unsigned)(i % nfields), v)))
+			return rc;
+		i++;
+	}
+	if (rc < 0)
+		return rc;
+	if (i != count * nfields)
+		return bad(r, "the %s array holds %llu numbers, not %s_count x %u", name, (unsigned long long)i,
+			   name[0] == 'n' ? "node" : "edge", nfields);
+	return 0;
+}
+
+/* What node_value and edge_value fill: the graph, by the meta's layout (edges: the nodes' edge
+ * counts added up so far). */
+struct tuple_ctx {
+	const struct layout *l;
+	struct heap_graph *g;
+	uint64_t edges;
+};
+
+static int node_value(struct rd *r, void *arg, uint64_t node, unsigned field, uint64_t v)
+{
+	struct tuple_ctx *c = arg;
+	const struct layout *l = c->l;
+	struct heap_graph *g = c->g;
+	if (field == l->ftype) {
+		if (v >= l->nntypes)
+			return bad(r, "node %llu has type %llu, not one of meta.node_types", (unsigned long long)node, (unsigned long long)v);
+		g->ntype[node] = l->ntypes[v];
+	} else if (field == l->fname) {
+		if (v > UINT32_MAX)
+			return bad(r, "node %llu's name is past 2^32", (unsigned long long)node);
+		g->nname[node] = (uint32_t)v;
+	} else if (field == l->fid) {
+		if (v > UINT32_MAX)
+			return bad(r, "node %llu's id is past 2^32", (unsigned long long)node);
+		g->nid[node] = (uint32_t)v;
+	} else if (field == l->fsize) {
+		g->nsize[node] = v;
+	} else if (field == l->fedges) {
+		g->first_edge[node] = (uint32_t)c->edges;
+		c->edges += v;
+		if (c->edges > l->edge_count)
+			return bad(r, "the nodes' edge counts add up past edge_count (%llu)", (unsigned long long)l->edge_count);
+	}
+	return 0;
+}
+
+static int edge_value(struct rd *r, void *arg, uint64_t e, unsigned field, uint64_t v)
+{
+	struct tuple_ctx *c = arg;
+	const struct layout *l = c->l;
+	struct heap_graph *g = c->g;
+	if (field == l->etype) {
+		if (v >= l->netypes)
+			return bad(r, "edge %llu has type %llu, not one of meta.edge_types", (unsigned long long)e, (unsigned long long)v);
+		g->etype[e] = l->etypes[v];
+	} else if (field == l->ename) {
+		if (v > UINT32_MAX)
+			return bad(r, "edge %llu's name or index is past 2^32", (unsigned long long)e);
+		g->ename[e] = (uint32_t)v;
+	} else if (field == l->eto) {
+		if (v % l->nfields || v / l->nfields >= l->node_count)
+			return bad(r, "edge %llu points at %llu, not a node's first field", (unsigned long long)e, (unsigned long long)v);
+		g->eto[e] = (uint32_t)(v / l->nfields);
+	}
+	return 0;
+}
+
 /* Arrays sized for N elements where the file (SIZE bytes, each number at least 2 of them) can
  * hold that many: a count claiming more is an error before anything is allocated. */
 static int read_nodes(struct rd *r, const struct layout *l, struct heap_graph *g, uint64_t size)
@@ -482,46 +565,14 @@ static int read_nodes(struct rd *r, const struct layout *l, struct heap_graph *g
 	g->nid = xreallocarray(NULL, n, sizeof(*g->nid));
 	g->nsize = xreallocarray(NULL, n, sizeof(*g->nsize));
 	g->first_edge = xreallocarray(NULL, (size_t)n + 1, sizeof(*g->first_edge));
-	int rc = expect(r, '[', "the nodes array");
-	uint64_t i = 0, v, edges = 0;
-	for (bool first = true; rc == 0; first = false) {
-		if ((rc = next_uint(r, first, &v)) <= 0)
-			break;
-		rc = 0;
-		uint64_t node = i / l->nfields;
-		unsigned field = (unsigned)(i % l->nfields);
-		if (node >= n)
-			return bad(r, "more nodes than node_count (%u)", n);
-		if (field == l->ftype) {
-			if (v >= l->nntypes)
-				return bad(r, "node %llu has type %llu, not one of meta.node_types", (unsigned long long)node, (unsigned long long)v);
-			g->ntype[node] = l->ntypes[v];
-		} else if (field == l->fname) {
-			if (v > UINT32_MAX)
-				return bad(r, "node %llu's name is past 2^32", (unsigned long long)node);
-			g->nname[node] = (uint32_t)v;
-		} else if (field == l->fid) {
-			if (v > UINT32_MAX)
-				return bad(r, "node %llu's id is past 2^32", (unsigned long long)node);
-			g->nid[node] = (uint32_t)v;
-		} else if (field == l->fsize) {
-			g->nsize[node] = v;
-		} else if (field == l->fedges) {
-			g->first_edge[node] = (uint32_t)edges;
-			edges += v;
-			if (edges > l->edge_count)
-				return bad(r, "the nodes' edge counts add up past edge_count (%llu)", (unsigned long long)l->edge_count);
-		}
-		i++;
-	}
-	if (rc < 0)
+	struct tuple_ctx c = {l, g, 0};
+	int rc = read_tuples(r, "nodes", l->nfields, n, node_value, &c);
+	if (rc)
 		return rc;
-	if (i != (uint64_t)n * l->nfields)
-		return bad(r, "the nodes array holds %llu numbers, not node_count x %u", (unsigned long long)i, l->nfields);
-	if (edges != l->edge_count)
-		return bad(r, "the nodes' edge counts add up to %llu, not edge_count (%llu)", (unsigned long long)edges,
+	if (c.edges != l->edge_count)
+		return bad(r, "the nodes' edge counts add up to %llu, not edge_count (%llu)", (unsigned long long)c.edges,
 			   (unsigned long long)l->edge_count);
-	g->first_edge[n] = (uint32_t)edges;
+	g->first_edge[n] = (uint32_t)c.edges;
 	return 0;
 }
 
@@ -534,36 +585,8 @@ static int read_edges(struct rd *r, const struct layout *l, struct heap_graph *g
 	g->etype = xmalloc(n ? n : 1);
 	g->ename = xreallocarray(NULL, n ? n : 1, sizeof(*g->ename));
 	g->eto = xreallocarray(NULL, n ? n : 1, sizeof(*g->eto));
-	int rc = expect(r, '[', "the edges array");
-	uint64_t i = 0, v;
-	for (bool first = true; rc == 0; first = false) {
-		if ((rc = next_uint(r, first, &v)) <= 0)
-			break;
-		rc = 0;
-		uint64_t e = i / l->efields;
-		unsigned field = (unsigned)(i % l->efields);
-		if (e >= n)
-			return bad(r, "more edges than edge_count (%u)", n);
-		if (field == l->etype) {
-			if (v >= l->netypes)
-				return bad(r, "edge %llu has type %llu, not one of meta.edge_types", (unsigned long long)e, (unsigned long long)v);
-			g->etype[e] = l->etypes[v];
-		} else if (field == l->ename) {
-			if (v > UINT32_MAX)
-				return bad(r, "edge %llu's name or index is past 2^32", (unsigned long long)e);
-			g->ename[e] = (uint32_t)v;
-		} else if (field == l->eto) {
-			if (v % l->nfields || v / l->nfields >= l->node_count)
-				return bad(r, "edge %llu points at %llu, not a node's first field", (unsigned long long)e, (unsigned long long)v);
-			g->eto[e] = (uint32_t)(v / l->nfields);
-		}
-		i++;
-	}
-	if (rc < 0)
-		return rc;
-	if (i != (uint64_t)n * l->efields)
-		return bad(r, "the edges array holds %llu numbers, not edge_count x %u", (unsigned long long)i, l->efields);
-	return 0;
+	struct tuple_ctx c = {l, g, 0};
+	return read_tuples(r, "edges", l->efields, n, edge_value, &c);
 }
 
 static int read_strings(struct rd *r, struct heap_graph *g)

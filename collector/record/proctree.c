@@ -162,76 +162,68 @@ static size_t read_listen(const char *path, unsigned long *inodes, unsigned *por
 	return read_listen_on(path, inodes, ports, n, max, false);
 }
 
-/* Whether PID holds the socket INODE (one of its fds). */
-static bool holds_socket(pid_t pid, unsigned long inode)
+/* The socket inodes PID holds (its fds), into OUT (at most MAX); how many. */
+static size_t socket_inodes(pid_t pid, unsigned long *out, size_t max)
 {
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	bool found = false;
+	size_t n = 0;
 	if (!d)
-		return false;
-	while (!found && (e = readdir(d))) {
+		return 0;
+	while (n < max && (e = readdir(d))) {
 		char path[384], link[64];
-		unsigned long ino;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		ssize_t len = readlink(path, link, sizeof(link) - 1);
 		if (len <= 0)
 			continue;
 		link[len] = 0;
-		found = sscanf(link, "socket:[%lu]", &ino) == 1 && ino == inode;
+		if (sscanf(link, "socket:[%lu]", &out[n]) == 1)
+			n++;
 	}
 	closedir(d);
-	return found;
+	return n;
+}
+
+/* The first of PORTS whose inode (INODES, N of them) PID holds: its index, or -1. HELD: scratch. */
+static long held_listener(pid_t pid, const unsigned long *inodes, size_t n, unsigned long *held, size_t max)
+{
+	size_t nh = socket_inodes(pid, held, max);
+	for (size_t k = 0; k < nh; k++)
+		for (size_t i = 0; i < n; i++)
+			if (inodes[i] == held[k])
+				return (long)i;
+	return -1;
 }
 
 size_t proctree_loopback_ports(pid_t pid, unsigned *out, size_t max)
 {
-	unsigned long inodes[MAX_LISTEN];
+	unsigned long inodes[MAX_LISTEN], held[MAX_LISTEN]; /* not static: heap snapshots call it from a pool thread */
 	unsigned ports[MAX_LISTEN];
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
 	size_t n = read_listen_on(path, inodes, ports, 0, MAX_LISTEN, true), k = 0;
+	size_t nh = socket_inodes(pid, held, MAX_LISTEN);
 	for (size_t i = 0; i < n && k < max; i++)
-		if (holds_socket(pid, inodes[i]))
-			out[k++] = ports[i];
+		for (size_t h = 0; h < nh; h++)
+			if (inodes[i] == held[h]) {
+				out[k++] = ports[i];
+				break;
+			}
 	return k;
 }
 
 unsigned proctree_listen_port(const pid_t *pids, size_t npids)
 {
-	static unsigned long inodes[MAX_LISTEN];
+	static unsigned long inodes[MAX_LISTEN], held[MAX_LISTEN];
 	static unsigned ports[MAX_LISTEN];
 	size_t n = read_listen("/proc/net/tcp", inodes, ports, 0, MAX_LISTEN);
 	n = read_listen("/proc/net/tcp6", inodes, ports, n, MAX_LISTEN);
-	if (!n)
-		return 0;
-	for (size_t k = 0; k < npids; k++) {
-		char dir[64];
-		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pids[k]);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-		if (!d)
-			continue;
-		while ((e = readdir(d))) {
-			char path[384], link[64];
-			unsigned long inode;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			ssize_t len = readlink(path, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = 0;
-			if (sscanf(link, "socket:[%lu]", &inode) != 1)
-				continue;
-			for (size_t i = 0; i < n; i++) {
-				if (inodes[i] == inode) {
-					closedir(d);
-					return ports[i];
-				}
-			}
-		}
-		closedir(d);
+	for (size_t k = 0; k < npids && n; k++) {
+		long i = held_listener(pids[k], inodes, n, held, MAX_LISTEN);
+		if (i >= 0)
+			return ports[i];
 	}
 	return 0;
 }

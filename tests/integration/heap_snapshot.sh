@@ -18,18 +18,6 @@
 command -v node >/dev/null || skip "node is not installed (Debian package nodejs; make deps installs it)"
 command -v ab >/dev/null || skip "ab is not installed (Debian package apache2-utils; make deps installs it)"
 
-start() { # ARGS...: the server in the background, $APP its pid, $PORT its port
-	node "$NODE_WORKLOADS/retain-app.js" "$@" >"$T/app.log" 2>&1 &
-	APP=$!
-	bg_track $APP
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/^listening on //p' "$T/app.log")
-		[ -n "$PORT" ] && return
-		sleep 0.1
-	done
-	fail "retain-app did not start: $(cat "$T/app.log")"
-}
-requests() { ab -q -n "$1" -c 4 "http://127.0.0.1:$PORT/" >"$T/ab.txt" 2>&1 || fail "ab: $(tail -3 "$T/ab.txt")"; }
 # The inspector's default port, unless something else holds it (then node is told to use any).
 inspect=()
 if ss -ltn 2>/dev/null | grep -q '127.0.0.1:9229 '; then
