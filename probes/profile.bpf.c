@@ -48,6 +48,10 @@ static __always_inline void emit_code(__u32 type, __u32 pid, __u32 tid, __s32 us
 	e->type = type;
 	e->exit_code = code;
 	e->pad = 0;
+	if (type == PROFILE_EXIT)
+		bpf_get_current_comm(e->comm, sizeof(e->comm)); /* sched_process_exit runs in the exiting task */
+	else
+		e->comm[0] = 0;
 	bpf_ringbuf_submit(e, type != PROFILE_SAMPLE ||
 				      bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= PROFILE_WAKEUP_BYTES
 			      ? BPF_RB_FORCE_WAKEUP

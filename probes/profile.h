@@ -44,6 +44,7 @@ struct profile_event {
 	__u32 type; /* enum profile_event_type */
 	__u32 exit_code; /* PROFILE_EXIT: as wait() encodes it (signal in the low 7 bits, status << 8) */
 	__u32 pad;
+	char comm[16]; /* PROFILE_EXIT: the process's name as it ends (it may end before /proc is read) */
 };
 
 /* Indexes of the per-CPU `stats` array. */

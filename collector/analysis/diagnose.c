@@ -375,30 +375,10 @@ static void rule_memory(struct summary *sum)
 			say(f->summary, sizeof(f->summary), "; at this rate it reaches its %.0f MB limit in %.0f min",
 			    h->limit_mb, minutes_left);
 		say(f->summary, sizeof(f->summary), ".");
-		const struct snapshot_summary *n = &sum->snapshots;
-		if (n->diff && n->nrows) {
-			const struct heap_growth_row *r = &n->rows[0];
-			say(f->summary, sizeof(f->summary),
-			    " Between the heap snapshots %s and %s, %s grew most: %+.0f objects (%.0f now), %+.2f MB "
-			    "shallow, %+.2f MB retained",
-			    n->old_file, n->new_file, r->name, r->dcount, r->count, r->dself / 1e6, r->dretained / 1e6);
-			if (r->path[0])
-				say(f->summary, sizeof(f->summary), "; the newest is held by %s", r->path);
-			if (n->nrows > 1)
-				say(f->summary, sizeof(f->summary), "; then %s %+.0f", n->rows[1].name, n->rows[1].dcount);
-			say(f->summary, sizeof(f->summary), ".");
-			snprintf(f->advice, sizeof(f->advice),
-				 "Find where %s objects are added to what holds them (the path above: its last named "
-				 "variable or property) and bound it: evict, expire, or drop them when done.",
-				 r->name);
-			num(f, "growing_class_count_delta", r->dcount);
-			num(f, "growing_class_retained_delta_mb", r->dretained / 1e6);
-		} else {
-			snprintf(f->advice, sizeof(f->advice),
-				 "Something keeps references: see what grows with `loopscope run --heap` (snapshots after "
-				 "warm-up and at the end, compared), or `loopscope heap snapshot PID` twice minutes apart "
-				 "and `loopscope heap diff`.");
-		}
+		snprintf(f->advice, sizeof(f->advice),
+			 "Something keeps references: see what grows with `loopscope run --heap` (snapshots after "
+			 "warm-up and at the end, compared), or `loopscope heap snapshot PID` twice minutes apart "
+			 "and `loopscope heap diff`.");
 		num(f, "heap_growth_mb_per_min", h->growth_mb_per_min);
 		num(f, "heap_growth_r2", h->growth_r2);
 		num(f, "heap_late_growth_mb_per_min", h->late_growth_mb_per_min);
@@ -414,6 +394,26 @@ static void rule_memory(struct summary *sum)
 	}
 	num(f, "rss_growth_mb_per_min", sum->rss_growth_mb_per_min);
 	num(f, "rss_max_mb", sum->rss_max_mb);
+	/* run --heap compared two snapshots: what grew, whichever figure showed the growth */
+	const struct snapshot_summary *n = &sum->snapshots;
+	if (n->diff && n->nrows) {
+		const struct heap_growth_row *r = &n->rows[0];
+		say(f->summary, sizeof(f->summary),
+		    " Between the heap snapshots %s and %s, %s grew most: %+.0f objects (%.0f now), %+.2f MB "
+		    "shallow, %+.2f MB retained",
+		    n->old_file, n->new_file, r->name, r->dcount, r->count, r->dself / 1e6, r->dretained / 1e6);
+		if (r->path[0])
+			say(f->summary, sizeof(f->summary), "; the newest is held by %s", r->path);
+		if (n->nrows > 1)
+			say(f->summary, sizeof(f->summary), "; then %s %+.0f", n->rows[1].name, n->rows[1].dcount);
+		say(f->summary, sizeof(f->summary), ".");
+		snprintf(f->advice, sizeof(f->advice),
+			 "Find where %s objects are added to what holds them (the path above: its last named "
+			 "variable or property) and bound it: evict, expire, or drop them when done.",
+			 r->name);
+		num(f, "growing_class_count_delta", r->dcount);
+		num(f, "growing_class_retained_delta_mb", r->dretained / 1e6);
+	}
 }
 
 /* The busiest loop of the processes that have a thread pool (of any process when none says so):

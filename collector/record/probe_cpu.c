@@ -263,7 +263,10 @@ static int on_event(void *ctx, void *data, size_t size)
 			const struct image *img = image_at(p, (pid_t)e->pid, UINT64_MAX);
 			p->crash.pid = (pid_t)e->pid;
 			p->crash.signal = (int)(e->exit_code & 0x7f);
-			snprintf(p->crash.comm, sizeof(p->crash.comm), "%s", img ? img->comm : "");
+			/* the probe's name at exit, else the image's (read from /proc at its exec: a process
+			 * that crashes at once is gone before that) */
+			snprintf(p->crash.comm, sizeof(p->crash.comm), "%.*s", (int)sizeof(e->comm),
+				 e->comm[0] ? e->comm : img ? img->comm : "");
 		}
 		break;
 	case PROFILE_UNSAMPLED:
