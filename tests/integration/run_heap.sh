@@ -14,7 +14,7 @@
 command -v node >/dev/null || skip "node is not installed (Debian package nodejs; make deps installs it)"
 command -v ab >/dev/null || skip "ab is not installed (Debian package apache2-utils; make deps installs it)"
 
-"$LOOPSCOPE" run -q --heap -o "$T/s" --load 'ab -q -t 8 -n 10000000 -c 4 http://127.0.0.1:$LOOPSCOPE_PORT/ >ab.txt' \
+"$LOOPSCOPE" run -q --heap -o "$T/s" --load "ab -q -t 8 -n 10000000 -c 4 http://127.0.0.1:\$LOOPSCOPE_PORT/ >$T/ab.txt" \
 	-- node "$NODE_WORKLOADS/retain-app.js" >"$T/out" 2>"$T/err" || fail "run: exit $?: $(tail -5 "$T/err")"
 python3 - "$T/s" <<'PY' >&2 || fail "the session's snapshots and diff"
 import json, os, sys
