@@ -1,6 +1,6 @@
 /* The records' fields (docs/session-format.md), defined once, for every record that has more than
- * one writer, or a writer and a reader: `loop`, `interval`, `block`, `hist`, `gc`, `heap`, `pool`
- * and `proc` (the `drops` record's keys are agent/drops.h's names). The writers and the reader
+ * one writer, or a writer and a reader: `loop`, `interval`, `block`, `hist`, `gc`, `heap`, `pool`,
+ * `proc` and `native_heap` (the `drops` record's keys are agent/drops.h's names). The writers and the reader
  * expand these lists: the agent's writer (agent/agent_thread.c and agent/pool.c, with
  * agent/writer.c's rec_*), the probes' (collector/record/probe_loop.c, probe_node.c and
  * probe_proc.c, with cJSON through json_put_*), and the session reader
@@ -82,6 +82,20 @@
 #define PROC_RECORD_FIELDS(X, ...)                                                                   \
 	PROC_RECORD_CUMULATIVE(X, __VA_ARGS__)                                                       \
 	X(rss, u64, ALWAYS, __VA_ARGS__) X(run_delay, u64, ALWAYS, __VA_ARGS__)
+
+/* `native_heap`: the sampled native allocations of the process (libloopscope-heap.so), once a
+ * second and at the end, after `type` and `ts`: the sampling's mean bytes between samples and its
+ * cumulative counts, then `stacks`, an array of tuples [id, NATIVE_HEAP_STACK_FIELDS...] (an id of
+ * an earlier `native_stack` record) for the stacks whose figures changed since the previous
+ * `native_heap` record. Every figure is cumulative since the process started sampling; *_bytes and
+ * *_objects are unbiased estimates, *_samples the sampled allocations behind them; live = not freed. */
+#define NATIVE_HEAP_RECORD_FIELDS(X, ...)                                                            \
+	X(rate, u64, ALWAYS, __VA_ARGS__) X(samples, u64, ALWAYS, __VA_ARGS__)                       \
+	X(dropped_stacks, u64, ALWAYS, __VA_ARGS__) X(dropped_live, u64, ALWAYS, __VA_ARGS__)
+#define NATIVE_HEAP_STACK_FIELDS(X, ...)                                                             \
+	X(alloc_samples, u64, ALWAYS, __VA_ARGS__) X(alloc_objects, u64, ALWAYS, __VA_ARGS__)        \
+	X(alloc_bytes, u64, ALWAYS, __VA_ARGS__) X(live_samples, u64, ALWAYS, __VA_ARGS__)           \
+	X(live_objects, u64, ALWAYS, __VA_ARGS__) X(live_bytes, u64, ALWAYS, __VA_ARGS__)
 
 /* Sources of the records whose fields no model struct holds together. */
 struct loop_record {

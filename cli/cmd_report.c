@@ -12,14 +12,15 @@
 #include "collector/analysis/session_set.h"
 #include "collector/util/files.h"
 #include "reports/diff.h"
+#include "reports/profiles.h"
 #include "reports/report.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: loopscope report DIR [-o FILE] [--format html|folded|speedscope|cpuprofile]\n"
-	      "                            [--profile cpu|blocked|offcpu] [--baseline BASE]\n"
+	      "                            [--profile cpu|blocked|offcpu|heap|alloc] [--baseline BASE]\n"
 	      "       loopscope report --diff BASELINE CURRENT [-o FILE] [--format html|folded]\n"
-	      "                            [--profile cpu|blocked|offcpu]\n"
+	      "                            [--profile cpu|blocked|offcpu|heap|alloc]\n"
 	      "\n"
 	      "Writes the report of the session in DIR: one HTML file that opens from disk (diagnosis, timelines,\n"
 	      "histograms, flame graph). Charts are drawn with gnuplot (Debian package gnuplot-nox).\n"
@@ -31,8 +32,10 @@ static void usage(FILE *out)
 	      "  --format FORMAT     html (default); folded (Brendan Gregg's format, as recorded; with --diff the\n"
 	      "                      two-column format of difffolded.pl -n); speedscope (https://www.speedscope.app);\n"
 	      "                      cpuprofile (Chrome DevTools)\n"
-	      "  --profile NAME      the profile to export or compare: cpu, blocked or offcpu (default: the first\n"
-	      "                      recorded; for a --diff page, every one both sides hold)\n"
+	      "  --profile NAME      the profile to export or compare: cpu, blocked, offcpu, or the native heap's\n"
+	      "                      heap (live bytes per allocation stack) or alloc (bytes allocated), in bytes:\n"
+	      "                      folded or speedscope, not cpuprofile (default: the first recorded of cpu,\n"
+	      "                      blocked, offcpu; for a --diff page, every one both sides hold)\n"
 	      "  --baseline BASE     add a \"Compared with baseline\" section: DIR's differential flame graph\n"
 	      "                      against BASE (a session or a session set)\n"
 	      "  --diff BASELINE     compare CURRENT (the operand) with BASELINE\n"
@@ -201,8 +204,8 @@ int cmd_report(int argc, char **argv)
 			formatted = true;
 			break;
 		case 'p':
-			if (strcmp(optarg, "cpu") && strcmp(optarg, "blocked") && strcmp(optarg, "offcpu")) {
-				cli_error("--profile wants cpu, blocked or offcpu, not '%s'", optarg);
+			if (profile_index(optarg) < 0) {
+				cli_error("--profile wants cpu, blocked, offcpu, heap or alloc, not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			profile = optarg;

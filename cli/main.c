@@ -15,7 +15,7 @@ static const struct {
 } commands[] = {
 	{"run", cmd_run, "run     [-o DIR] [--block-ms N] [--duration S] [--load 'CMD'] [--no-bpf] -- CMD [ARGS...]"},
 	{"attach", cmd_attach, "attach  PID [-o DIR] [--duration S]"},
-	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile] [--profile cpu|blocked|offcpu]"},
+	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile] [--profile cpu|blocked|offcpu|heap|alloc]"},
 	{"doctor", cmd_doctor, "doctor  DIR [--json]"},
 	{"check", cmd_check, "check   --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]"},
 	{"heap", cmd_heap, "heap    snapshot PID [-o FILE] | diff OLD NEW [--top N] [--json]"},

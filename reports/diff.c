@@ -154,7 +154,7 @@ int report_diff_folded(const char *const *base_dirs, size_t nbase, const char *c
 		snprintf(note, notelen, "the %s profile: baseline %s, current %s %s; the baseline's counts scaled to the "
 					"current total (difffolded.pl -n)",
 			 profile_keys[key], page_count(a, sizeof(a), (double)p->total[DIFF_BASE]),
-			 page_count(b, sizeof(b), (double)p->total[DIFF_CUR]), p->ns ? "ns" : "samples");
+			 page_count(b, sizeof(b), (double)p->total[DIFF_CUR]), profile_unit_word(p->unit));
 	diffset_free(&ds);
 	return ferror(out) ? -EIO : 0;
 }

@@ -217,7 +217,7 @@ int diffset_load(struct diff_set *ds, const char *const *base, size_t nbase, con
 	frametab_init(&ds->frames);
 	for (int k = 0; k < PROFILE_KEYS; k++) {
 		calltree_init(&b[k].t);
-		ds->p[k].ns = k == PROFILE_OFFCPU;
+		ds->p[k].unit = profile_units[k];
 	}
 	if (!nbase || !ncur) {
 		snprintf(err, errlen, "no session in the %s", !nbase ? "baseline" : "current run");
@@ -264,7 +264,7 @@ void diffset_free(struct diff_set *ds)
 int diffset_pick(const struct diff_set *ds, const char *name, char *err, size_t errlen)
 {
 	for (int k = 0; k < PROFILE_KEYS; k++) {
-		if (name && strcmp(name, profile_keys[k]))
+		if (name ? strcmp(name, profile_keys[k]) != 0 : !profile_default(k))
 			continue;
 		if (ds->p[k].drawn)
 			return k;
@@ -274,7 +274,7 @@ int diffset_pick(const struct diff_set *ds, const char *name, char *err, size_t 
 		}
 	}
 	if (name)
-		snprintf(err, errlen, "unknown profile '%s' (cpu, blocked or offcpu)", name);
+		snprintf(err, errlen, "unknown profile '%s' (cpu, blocked, offcpu, heap or alloc)", name);
 	else
 		snprintf(err, errlen, "no profile is held by both sides (cpu: %s; blocked: %s; offcpu: %s)",
 			 ds->p[PROFILE_CPU].absent, ds->p[PROFILE_BLOCKED].absent, ds->p[PROFILE_OFFCPU].absent);

@@ -23,12 +23,12 @@ struct diff_session {
 	char *dir;
 	char *command; /* session.json's command, its words joined by spaces; NULL when unknown */
 	bool present[PROFILE_KEYS];
-	uint64_t total[PROFILE_KEYS]; /* samples (ns for off-CPU) */
+	uint64_t total[PROFILE_KEYS]; /* in each profile's unit (profiles.h) */
 };
 
 struct diff_profile {
 	bool drawn;                    /* both sides hold samples of it */
-	bool ns;                       /* unit: ns (off-CPU), else samples */
+	enum profile_unit unit;
 	char absent[320];              /* when not drawn: why, one sentence */
 	unsigned sessions[DIFF_SIDES]; /* sessions of each side that hold it */
 	uint64_t total[DIFF_SIDES];
@@ -51,8 +51,8 @@ int diffset_load(struct diff_set *ds, const char *const *base, size_t nbase, con
 		 char *err, size_t errlen);
 void diffset_free(struct diff_set *ds);
 
-/* The profile a folded export writes: KEY by name ("cpu", "blocked", "offcpu"), or with NULL the
- * first drawn of those. Its index, or -1 with the reason in err. */
+/* The profile a folded export writes: KEY by name ("cpu", "blocked", "offcpu", "heap", "alloc"), or
+ * with NULL the first drawn of cpu, blocked, offcpu. Its index, or -1 with the reason in err. */
 int diffset_pick(const struct diff_set *ds, const char *name, char *err, size_t errlen);
 
 #endif

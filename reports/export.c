@@ -1,6 +1,8 @@
 /* loopscope report --format folded|speedscope|cpuprofile: the profile asked for (or the first
  * recorded of cpu, blocked, off-CPU), from its folded file, from the CPU samples themselves when
- * the format keeps time order, or from the agent's watchdog stacks for an agent-only session. */
+ * the format keeps time order, or from the agent's records (watchdog stacks, native heap) for an
+ * agent-only session. The native heap's profiles count bytes: folded and speedscope say so, a
+ * .cpuprofile (samples and times) cannot, and is refused. */
 #include "reports/report.h"
 
 #include <cjson/cJSON.h>
@@ -139,14 +141,6 @@ static double session_hz(const char *dir)
 	return hz;
 }
 
-static int profile_index(const char *name)
-{
-	for (int k = 0; k < PROFILE_KEYS; k++)
-		if (!strcmp(name, profile_keys[k]))
-			return k;
-	return -1;
-}
-
 static int copy_file(const char *path, FILE *out, char *err, size_t errlen)
 {
 	FILE *in = fopen_regular(path, err, errlen);
@@ -188,7 +182,12 @@ int report_export(const char *dir, enum report_format format, const char *profil
 		return -EINVAL;
 	}
 	if (profile && key < 0) {
-		snprintf(err, errlen, "unknown profile '%s' (cpu, blocked or offcpu)", profile);
+		snprintf(err, errlen, "unknown profile '%s' (cpu, blocked, offcpu, heap or alloc)", profile);
+		return -EINVAL;
+	}
+	if (key >= 0 && profile_units[key] == UNIT_BYTES && format == REPORT_CPUPROFILE) {
+		snprintf(err, errlen, "the %s profile counts bytes, which a .cpuprofile (samples in time) cannot hold: "
+				      "export it with --format folded or speedscope", profile);
 		return -EINVAL;
 	}
 	if (access(dir, R_OK | X_OK) < 0) {
@@ -198,11 +197,11 @@ int report_export(const char *dir, enum report_format format, const char *profil
 	}
 	/* The folded file as it is, when there is one. */
 	if (format == REPORT_FOLDED) {
-		for (int k = key < 0 ? 0 : key; k < PROFILE_KEYS; k++) {
-			snprintf(path, sizeof(path), "%s/%s.folded", dir, profile_keys[k]);
+		for (int k = key < 0 ? 0 : key; k < PROFILE_KEYS && (key >= 0 || profile_default(k)); k++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, profile_files[k]);
 			if (access(path, R_OK) == 0) {
 				if (key < 0 && note)
-					snprintf(note, notelen, "the %s profile (%s.folded)", profile_keys[k], profile_keys[k]);
+					snprintf(note, notelen, "the %s profile (%s)", profile_keys[k], profile_files[k]);
 				return copy_file(path, out, err, errlen);
 			}
 			/* A profile asked for, or CPU samples without cpu.folded: read below. */
@@ -221,15 +220,16 @@ int report_export(const char *dir, enum report_format format, const char *profil
 		}
 	}
 	/* Otherwise the profiles as the report reads them (the watchdog's stacks when there is no
-	 * blocked.folded: those need the session analyzed). */
-	if (key < 0 || key == PROFILE_BLOCKED)
+	 * blocked.folded, the native heap's when there is no native-live.folded: those need the session
+	 * analyzed). */
+	if (key < 0 || key == PROFILE_BLOCKED || profile_units[key] == UNIT_BYTES)
 		rc = profiles_load_session(&ps, dir, err, errlen);
 	else
 		rc = profiles_load(&ps, dir, NULL, err, errlen);
 	if (rc == 0) {
 		if (key < 0)
 			for (int k = 0; k < PROFILE_KEYS && key < 0; k++)
-				if (ps.p[k].present)
+				if (ps.p[k].present && profile_default(k))
 					key = k;
 		if (key < 0) {
 			snprintf(err, errlen, "%s holds no stack profile (no cpu.folded, blocked.folded, offcpu.folded, "
@@ -252,7 +252,7 @@ int report_export(const char *dir, enum report_format format, const char *profil
 				speedscope_write_tree(out, &ps.frames, p, profile_titles[key]);
 			} else {
 				char msg[256];
-				if (p->ns)
+				if (p->unit == UNIT_NS)
 					snprintf(msg, sizeof(msg), "synthesized: one sample per distinct stack of %s, as long as "
 								   "its time off CPU",
 						 p->source);

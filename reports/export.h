@@ -29,7 +29,8 @@ void sampled_free(struct sampled *sp);
 /* Folded lines of a tree: "frame;frame;... count" for each node with a self count. */
 void folded_write_tree(FILE *out, const struct frametab *ft, const struct calltree *t);
 
-/* speedscope: one sampled profile (distinct stacks weighted by their counts; ns for off-CPU). */
+/* speedscope: one sampled profile (distinct stacks weighted by their counts; ns for off-CPU, bytes
+ * for the native heap's). */
 void speedscope_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, const char *name);
 /* speedscope: one sampled profile per thread, samples in time order, weights in ns. */
 void speedscope_write_sampled(FILE *out, const struct sampled *sp, const char *name);

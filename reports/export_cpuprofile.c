@@ -83,7 +83,7 @@ void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct pr
 	b->out = out;
 	b->used = 0;
 	for (uint32_t v = 1; v < t->n; v++)
-		nhits = sat_add(nhits, hits[v] = p->ns ? (t->self[v] ? 1 : 0) : t->self[v]);
+		nhits = sat_add(nhits, hits[v] = p->unit == UNIT_NS ? (t->self[v] ? 1 : 0) : t->self[v]);
 	if (nhits > SYNTH_MAX_SAMPLES)
 		for (uint32_t v = 1; v < t->n; v++)
 			if (hits[v]) {
@@ -110,7 +110,7 @@ void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct pr
 			if (!first)
 				numbuf_char(b, ',');
 			numbuf_u64(b, prev, 0);
-			prev = p->ns ? (t->self[v] + 500) / 1000 : us_of((double)period * (double)t->self[v] / (double)hits[v]);
+			prev = p->unit == UNIT_NS ? (t->self[v] + 500) / 1000 : us_of((double)period * (double)t->self[v] / (double)hits[v]);
 			end = sat_add(end, prev);
 			first = false;
 		}

@@ -1,6 +1,7 @@
 /* speedscope's file format (https://www.speedscope.app/file-format-schema.json): shared frames and
  * "sampled" profiles, each sample a stack of frame indexes (root first) with a weight. From a call
- * tree: one profile, a sample per distinct stack weighted by its count. From the CPU samples: one
+ * tree: one profile, a sample per distinct stack weighted by its count (nanoseconds for off-CPU,
+ * bytes for the native heap's). From the CPU samples: one
  * profile per thread in time order, repeated stacks merged, weights in nanoseconds. */
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,8 @@ void speedscope_write_tree(FILE *out, const struct frametab *ft, const struct pr
 	header(out, ft, name);
 	fputs("{\"type\":\"sampled\",\"name\":", out);
 	str(out, name);
-	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[", p->ns ? "nanoseconds" : "none",
-		(unsigned long long)t->total[0]);
+	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
+		p->unit == UNIT_NS ? "nanoseconds" : p->unit == UNIT_BYTES ? "bytes" : "none", (unsigned long long)t->total[0]);
 	for (uint32_t v = 1; v < t->n; v++)
 		if (t->self[v]) {
 			if (!first)

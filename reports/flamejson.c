@@ -150,7 +150,7 @@ void flamejson_write(FILE *out, const struct profile_set *ps)
 		if (!p->present)
 			continue;
 		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", first ? "" : ",", profile_keys[k],
-			profile_titles[k], p->ns ? "ns" : "samples");
+			profile_titles[k], profile_unit_word(p->unit));
 		write_nodes(out, &p->tree, NULL, NULL);
 		fputc('}', out);
 		first = false;
@@ -169,7 +169,7 @@ void flamejson_write_diff(FILE *out, const struct diff_set *ds)
 	for (int k = 0; k < PROFILE_KEYS; k++) {
 		const struct diff_profile *p = &ds->p[k];
 		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", k ? "," : "", profile_keys[k], profile_titles[k],
-			p->ns ? "ns" : "samples");
+			profile_unit_word(p->unit));
 		if (p->drawn) {
 			write_nodes(out, &p->tree, p->base_total, p->base_self);
 		} else {

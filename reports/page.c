@@ -66,6 +66,33 @@ const char *page_count(char *buf, size_t len, double v)
 	return buf;
 }
 
+const char *page_bytes(char *buf, size_t len, double b, bool sign)
+{
+	double a = fabs(b);
+	const char *s = !sign || b == 0 ? "" : b > 0 ? "+" : "\xe2\x88\x92";
+	if (a >= 1e9)
+		snprintf(buf, len, "%s%.2f GB", s, a / 1e9);
+	else if (a >= 1e6)
+		snprintf(buf, len, "%s%.2f MB", s, a / 1e6);
+	else if (a >= 1e3)
+		snprintf(buf, len, "%s%.1f kB", s, a / 1e3);
+	else
+		snprintf(buf, len, "%s%.0f B", s, a);
+	return buf;
+}
+
+const char *page_amount(char *buf, size_t len, enum profile_unit unit, double v)
+{
+	char n[32];
+	if (unit == UNIT_BYTES)
+		return page_bytes(buf, len, v, false);
+	if (unit == UNIT_NS)
+		snprintf(buf, len, "%s ms off CPU", page_count(n, sizeof(n), v / 1e6));
+	else
+		snprintf(buf, len, "%s sample%s", page_count(n, sizeof(n), v), v == 1 ? "" : "s");
+	return buf;
+}
+
 const char *page_num(char *buf, size_t len, double v, const char *unit)
 {
 	double a = fabs(v);
@@ -267,6 +294,8 @@ static void header(FILE *out, const struct page *pg)
 	      "<a href=\"#timelines\">Timelines</a><a href=\"#histograms\">Histograms</a>"
 	      "<a href=\"#flamegraph\">Flame graph</a>",
 	      out);
+	if (pg->s->nsnaps || pg->sum->native.present)
+		fputs("<a href=\"#memory\">Memory</a>", out);
 	if (pg->diff)
 		fputs("<a href=\"#diff\">Baseline</a>", out);
 	fputs("<a href=\"#loops\">Loops</a><a href=\"#session\">Session</a></nav>\n</div>\n</header>\n", out);

@@ -33,7 +33,10 @@ void page_figures(FILE *out, const struct page *pg);
 void page_timelines(FILE *out, const struct page *pg);
 void page_histograms(FILE *out, const struct page *pg);
 void page_flame(FILE *out, const struct page *pg);
-/* run --heap's snapshots and what grew between them (page_memory.c); nothing without snapshots. */
+/* A profile's line in a list of profiles: what it holds and where it came from, or why it is absent. */
+void page_profile_note(FILE *out, const struct profile_set *ps, int k);
+/* The Memory section (page_memory.c): run --heap's snapshots and what grew between them, the native
+ * heap's sampled allocations; nothing without either. */
 void page_memory(FILE *out, const struct page *pg);
 /* The data the page's script reads (per-interval numbers for the hover readout, the summary). */
 void page_data(FILE *out, const struct page *pg);
@@ -54,6 +57,10 @@ const char *page_ms(char *buf, size_t len, double ms);
 const char *page_count(char *buf, size_t len, double v);
 const char *page_duration(char *buf, size_t len, double seconds); /* "850 ms", "6.26 s", "3 min 05 s" */
 const char *page_num(char *buf, size_t len, double v, const char *unit);
+/* Bytes in decimal units, "+" or "−" before them when sign: "12.30 MB", "4.1 kB", "512 B". */
+const char *page_bytes(char *buf, size_t len, double b, bool sign);
+/* An amount of a profile in its unit: "1,234 samples", "56 ms off CPU", "12.30 MB". */
+const char *page_amount(char *buf, size_t len, enum profile_unit unit, double v);
 /* A value of a session file shown in a unit of reports/labels.h: a number formatted by its unit,
  * else its text, escaped. */
 void page_value(FILE *out, const struct cJSON *v, const char *unit);

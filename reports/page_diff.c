@@ -10,17 +10,6 @@
 #include "reports/escape.h"
 #include "reports/flamejson.h"
 
-/* "1,234 samples" or "56 ms off CPU". */
-static const char *amount(char *buf, size_t len, const struct diff_profile *p, uint64_t v)
-{
-	char n[32];
-	if (p->ns)
-		snprintf(buf, len, "%s ms off CPU", page_count(n, sizeof(n), v / 1e6));
-	else
-		snprintf(buf, len, "%s sample%s", page_count(n, sizeof(n), (double)v), v == 1 ? "" : "s");
-	return buf;
-}
-
 static void side(FILE *out, const struct diff_set *ds, int sd)
 {
 	char a[64];
@@ -37,7 +26,7 @@ static void side(FILE *out, const struct diff_set *ds, int sd)
 		}
 		for (int k = 0; k < PROFILE_KEYS; k++)
 			if (s->present[k])
-				fprintf(out, " \xc2\xb7 %s: %s", profile_titles[k], amount(a, sizeof(a), &ds->p[k], s->total[k]));
+				fprintf(out, " \xc2\xb7 %s: %s", profile_titles[k], page_amount(a, sizeof(a), ds->p[k].unit, (double)s->total[k]));
 		fputs("</li>", out);
 	}
 	fputs("</ul></dd>\n", out);
@@ -48,7 +37,7 @@ void page_diff(FILE *out, const struct diff_set *ds, const char *heading)
 	char a[64], b[64];
 
 	fprintf(out, "<section id=\"diff\" class=\"block\">\n<div class=\"section-head\"><h2>%s</h2>"
-		     "<p class=\"hint\">Width is the current run's time. Colour is the change in a frame's share of its profile "
+		     "<p class=\"hint\">Width is the current run's time (bytes for the native heap's profiles). Colour is the change in a frame's share of its profile "
 		     "from the baseline: <span class=\"diff-grew\">red grew</span>, <span class=\"diff-shrank\">blue shrank"
 		     "</span>, the deeper the more. <em>Widths: baseline</em> draws the baseline's time, where frames that are "
 		     "gone show.</p></div>\n<dl class=\"details diff-sides\">\n",
@@ -62,8 +51,8 @@ void page_diff(FILE *out, const struct diff_set *ds, const char *heading)
 			profile_titles[k]);
 		if (p->drawn) {
 			fprintf(out, "baseline %s in %u of %zu session%s, current %s in %u of %zu session%s",
-				amount(a, sizeof(a), p, p->total[DIFF_BASE]), p->sessions[DIFF_BASE], ds->n[DIFF_BASE],
-				ds->n[DIFF_BASE] == 1 ? "" : "s", amount(b, sizeof(b), p, p->total[DIFF_CUR]), p->sessions[DIFF_CUR],
+				page_amount(a, sizeof(a), p->unit, (double)p->total[DIFF_BASE]), p->sessions[DIFF_BASE], ds->n[DIFF_BASE],
+				ds->n[DIFF_BASE] == 1 ? "" : "s", page_amount(b, sizeof(b), p->unit, (double)p->total[DIFF_CUR]), p->sessions[DIFF_CUR],
 				ds->n[DIFF_CUR], ds->n[DIFF_CUR] == 1 ? "" : "s");
 		} else {
 			fputs("not compared \xe2\x80\x94 ", out);

@@ -119,7 +119,7 @@ static void stack(FILE *out, const struct page *pg, const char *name)
 	fprintf(out, "<div class=\"stack-box\"><p class=\"stack-head\">The heaviest stack through it in the %s profile: "
 		     "%s of %s %s (%.0f%%). Innermost first.</p>\n<ol class=\"stack\">\n",
 		key == PROFILE_BLOCKED ? "blocked-loop" : "CPU", page_count(a, sizeof(a), (double)t->total[node]),
-		page_count(b, sizeof(b), (double)t->total[0]), p->ns ? "ns" : "samples", share);
+		page_count(b, sizeof(b), (double)t->total[0]), profile_unit_word(p->unit), share);
 	if (ncallees) {
 		/* Callees innermost first: reverse the path down. */
 		uint32_t rev[16];

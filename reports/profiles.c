@@ -10,13 +10,35 @@
 #include <unistd.h>
 
 #include "collector/analysis/analyze.h"
-#include "collector/analysis/blocked.h"
+#include "collector/analysis/native_heap.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
 #include "collector/analysis/samples.h"
 
-const char *const profile_keys[PROFILE_KEYS] = {"cpu", "blocked", "offcpu"};
-const char *const profile_titles[PROFILE_KEYS] = {"All CPU", "Blocked loop", "Off-CPU"};
+const char *const profile_keys[PROFILE_KEYS] = {"cpu", "blocked", "offcpu", "heap", "alloc"};
+const char *const profile_titles[PROFILE_KEYS] = {"All CPU", "Blocked loop", "Off-CPU", "Native heap: live",
+						  "Native heap: allocated"};
+const char *const profile_files[PROFILE_KEYS] = {"cpu.folded", "blocked.folded", "offcpu.folded", NATIVE_LIVE_FOLDED,
+						 NATIVE_ALLOC_FOLDED};
+const enum profile_unit profile_units[PROFILE_KEYS] = {UNIT_SAMPLES, UNIT_SAMPLES, UNIT_NS, UNIT_BYTES, UNIT_BYTES};
+
+const char *profile_unit_word(enum profile_unit unit)
+{
+	return unit == UNIT_NS ? "ns" : unit == UNIT_BYTES ? "bytes" : "samples";
+}
+
+bool profile_default(int key)
+{
+	return profile_units[key] != UNIT_BYTES;
+}
+
+int profile_index(const char *key)
+{
+	for (int k = 0; k < PROFILE_KEYS; k++)
+		if (!strcmp(key, profile_keys[k]))
+			return k;
+	return -1;
+}
 
 void stack_reader_init(struct stack_reader *r, struct frametab *ft, struct calltree *tree)
 {
@@ -148,7 +170,8 @@ static int read_samples(struct profile_set *ps, struct profile *p, const char *d
 	return 0;
 }
 
-static void read_watchdog(struct profile_set *ps, struct profile *p, const struct folded *f)
+/* A profile the analysis made from the agent's records. */
+static void read_made(struct profile_set *ps, struct profile *p, const struct folded *f)
 {
 	struct stack_reader r;
 	stack_reader_init(&r, &ps->frames, &p->tree);
@@ -159,7 +182,21 @@ static void read_watchdog(struct profile_set *ps, struct profile *p, const struc
 	stack_reader_free(&r);
 }
 
-int profiles_load(struct profile_set *ps, const char *dir, const struct folded *blocked, char *err, size_t errlen)
+/* Why the native heap's profiles are missing, or what made them instead of their files. */
+static void native_fallback(struct profile_set *ps, struct profile *p, const struct analysis_profiles *made, bool live)
+{
+	if (made && made->native) {
+		read_made(ps, p, live ? &made->native_live : &made->native_alloc);
+		p->present = true;
+		snprintf(p->source, sizeof(p->source), "the agent's native_heap records");
+	} else {
+		snprintf(p->absent, sizeof(p->absent),
+			 "no native heap samples in this session (loopscope run --heap samples native allocations)");
+	}
+}
+
+int profiles_load(struct profile_set *ps, const char *dir, const struct analysis_profiles *made, char *err,
+		  size_t errlen)
 {
 	struct lines text[PROFILE_KEYS];
 	char path[4096], why[256];
@@ -172,16 +209,16 @@ int profiles_load(struct profile_set *ps, const char *dir, const struct folded *
 	for (int k = 0; k < PROFILE_KEYS; k++) {
 		struct profile *p = &ps->p[k];
 		calltree_init(&p->tree);
-		p->ns = k == PROFILE_OFFCPU;
-		snprintf(path, sizeof(path), "%s/%s.folded", dir, profile_keys[k]);
+		p->unit = profile_units[k];
+		snprintf(path, sizeof(path), "%s/%s", dir, profile_files[k]);
 		rc = read_folded(ps, p, path, &text[k]);
 		if (rc == 0) {
 			p->present = true;
-			snprintf(p->source, sizeof(p->source), "%s.folded", profile_keys[k]);
+			snprintf(p->source, sizeof(p->source), "%s", profile_files[k]);
 			continue;
 		}
 		if (rc != -ENOENT) {
-			snprintf(p->absent, sizeof(p->absent), "%s.folded could not be read (%s)", profile_keys[k], strerror(-rc));
+			snprintf(p->absent, sizeof(p->absent), "%s could not be read (%s)", profile_files[k], strerror(-rc));
 			continue;
 		}
 		if (k == PROFILE_CPU) {
@@ -196,9 +233,11 @@ int profiles_load(struct profile_set *ps, const char *dir, const struct folded *
 			} else {
 				snprintf(p->absent, sizeof(p->absent), "the CPU samples could not be read: %.200s", why);
 			}
+		} else if (k == PROFILE_HEAP || k == PROFILE_ALLOC) {
+			native_fallback(ps, p, made, k == PROFILE_HEAP);
 		} else if (k == PROFILE_BLOCKED) {
-			if (blocked && blocked->n) {
-				read_watchdog(ps, p, blocked);
+			if (made && made->blocked.n) {
+				read_made(ps, p, &made->blocked);
 				p->present = true;
 				snprintf(p->source, sizeof(p->source), "the agent's watchdog stacks");
 			} else {
@@ -237,17 +276,19 @@ int profiles_load_session(struct profile_set *ps, const char *dir, char *err, si
 {
 	struct session s;
 	struct summary sum;
-	struct folded blocked = {0};
-	char path[4096], why[256];
+	struct analysis_profiles made = {0};
+	char blocked[4096], live[4096], why[256];
 
-	snprintf(path, sizeof(path), "%s/blocked.folded", dir);
+	snprintf(blocked, sizeof(blocked), "%s/blocked.folded", dir);
+	snprintf(live, sizeof(live), "%s/" NATIVE_LIVE_FOLDED, dir);
 	memset(&sum, 0, sizeof(sum));
-	if (access(path, R_OK) < 0 && analyze_session(dir, &s, &sum, &blocked, why, sizeof(why)) == 0) {
+	if ((access(blocked, R_OK) < 0 || access(live, R_OK) < 0) &&
+	    analyze_session(dir, &s, &sum, &made, why, sizeof(why)) == 0) {
 		summary_free(&sum);
 		session_free(&s);
 	}
-	int rc = profiles_load(ps, dir, &blocked, err, errlen);
-	folded_free(&blocked);
+	int rc = profiles_load(ps, dir, &made, err, errlen);
+	analysis_profiles_free(&made);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-/* The report of a session: analyze it (summary, diagnosis, blocked stacks), read its profiles, draw
+/* The report of a session: analyze it (summary, diagnosis, blocked stacks, native heap), read its profiles, draw
  * its charts, write the page into a temporary file beside the target and rename it into place. */
 #include "reports/report.h"
 
@@ -56,7 +56,7 @@ enum report_result report_write_compared(const char *dir, const char *out_path, 
 {
 	struct session s;
 	struct summary sum;
-	struct folded blocked = {0};
+	struct analysis_profiles made = {0};
 	struct profile_set ps;
 	struct report_charts charts;
 	char path[PATH_MAX];
@@ -76,13 +76,14 @@ enum report_result report_write_compared(const char *dir, const char *out_path, 
 			return REPORT_ERR_SESSION;
 		dp = &diff;
 	}
-	if (analyze_session(dir, &s, &sum, &blocked, err, errlen) < 0) {
+	if (analyze_session(dir, &s, &sum, &made, err, errlen) < 0) {
+		analysis_profiles_free(&made);
 		if (dp)
 			diffset_free(dp);
 		return REPORT_ERR_SESSION;
 	}
-	int rc = profiles_load(&ps, dir, &blocked, err, errlen);
-	folded_free(&blocked);
+	int rc = profiles_load(&ps, dir, &made, err, errlen);
+	analysis_profiles_free(&made);
 	if (rc < 0) {
 		res = REPORT_ERR_SESSION;
 	} else {

@@ -29,10 +29,11 @@ enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPR
 /* "html", "folded", "speedscope", "cpuprofile" -> 0 and *out; -EINVAL otherwise. */
 int report_format_parse(const char *name, enum report_format *out);
 
-/* Export one profile of DIR to OUT. PROFILE: "cpu", "blocked", "offcpu", or NULL for the first
- * recorded of those. When NOTE is not NULL it gets a line to tell the user (which profile was
- * chosen, samples synthesized...), or "". 0, or -errno with a reason in err (-ENOENT: the profile
- * was not recorded). */
+/* Export one profile of DIR to OUT. PROFILE: "cpu", "blocked", "offcpu", "heap", "alloc", or NULL
+ * for the first recorded of cpu, blocked, offcpu. When NOTE is not NULL it gets a line to tell the
+ * user (which profile was chosen, samples synthesized...), or "". 0, or -errno with a reason in err
+ * (-ENOENT: the profile was not recorded; -EINVAL: an unknown profile, or one in bytes asked for as
+ * a .cpuprofile). */
 int report_export(const char *dir, enum report_format format, const char *profile, FILE *out, char *note,
 		  size_t notelen, char *err, size_t errlen);
 

@@ -1,11 +1,12 @@
-/* Load a session, compute its summary, name the frames on top of blocked stacks, diagnose. */
+/* Load a session, compute its summary, name the frames on top of blocked stacks and the native
+ * heap's allocation stacks, diagnose. */
 #include "collector/analysis/analyze.h"
 
 #include <stdio.h>
 
-#include "collector/analysis/blocked.h"
+#include "collector/analysis/native_heap.h"
 
-int analyze_session(const char *dir, struct session *s, struct summary *sum, struct folded *blocked, char *err,
+int analyze_session(const char *dir, struct session *s, struct summary *sum, struct analysis_profiles *prof, char *err,
 		    size_t errlen)
 {
 	int rc = session_load(s, dir, err, errlen);
@@ -14,16 +15,40 @@ int analyze_session(const char *dir, struct session *s, struct summary *sum, str
 		return rc;
 	}
 	summary_compute(sum, s);
-	blocked_analyze(sum, s, blocked);
+	blocked_analyze(sum, s, prof ? &prof->blocked : NULL);
+	native_heap_analyze(sum, s, prof ? &prof->native_live : NULL, prof ? &prof->native_alloc : NULL);
+	if (prof)
+		prof->native = sum->native.present;
 	diagnose(sum);
 	return 0;
 }
 
-int analyze_write_blocked(const char *dir, const struct folded *blocked)
+static int write_folded(const char *dir, const char *name, const struct folded *f, const char **failed)
 {
 	char path[4096];
-	if (!blocked->n)
-		return 0;
-	snprintf(path, sizeof(path), "%s/blocked.folded", dir);
-	return folded_write(blocked, path);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int rc = folded_write(f, path);
+	if (rc < 0)
+		*failed = name;
+	return rc;
+}
+
+int analyze_write_profiles(const char *dir, const struct analysis_profiles *prof, const char **failed)
+{
+	int rc = 0;
+	if (prof->blocked.n)
+		rc = write_folded(dir, "blocked.folded", &prof->blocked, failed);
+	if (rc == 0 && prof->native)
+		rc = write_folded(dir, NATIVE_LIVE_FOLDED, &prof->native_live, failed);
+	if (rc == 0 && prof->native)
+		rc = write_folded(dir, NATIVE_ALLOC_FOLDED, &prof->native_alloc, failed);
+	return rc;
+}
+
+void analysis_profiles_free(struct analysis_profiles *prof)
+{
+	folded_free(&prof->blocked);
+	folded_free(&prof->native_live);
+	folded_free(&prof->native_alloc);
+	prof->native = false;
 }

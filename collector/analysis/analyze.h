@@ -1,20 +1,34 @@
-/* From a session directory to its summary and diagnosis: load, compute, name the blocking frames,
- * diagnose. What doctor, report, check and the end of run all do first. */
+/* From a session directory to its summary and diagnosis: load, compute, name the blocking frames
+ * and the native heap's allocation stacks, diagnose. What doctor, report, check and the end of run
+ * all do first. */
 #ifndef LOOPSCOPE_COLLECTOR_ANALYZE_H
 #define LOOPSCOPE_COLLECTOR_ANALYZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "collector/analysis/blocked.h"
 #include "collector/analysis/session.h"
 #include "collector/analysis/summary.h"
 
-struct folded;
+/* The profiles the analysis makes from the agent's records (the CPU and off-CPU ones come from the
+ * probes' own files). */
+struct analysis_profiles {
+	struct folded blocked;      /* blocked.folded: the watchdog's stacks of loops no CPU sample covered */
+	struct folded native_live;  /* native-live.folded: live bytes per allocation stack */
+	struct folded native_alloc; /* native-alloc.folded: bytes allocated per stack since sampling began */
+	bool native;                /* a process sampled its allocations: both are written, even empty */
+};
+void analysis_profiles_free(struct analysis_profiles *prof);
 
-/* 0, or -errno with a one-line reason in err. On success the caller frees both. With `blocked`
- * not NULL, the blocked-loop profile too (the caller frees it with folded_free). */
-int analyze_session(const char *dir, struct session *s, struct summary *sum, struct folded *blocked, char *err,
+/* 0, or -errno with a one-line reason in err. On success the caller frees s and sum. With `prof`
+ * not NULL (zeroed), the profiles too (the caller frees them with analysis_profiles_free, either
+ * way). */
+int analyze_session(const char *dir, struct session *s, struct summary *sum, struct analysis_profiles *prof, char *err,
 		    size_t errlen);
-/* Write DIR/blocked.folded from the profile, when it holds anything. 0 or -errno. */
-int analyze_write_blocked(const char *dir, const struct folded *blocked);
+/* Write the profiles into DIR: blocked.folded when it holds anything, native-live.folded and
+ * native-alloc.folded when a process sampled. 0, or -errno with *failed the name of the file that
+ * could not be written. */
+int analyze_write_profiles(const char *dir, const struct analysis_profiles *prof, const char **failed);
 
 #endif

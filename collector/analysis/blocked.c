@@ -20,14 +20,10 @@
 
 #include "agent/fnv1a.h"
 #include "collector/analysis/samples.h"
-#include "collector/symbols/frames.h"
-#include "collector/symbols/symbolize.h"
+#include "collector/analysis/stack_names.h"
 #include "collector/util/files.h"
 #include "collector/util/grow.h"
 #include "collector/util/xalloc.h"
-
-#define MAX_FRAMES 256
-#define FRAME_TEXT 512
 
 /* --- folded profiles: distinct stacks with counts, found through an open-addressing index --- */
 
@@ -94,13 +90,6 @@ void folded_free(struct folded *f)
 }
 
 /* --- naming stacks --- */
-
-/* Native code of the system (libc, the loader, the vDSO) is never the thing to blame. */
-static bool system_module(const char *module)
-{
-	return !module || module[0] == '[' || !strncmp(module, "/lib/", 5) || !strncmp(module, "/lib64/", 7) ||
-	       !strncmp(module, "/usr/lib/", 9) || !strncmp(module, "/usr/lib64/", 11);
-}
 
 /* The Python interpreter's own code: the executable python3.11 (Debian links libpython in) or
  * libpython3.11.so. Its frames run Python code, whose functions native stacks do not name. */
@@ -227,65 +216,31 @@ static void count_name(struct tally **t, size_t *n, const char *name, const char
 	(*n)++;
 }
 
-/* The process's symbols: its last mappings, and its perf map (the session's copy first). */
-static struct proc_syms *process_syms(struct symbolizer *sym, const struct session *s, const struct s_process *p)
-{
-	if (!p->maps.len)
-		return NULL;
-	const struct s_maps *m = vec_at(&p->maps, p->maps.len - 1);
-	struct proc_syms *ps = proc_syms_from_maps(sym, p->pid, m->text, NULL);
-	if (!ps)
-		return NULL;
-	/* The perf map was written by the target: accept it only from the target's user, who also
-	 * owns its record file. */
-	struct stat st;
-	uid_t owner = stat(p->file, &st) == 0 ? st.st_uid : geteuid();
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/perf-%d.map", s->dir, p->pid);
-	if (proc_syms_load_perf_map(ps, path, owner) < 0 && p->perf_map && p->perf_map[0])
-		proc_syms_load_perf_map(ps, p->perf_map, owner);
-	return ps;
-}
-
 /* One stack: its folded line (root first, after `root`) into line, and the frame to blame (name
  * and location) into name/loc; false when nothing in it could be named. */
 static bool name_stack(struct proc_syms *ps, const struct s_stack *st, enum runtime rt, const char *root, char *line,
-		       size_t linelen, char (*texts)[FRAME_TEXT], struct frame_table *ft, char *name, size_t namelen,
+		       size_t linelen, struct stack_frames *sf, struct frame_table *ft, char *name, size_t namelen,
 		       char *loc, size_t loclen)
 {
-	unsigned n = st->nframes < MAX_FRAMES ? st->nframes : MAX_FRAMES;
 	int best = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		struct frame f;
-		int rc = proc_syms_lookup(ps, st->frames[i], i > 0, &f);
-		frame_format(&f, texts[i], sizeof(texts[i]));
-		if (ft)
-			frame_table_add(ft, texts[i], &f);
-		const char *fname = rc == 0 ? f.name : NULL, *where;
-		int rank = blame_rank(fname, f.module, f.kind, rt);
+	stack_name_frames(ps, st->frames, st->nframes, true, sf, ft);
+	for (unsigned i = 0; i < sf->n; i++) {
+		const struct frame *f = &sf->f[i];
+		const char *fname = sf->named[i] ? f->name : NULL, *where;
+		int rank = blame_rank(fname, f->module, f->kind, rt);
 		if (!rank || (best && rank >= best))
 			continue;
 		best = rank;
-		const char *anonymous = blame_anonymous(fname, f.module, f.kind, rt, &where);
+		const char *anonymous = blame_anonymous(fname, f->module, f->kind, rt, &where);
 		if (anonymous) {
 			snprintf(name, namelen, "%s", anonymous);
 			snprintf(loc, loclen, "%s", where);
-			continue;
-		}
-		frame_format_flags(&f, FRAME_FORMAT_NO_TIER, name, namelen);
-		if (f.location) { /* JS frames read "name location": keep the name alone */
-			char *at = strstr(name, f.location);
-			if (at && at > name)
-				at[-1] = 0;
-			snprintf(loc, loclen, "%s", f.location);
 		} else {
-			snprintf(loc, loclen, "%s", where);
+			frame_site(f, name, namelen, loc, loclen);
 		}
 	}
-	size_t used = (size_t)snprintf(line, linelen, "%s", root);
-	for (unsigned i = n; i-- > 0 && used < linelen;)
-		used += (size_t)snprintf(line + used, linelen - used, ";%s", texts[i]);
+	stack_fold(sf, root, line, linelen);
 	return best != 0;
 }
 
@@ -528,15 +483,12 @@ void blocked_analyze(struct summary *sum, const struct session *s, struct folded
 static void agent_stacks(struct summary *sum, const struct session *s, struct folded *out, const bool *done)
 {
 	struct symbolizer *sym = NULL;
-	size_t linelen = MAX_FRAMES * (FRAME_TEXT + 1) + 64;
+	size_t linelen = STACK_FRAMES_MAX * (FRAME_TEXT + 1) + 64;
 	char *line = xmalloc(linelen);
-	char (*texts)[FRAME_TEXT] = xmalloc(MAX_FRAMES * sizeof(*texts));
-	struct frame_table *ft = NULL;
+	struct stack_frames *sf = xmalloc(sizeof(*sf));
+	/* the profile's frames go to frames.jsonl beside it */
+	struct frame_table *ft = out ? stack_frame_table(s->dir) : NULL;
 
-	if (out) { /* the profile's frames go to frames.jsonl beside it */
-		ft = frame_table_new();
-		frame_table_load(ft, s->dir);
-	}
 	for (unsigned i = 0; i < sum->nloops; i++) {
 		struct loop_summary *ls = &sum->loops[i];
 		const struct s_loop *l = ls->loop;
@@ -544,7 +496,7 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 			continue;
 		if (!sym && !(sym = symbolizer_new()))
 			break;
-		struct proc_syms *ps = process_syms(sym, s, ls->proc);
+		struct proc_syms *ps = stack_proc_syms(sym, s, ls->proc);
 		if (!ps)
 			continue;
 		struct tally *t = NULL;
@@ -552,7 +504,7 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 		const char *root = l->name[0] ? l->name : "[loop]";
 		for (size_t k = 0; k < l->stacks.len; k++) {
 			char name[256], loc[256] = "";
-			if (name_stack(ps, vec_at(&l->stacks, k), ls->runtime, root, line, linelen, texts, ft, name,
+			if (name_stack(ps, vec_at(&l->stacks, k), ls->runtime, root, line, linelen, sf, ft, name,
 				       sizeof(name), loc, sizeof(loc)))
 				count_name(&t, &n, name, loc);
 			if (out)
@@ -563,10 +515,9 @@ static void agent_stacks(struct summary *sum, const struct session *s, struct fo
 		proc_syms_free(ps);
 	}
 	free(line);
-	free(texts);
-	if (ft && frame_table_count(ft))
-		frame_table_write(ft, s->dir);
-	frame_table_free(ft);
+	free(sf);
+	if (ft)
+		stack_frame_table_write(ft, s->dir);
 	if (sym)
 		symbolizer_free(sym);
 }

@@ -347,6 +347,37 @@ static const char *const memory_advice[] = {
 		"without a bound (module-level dicts and lists, functools.lru_cache(maxsize=None)).",
 };
 
+/* The native heap's sampled allocations: the site whose live bytes grew most since the reference,
+ * cited in the finding; its advice too when no heap snapshot named a class (those name the
+ * JavaScript objects, which the allocation sites of V8's own heap do not). */
+static void native_growth(struct finding *f, const struct summary *sum, bool class_named)
+{
+	const struct native_heap_summary *nh = &sum->native;
+	if (!nh->ngrew)
+		return;
+	const struct native_site *g = &nh->grew[0];
+	const char *name = g->function[0] ? g->function : "unnamed code";
+	say(f->summary, sizeof(f->summary),
+	    " Of the sampled native allocations still live, those made in %s (%s) grew most: %+.2f MB since %.1f s "
+	    "after sampling began, to %.2f MB (%llu live samples)",
+	    name, g->module, (double)g->growth / 1e6, nh->ref_s, (double)g->live_bytes / 1e6,
+	    (unsigned long long)g->live_samples);
+	if (nh->ngrew > 1)
+		say(f->summary, sizeof(f->summary), "; then %s %+.2f MB", nh->grew[1].function[0] ? nh->grew[1].function : "unnamed code",
+		    (double)nh->grew[1].growth / 1e6);
+	say(f->summary, sizeof(f->summary), ".");
+	if (!class_named)
+		snprintf(f->advice, sizeof(f->advice),
+			 "Find where what %s allocates is kept (the native heap's live flame graph shows who calls it) "
+			 "and free it when done, or bound what holds it.",
+			 name);
+	cJSON_AddStringToObject(f->evidence, "native_site_function", g->function);
+	cJSON_AddStringToObject(f->evidence, "native_site_module", g->module);
+	num(f, "native_site_growth_mb", (double)g->growth / 1e6);
+	num(f, "native_site_live_mb", (double)g->live_bytes / 1e6);
+	cJSON_AddNumberToObject(f->evidence, "native_site_live_samples", (double)g->live_samples);
+}
+
 static void rule_memory(struct summary *sum)
 {
 	const struct heap_summary *h = &sum->heap;
@@ -414,6 +445,7 @@ static void rule_memory(struct summary *sum)
 		num(f, "growing_class_count_delta", r->dcount);
 		num(f, "growing_class_retained_delta_mb", r->dretained / 1e6);
 	}
+	native_growth(f, sum, n->diff && n->nrows);
 }
 
 /* The busiest loop of the processes that have a thread pool (of any process when none says so):

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/records.h"
+#include "collector/analysis/native_read.h"
 #include "collector/util/errbuf.h"
 #include "collector/util/files.h"
 #include "collector/util/grow.h"
@@ -88,35 +89,11 @@ static char *dupstr(const char *s)
 	return xstrdup(s ? s : "");
 }
 
-/* The slot of loop id in p's index: the one that holds it, or the empty one where it would go. */
-static size_t loop_slot(const struct s_process *p, uint32_t id)
-{
-	size_t mask = p->nloop_slots - 1, h = (size_t)(id * UINT32_C(2654435761)) & mask;
-	while (p->loop_slots[h] && ((struct s_loop *)vec_at(&p->loops, p->loop_slots[h] - 1))->id != id)
-		h = (h + 1) & mask;
-	return h;
-}
-
-/* Loops by id through a hash index: a session of many loops reads in linear time. */
+/* Loops by id through the process's index: a session of many loops reads in linear time. */
 struct s_loop *process_loop(struct s_process *p, uint32_t id)
 {
-	if (!p->nloop_slots)
-		return NULL;
-	uint32_t i = p->loop_slots[loop_slot(p, id)];
+	size_t i = id_index_get(&p->loop_index, id);
 	return i ? vec_at(&p->loops, i - 1) : NULL;
-}
-
-static void loop_index_add(struct s_process *p)
-{
-	if (p->loops.len * 2 > p->nloop_slots) {
-		free(p->loop_slots);
-		p->nloop_slots = p->nloop_slots ? p->nloop_slots * 2 : 64;
-		p->loop_slots = xcalloc(p->nloop_slots, sizeof(*p->loop_slots));
-		for (size_t i = 0; i + 1 < p->loops.len; i++)
-			p->loop_slots[loop_slot(p, ((struct s_loop *)vec_at(&p->loops, i))->id)] = (uint32_t)i + 1;
-	}
-	size_t last = p->loops.len - 1;
-	p->loop_slots[loop_slot(p, ((struct s_loop *)vec_at(&p->loops, last))->id)] = (uint32_t)last + 1;
 }
 
 static struct s_loop *loop_of(struct s_process *p, const cJSON *rec)
@@ -128,7 +105,7 @@ static struct s_loop *loop_of(struct s_process *p, const cJSON *rec)
 	/* Records of a loop whose "loop" record we did not see (attach window): make it. */
 	l = vec_push(&p->loops);
 	l->id = id;
-	loop_index_add(p);
+	id_index_put(&p->loop_index, id, (uint32_t)(p->loops.len - 1));
 	vec_init(&l->intervals, sizeof(struct s_interval));
 	vec_init(&l->blocks, sizeof(struct s_block));
 	vec_init(&l->stacks, sizeof(struct s_stack));
@@ -328,6 +305,10 @@ static bool apply_record(struct s_process *p, const cJSON *rec, char *why, size_
 		struct s_maps *m = vec_push(&p->maps);
 		m->ts = ts;
 		m->text = dupstr(str(rec, "text"));
+	} else if (!strcmp(type, "native_stack")) {
+		return native_stack_read(&p->native, rec, ts, why, whylen);
+	} else if (!strcmp(type, "native_heap")) {
+		return native_heap_read(&p->native, rec, ts, why, whylen);
 	} else if (!strcmp(type, "gc")) {
 		if (!span_ok(rec, type, ts, why, whylen) || !(l = loop_of(p, rec)))
 			return false;
@@ -831,10 +812,11 @@ void process_free(struct s_process *p)
 	free(p->v8_version);
 	free(p->heap_refused);
 	vec_free(&p->loops);
-	free(p->loop_slots);
+	id_index_free(&p->loop_index);
 	vec_free(&p->pool);
 	vec_free(&p->procs);
 	vec_free(&p->maps);
+	native_heap_free(&p->native);
 }
 
 void session_free(struct session *s)

@@ -10,6 +10,7 @@
 
 #include "agent/drops.h"
 #include "agent/histogram.h"
+#include "collector/analysis/id_index.h"
 
 #define SESSION_VERSION 1
 /* The longest line a record file may hold (the agent formats a record in 512 KiB at most). */
@@ -101,6 +102,39 @@ struct s_maps {
 	char *text;
 };
 
+/* A sampled allocation stack's figures: agent/records.h's NATIVE_HEAP_STACK_FIELDS, by name. */
+struct s_native_figures {
+	uint64_t alloc_samples, alloc_objects, alloc_bytes, live_samples, live_objects, live_bytes;
+};
+
+/* One distinct allocation stack (a `native_stack` record) with its cumulative figures as the latest
+ * `native_heap` record that listed it gives them (now), and as of the growth reference (ref: zero
+ * when no record up to the reference listed it). */
+struct s_native_stack {
+	uint32_t id;
+	uint64_t ts;
+	uint64_t *frames; /* return addresses, innermost first */
+	unsigned nframes;
+	struct s_native_figures now, ref;
+};
+
+/* Growth is counted from a reference after warm-up: the latest `native_heap` record at or before
+ * the process's first one's time plus this (what a program allocates and keeps while it starts up
+ * — libraries, caches, pools — is not growth). */
+#define NATIVE_REF_DELAY_NS 2000000000ull
+
+/* A process's sampled native allocations (libloopscope-heap.so), read from its `native_stack` and
+ * `native_heap` records (collector/analysis/native_read.c). */
+struct s_native_heap {
+	bool present; /* a native_heap record was read */
+	/* the latest record's (NATIVE_HEAP_RECORD_FIELDS) */
+	uint64_t rate, samples, dropped_stacks, dropped_live;
+	uint64_t first_ts, last_ts; /* the first and the latest native_heap record's times */
+	uint64_t ref_ts, ref_samples; /* the reference record's time and samples */
+	struct vec stacks;            /* struct s_native_stack, in the order they were defined */
+	struct id_index index;        /* stack id -> position in stacks */
+};
+
 struct s_process {
 	char *file; /* path of its record file */
 	bool from_probe; /* probe-PID.jsonl: written by the collector from the eBPF probes */
@@ -117,13 +151,13 @@ struct s_process {
 	char *v8_version;
 	char *heap_refused;
 	struct vec loops; /* struct s_loop */
-	uint32_t *loop_slots; /* loop id -> 1 + index in loops (open addressing; 0 empty) */
-	size_t nloop_slots;   /* a power of two, at least twice loops.len */
+	struct id_index loop_index; /* loop id -> index in loops */
 	struct s_pool_head pool_head; /* the last `pool` record's */
 	struct vec pool;  /* struct s_pool_interval */
 	struct s_hist pool_wait, pool_run;
 	struct vec procs; /* struct s_proc_sample */
 	struct vec maps;  /* struct s_maps */
+	struct s_native_heap native;
 	uint64_t drops[DROP_KINDS]; /* agent/drops.h */
 	size_t bad_lines; /* corrupt lines other than an unfinished last one */
 };

@@ -3,6 +3,7 @@
  * summary.json, written atomically. Definitions are docs/metrics.md's and docs/diagnosis.md's;
  * this file only aggregates what the records hold. */
 #include "collector/analysis/heap_analysis.h"
+#include "collector/analysis/native_heap.h"
 #include "collector/analysis/summary.h"
 
 #include "collector/util/json_file.h"
@@ -543,6 +544,7 @@ void summary_compute(struct summary *sum, const struct session *s)
 	process_figures(sum, s);
 	load_output_read(s->dir, s->load, &sum->load);
 	snapshot_figures(sum, s);
+	native_heap_figures(sum, s);
 }
 
 void summary_free(struct summary *sum)
@@ -739,6 +741,7 @@ cJSON *summary_to_json(const struct summary *sum, const struct session *s)
 			}
 		}
 	}
+	cJSON_AddItemToObject(j, "native_heap", native_heap_json(&sum->native));
 	if (sum->pool.present) {
 		const struct pool_summary *p = &sum->pool;
 		o = cJSON_AddObjectToObject(j, "threadpool");

@@ -87,6 +87,34 @@ struct snapshot_summary {
 	unsigned nrows;
 };
 
+/* The native heap (libloopscope-heap.so's sampled allocations), summed over the processes that
+ * sampled: what is live at the end, what grew since the reference after warm-up (session.h,
+ * NATIVE_REF_DELAY_NS), and the allocation sites that grew most and that hold most. A site is the
+ * innermost frame of a stack outside the allocator (native_heap.c); the stacks that allocate at one
+ * site count together. Bytes and objects are the sampler's unbiased estimates, samples the sampled
+ * allocations behind them. */
+#define NATIVE_SITES 5
+struct native_site {
+	int pid;
+	char function[256]; /* "" when nothing in its stacks could be named */
+	char module[256];   /* the module's file name, or a JavaScript function's script:line:col */
+	unsigned stacks;    /* distinct stacks that allocate there */
+	uint64_t live_bytes, live_samples, alloc_bytes;
+	int64_t growth; /* live bytes since the reference */
+};
+struct native_heap_summary {
+	bool present;       /* a process wrote native_heap records */
+	unsigned processes; /* that did */
+	uint64_t rate;      /* mean bytes between samples (the first such process's) */
+	uint64_t samples, dropped_stacks, dropped_live;
+	uint64_t live_bytes, live_objects, alloc_bytes, alloc_objects;
+	int64_t growth;        /* live bytes since the reference */
+	double ref_s, span_s;  /* the reference after the first record; from it to the last record */
+	struct native_site grew[NATIVE_SITES]; /* growth > 0, most first */
+	struct native_site held[NATIVE_SITES]; /* live bytes > 0, most first */
+	unsigned ngrew, nheld;
+};
+
 struct pool_summary {
 	bool present;
 	char impl[16];
@@ -139,6 +167,7 @@ struct summary {
 	struct gc_summary gc;
 	struct heap_summary heap;
 	struct snapshot_summary snapshots;
+	struct native_heap_summary native;
 	struct pool_summary pool;
 	double cpu_user_s, cpu_sys_s;
 	uint64_t cpu_samples;

@@ -204,8 +204,10 @@ static int track_start(struct tracked *t, char *err, size_t errlen)
 			cJSON_Delete(rec);
 			continue;
 		}
+		/* the native heap's records too: its stacks are named once, and its figures are the process's
+		 * since it began sampling (a record lists only the stacks that changed) */
 		if (!strcmp(type, "process") || !strcmp(type, "v8") || !strcmp(type, "loop") || !strcmp(type, "maps") ||
-		    !strcmp(type, "loop_end")) {
+		    !strcmp(type, "loop_end") || !strcmp(type, "native_stack") || !strcmp(type, "native_heap")) {
 			cJSON_AddItemToArray(t->statics, rec);
 		} else if ((k = cumulative_key(rec, key, sizeof(key)))) {
 			cJSON_DeleteItemFromObjectCaseSensitive(t->base, k);

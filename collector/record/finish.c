@@ -55,7 +55,8 @@ int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, 
 		  size_t errlen)
 {
 	char why[512] = "";
-	struct folded blocked = {0};
+	struct analysis_profiles prof = {0};
+	const char *failed = "";
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -76,16 +77,18 @@ int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, 
 		warn(out, "%s", why[0] ? why : strerror(-rc));
 		note_lost(out, rc);
 	}
-	if ((rc = analyze_session(dir, &out->s, &out->sum, &blocked, err, errlen)) < 0) {
+	if ((rc = analyze_session(dir, &out->s, &out->sum, &prof, err, errlen)) < 0) {
+		analysis_profiles_free(&prof);
 		check_disk(out, dir);
 		return rc;
 	}
 	out->analyzed = true;
-	if ((rc = analyze_write_blocked(dir, &blocked)) < 0) {
-		warn(out, "cannot write %s/blocked.folded: %s", dir, strerror(-rc));
+	/* blocked.folded, native-live.folded and native-alloc.folded */
+	if ((rc = analyze_write_profiles(dir, &prof, &failed)) < 0) {
+		warn(out, "cannot write %s/%s: %s", dir, failed, strerror(-rc));
 		note_lost(out, rc);
 	}
-	folded_free(&blocked);
+	analysis_profiles_free(&prof);
 	if ((rc = summary_write(&out->sum, &out->s, dir)) < 0) {
 		warn(out, "cannot write %s/summary.json: %s", dir, strerror(-rc));
 		note_lost(out, rc);

@@ -1,6 +1,7 @@
 /* The end of a recording, one sequence for run and attach: stop the probes and write their files,
  * write session.json with its end time, bring in the agents' spools, analyze the session, write
- * blocked.folded and summary.json. What went wrong on the way without spoiling the session comes
+ * its profiles (blocked.folded; native-live.folded and native-alloc.folded when a process sampled
+ * its allocations) and summary.json. What went wrong on the way without spoiling the session comes
  * back as warnings; what the caller shows of it, and how, is the command's (cli/). */
 #ifndef LOOPSCOPE_COLLECTOR_FINISH_H
 #define LOOPSCOPE_COLLECTOR_FINISH_H
@@ -27,7 +28,7 @@ struct record_end {
 /* Finish the recording in dir: the probes of ps (NULL: none) stop and write their files; session.json
  * is written from m (end_ts, when 0: where the loop probe's records end, else after the probes' last
  * records); spools are gathered; the session is analyzed, its
- * blocked profile and summary written. 0, or -errno with the reason the session could not be read
+ * profiles and summary written. 0, or -errno with the reason the session could not be read
  * back in err (out->analyzed false). out is filled either way. */
 int record_finish(const char *dir, struct session_meta *m, struct probeset *ps, struct record_end *out, char *err,
 		  size_t errlen);

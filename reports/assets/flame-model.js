@@ -25,11 +25,13 @@
 	TIER['^'] = { letter: 'B', word: 'baseline (Sparkplug)' };
 	TIER['+'] = { letter: 'M', word: 'optimized (Maglev)' };
 	TIER['*'] = { letter: 'T', word: 'optimized (TurboFan)' };
-	var PROFILE_ORDER = ['cpu', 'blocked', 'offcpu'];
+	var PROFILE_ORDER = ['cpu', 'blocked', 'offcpu', 'heap', 'alloc'];
 	var DEFAULT_TITLE = Object.create(null);
 	DEFAULT_TITLE.cpu = 'All CPU';
 	DEFAULT_TITLE.blocked = 'Blocked loop';
 	DEFAULT_TITLE.offcpu = 'Off-CPU';
+	DEFAULT_TITLE.heap = 'Native heap: live';
+	DEFAULT_TITLE.alloc = 'Native heap: allocated';
 	// The kind a frame of a kind the table does not list is shown as (added when the table has none).
 	var UNKNOWN_KIND = 'unknown';
 
@@ -77,6 +79,13 @@
 		if (ns < 1e9) return fmt3(ns / 1e6) + ' ms';
 		return fmt3(ns / 1e9) + ' s';
 	}
+	// Bytes in decimal units, as the report writes them: "512 B", "4.1 kB", "12.30 MB", "1.20 GB".
+	function fmtBytes(b) {
+		if (b < 1e3) return fmtInt(b) + ' B';
+		if (b < 1e6) return (b / 1e3).toFixed(1) + ' kB';
+		if (b < 1e9) return (b / 1e6).toFixed(2) + ' MB';
+		return (b / 1e9).toFixed(2) + ' GB';
+	}
 	function fmtPct(p) {
 		if (!(p > 0)) return '0%';
 		if (p >= 100) return '100%';
@@ -86,11 +95,13 @@
 	}
 	function fmtValue(v, unit) {
 		if (unit === 'ns') return fmtNs(v);
+		if (unit === 'bytes') return fmtBytes(v);
 		if (unit === 'samples') return fmtInt(v) + (Math.round(v) === 1 ? ' sample' : ' samples');
 		return fmtInt(v) + ' ' + unit;
 	}
 	function fmtShort(v, unit) {
 		if (unit === 'ns') return fmtNs(v);
+		if (unit === 'bytes') return fmtBytes(v);
 		var s = v >= 1e9 ? fmt3(v / 1e9) + 'G' : v >= 1e6 ? fmt3(v / 1e6) + 'M' : v >= 1e4 ? fmt3(v / 1e3) + 'k' : fmtInt(v);
 		return s + ' ' + unit;
 	}
@@ -780,7 +791,7 @@
 
 	return {
 		TIER: TIER, str: str, num: num, hash32: hash32, printable: printable,
-		fmtInt: fmtInt, fmtNs: fmtNs, fmtPct: fmtPct, fmtValue: fmtValue, fmtShort: fmtShort,
+		fmtInt: fmtInt, fmtNs: fmtNs, fmtBytes: fmtBytes, fmtPct: fmtPct, fmtValue: fmtValue, fmtShort: fmtShort,
 		Kinds: Kinds, Frames: Frames, profileList: profileList, peekTotal: peekTotal,
 		Tree: Tree, treeFromProfile: treeFromProfile, resultState: resultState, filterTree: filterTree,
 		childWithFrame: childWithFrame, framePath: framePath, nodeOfPath: nodeOfPath, widest: widest,

@@ -19,7 +19,9 @@
  *                   "package": "express" or "" }, ... ],
  *     "profiles": { "cpu":     { "title": "All CPU", "unit": "samples", "nodes": NODES },
  *                   "blocked": { "title": "Blocked loop", "unit": "samples", "nodes": NODES },
- *                   "offcpu":  { "title": "Off-CPU", "unit": "ns", "nodes": NODES } } }
+ *                   "offcpu":  { "title": "Off-CPU", "unit": "ns", "nodes": NODES },
+ *                   "heap":    { "title": "Native heap: live", "unit": "bytes", "nodes": NODES },
+ *                   "alloc":   { "title": "Native heap: allocated", "unit": "bytes", "nodes": NODES } } }
  *
  *   NODES = { "frame": [...], "parent": [...], "total": [...], "self": [...] }, four arrays of the
  *   same length: the call tree in depth-first pre-order, node 0 the root (frame -1, parent -1),
@@ -37,8 +39,8 @@
  *   does not list it). A frame with a package gets a colour per package around its kind's.
  *   tier (JS frames only, V8's own markers): "~"
  *   interpreted (Ignition), "^" baseline (Sparkplug), "+" Maglev, "*" TurboFan, "" not JS/unknown.
- *   unit: "samples" or "ns" (any other word is shown as a plain count of that word).
- *   Profiles are shown as tabs in the order cpu, blocked, offcpu, then any other key; a missing
+ *   unit: "samples", "ns" or "bytes" (any other word is shown as a plain count of that word).
+ *   Profiles are shown as tabs in the order cpu, blocked, offcpu, heap, alloc, then any other key; a missing
  *   profile, or one with no nodes or a zero total, shows a "no samples" message. Out-of-range frame
  *   indexes show as "(invalid frame)"; parents that do not precede their node make the profile
  *   show an error; a tree not in pre-order or with unsorted siblings is reordered; a total smaller
@@ -69,7 +71,10 @@
  *   Colours, fonts and sizes are CSS variables on .flame (see flame.css). When the page has an
  *   element with id "loopscope-flame-diff", a second viewer mounts there, with its data from the
  *   script element "loopscope-flame-diff-data" and its test API at window.loopscopeFlameDiff; the
- *   first is then started only when the page has its element or its data too.
+ *   first is then started only when the page has its element or its data too. When the page has an
+ *   element with id "loopscope-flame-memory" (the report's Memory section), a third viewer mounts
+ *   there with the same data, showing only the profiles in bytes (the native heap's), its test API
+ *   at window.loopscopeFlameMemory; the first viewer then leaves those out.
  *
  * ---------------------------------------------------------------------------------------------
  * TEST API: window.loopscopeFlame (everything acts on the profile of the selected tab, synchronously,
@@ -140,7 +145,8 @@
 
 	// One viewer: OPT = {host: id of its element, data: id of its JSON script element, global: the
 	// window property that may hold its data instead (or null), api: the window property its test
-	// API goes to, keys: whether "/" and Escape pressed on the page (not in a viewer) are its}.
+	// API goes to, keys: whether "/" and Escape pressed on the page (not in a viewer) are its, only:
+	// which of the data's profiles it shows (a test on each of M.profileList's; all when absent)}.
 	function createViewer(opt) {
 		var data = null, kinds = null, frames = null, profiles = [], cur = null;
 		var hidden = new Uint8Array(0), hiddenKey = '';
@@ -175,7 +181,7 @@
 		}
 
 		function setupProfiles() {
-			profiles = M.profileList(data).map(function (p) {
+			profiles = M.profileList(data).filter(opt.only || function () { return true; }).map(function (p) {
 				p.result = null;
 				p.base = null;
 				p.tree = null;
@@ -523,7 +529,7 @@
 				return;
 			}
 			var pct = (100 * s.matchedTotal) / cur.tree.total[0];
-			var what = cur.unit === 'ns' ? 'of time' : 'of samples';
+			var what = cur.unit === 'ns' ? 'of time' : cur.unit === 'bytes' ? 'of bytes' : 'of samples';
 			var text = fmtPct(pct) + ' ' + what + ' match' + (s.matchedNodes ? '' : ' (no frame)');
 			if (cur.zoom > 0) text += ' \u00b7 ' + fmtPct(s.ofZoom) + ' of zoomed frame';
 			matchEl.textContent = text;
@@ -1320,15 +1326,20 @@
 		start();
 	}
 
-	// The page's viewers: the flame graph (unless the page holds only a comparison) and the
-	// differential flame graph when there is one.
+	// The page's viewers: the flame graph (unless the page holds only a comparison), the Memory
+	// section's (the profiles in bytes) when it has one, and the differential flame graph when there
+	// is one.
 	function startAll() {
-		var diffHost = doc.getElementById('loopscope-flame-diff');
+		var diffHost = doc.getElementById('loopscope-flame-diff'), memHost = doc.getElementById('loopscope-flame-memory');
 		var plain = !diffHost || doc.getElementById('loopscope-flame') || doc.getElementById('loopscope-flame-data') || window.loopscopeFlameData != null;
-		if (plain) createViewer({ host: 'loopscope-flame', data: 'loopscope-flame-data', global: 'loopscopeFlameData', api: 'loopscopeFlame', keys: true });
+		var bytes = function (p) { return p.unit === 'bytes'; };
+		if (plain) createViewer({ host: 'loopscope-flame', data: 'loopscope-flame-data', global: 'loopscopeFlameData', api: 'loopscopeFlame', keys: true,
+			only: memHost ? function (p) { return !bytes(p); } : null });
+		if (memHost) createViewer({ host: 'loopscope-flame-memory', data: 'loopscope-flame-data', global: 'loopscopeFlameData', api: 'loopscopeFlameMemory', keys: false, only: bytes });
 		if (diffHost) createViewer({ host: 'loopscope-flame-diff', data: 'loopscope-flame-diff-data', global: null, api: 'loopscopeFlameDiff', keys: !plain });
 	}
 
-	if (doc.readyState === 'loading' && !doc.getElementById('loopscope-flame') && !doc.getElementById('loopscope-flame-diff')) doc.addEventListener('DOMContentLoaded', startAll);
+	if (doc.readyState === 'loading' && !doc.getElementById('loopscope-flame') && !doc.getElementById('loopscope-flame-diff') &&
+		!doc.getElementById('loopscope-flame-memory')) doc.addEventListener('DOMContentLoaded', startAll);
 	else startAll();
 })();

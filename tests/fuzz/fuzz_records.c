@@ -52,6 +52,18 @@ static void read_incremental(const char *dir)
 	process_free(&p);
 }
 
+/* The native heap's sites: ranked as said, their texts ended. */
+static void check_native(const struct summary *sum)
+{
+	const struct native_heap_summary *n = &sum->native;
+	CHECK(n->present || (!n->ngrew && !n->nheld));
+	for (unsigned i = 0; i < n->ngrew; i++)
+		CHECK(n->grew[i].growth > 0 && (!i || n->grew[i].growth <= n->grew[i - 1].growth) &&
+		      memchr(n->grew[i].function, 0, sizeof(n->grew[i].function)));
+	for (unsigned i = 0; i < n->nheld; i++)
+		CHECK(n->held[i].live_bytes > 0 && (!i || n->held[i].live_bytes <= n->held[i - 1].live_bytes));
+}
+
 static void check_summary(const struct session *s, const struct summary *sum)
 {
 	unsigned loops = 0, proc_loops = 0;
@@ -113,22 +125,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *dir = fuzz_dir();
 	struct session s;
 	struct summary sum;
-	struct folded blocked = {0};
+	struct analysis_profiles prof = {0};
 	struct fuzz_out out;
 	char err[512];
 
 	fuzz_dir_split(data, size, "agent-1.jsonl", names);
 	read_incremental(dir);
 	err[0] = 0;
-	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) < 0) {
+	if (analyze_session(dir, &s, &sum, &prof, err, sizeof(err)) < 0) {
 		check_string(err, sizeof(err));
 		CHECK(err[0]); /* every refusal says why */
-		folded_free(&blocked);
+		analysis_profiles_free(&prof);
 		return 0;
 	}
 	check_summary(&s, &sum);
-	for (size_t i = 0; i < blocked.n; i++)
-		CHECK(blocked.stacks[i] && !strchr(blocked.stacks[i], '\n'));
+	const struct folded *profiles[] = {&prof.blocked, &prof.native_live, &prof.native_alloc};
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < profiles[k]->n; i++)
+			CHECK(profiles[k]->stacks[i] && !strchr(profiles[k]->stacks[i], '\n') && profiles[k]->counts[i]);
+	check_native(&sum);
 
 	check_report_data(&s, &sum);
 
@@ -146,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r == 0 && res.regressions == 0); /* a summary against itself regresses nowhere */
 		check_outcome_free(&res);
 	}
-	folded_free(&blocked);
+	analysis_profiles_free(&prof);
 	summary_free(&sum);
 	session_free(&s);
 	return 0;

@@ -74,10 +74,10 @@ static void check_blocked(const char *dir)
 {
 	struct session s;
 	struct summary sum;
-	struct folded blocked = {0};
+	struct analysis_profiles prof = {0};
 	char err[512];
 
-	if (analyze_session(dir, &s, &sum, &blocked, err, sizeof(err)) == 0) {
+	if (analyze_session(dir, &s, &sum, &prof, err, sizeof(err)) == 0) {
 		for (unsigned i = 0; i < sum.nloops; i++) {
 			const struct loop_summary *ls = &sum.loops[i];
 			double shares = ls->blocked_share_gc + ls->blocked_share_js + ls->blocked_share_runtime +
@@ -88,7 +88,7 @@ static void check_blocked(const char *dir)
 		summary_free(&sum);
 		session_free(&s);
 	}
-	folded_free(&blocked);
+	analysis_profiles_free(&prof);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
