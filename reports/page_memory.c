@@ -90,7 +90,7 @@ static void sites(FILE *out, const char *id, const char *caption, const struct n
 static void native_heap(FILE *out, const struct page *pg)
 {
 	const struct native_heap_summary *n = &pg->sum->native;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 
 	fputs("<div id=\"memory-native\">\n<h3>Native heap</h3>\n", out);
 	if (!n->present) {
@@ -107,10 +107,12 @@ static void native_heap(FILE *out, const struct page *pg)
 		     "before the last figures); %s allocated in all.",
 		page_bytes(a, sizeof(a), (double)n->live_bytes, false), page_bytes(b, sizeof(b), (double)n->growth, true),
 		n->ref_s, n->span_s, page_bytes(c, sizeof(c), (double)n->alloc_bytes, false));
-	if (n->dropped_stacks || n->dropped_live)
-		fprintf(out, " <span class=\"warn\">Left out: %s sampled allocations whose stacks did not fit the agent's "
-			     "table, %s whose free could not be tracked (still counted live).</span>",
-			page_count(c, sizeof(c), (double)n->dropped_stacks), page_count(d, sizeof(d), (double)n->dropped_live));
+	if (n->dropped_stacks || n->dropped_live || n->unwind_fail)
+		fprintf(out, " <span class=\"warn\">Left out: %s sampled allocations whose stacks did not fit the sampler's "
+			     "table, %s that found no room in its table of live blocks (not in the live figures); %s stacks "
+			     "cut to the allocating function (the unwind went astray).</span>",
+			page_count(c, sizeof(c), (double)n->dropped_stacks), page_count(d, sizeof(d), (double)n->dropped_live),
+			page_count(e, sizeof(e), (double)n->unwind_fail));
 	fputs(" Bytes and objects are estimates from the samples; a site is the innermost frame outside the "
 	      "allocator.</p>\n",
 	      out);

@@ -51,6 +51,7 @@ void native_heap_figures(struct summary *sum, const struct session *s)
 		n->samples += nh->samples;
 		n->dropped_stacks += nh->dropped_stacks;
 		n->dropped_live += nh->dropped_live;
+		n->unwind_fail += nh->unwind_fail;
 		for (size_t k = 0; k < nh->stacks.len; k++) {
 			const struct s_native_stack *st = vec_at(&nh->stacks, k);
 			n->live_bytes += st->now.live_bytes;
@@ -287,6 +288,7 @@ cJSON *native_heap_json(const struct native_heap_summary *n)
 	cJSON_AddNumberToObject(o, "samples", (double)n->samples);
 	cJSON_AddNumberToObject(o, "dropped_stacks", (double)n->dropped_stacks);
 	cJSON_AddNumberToObject(o, "dropped_live", (double)n->dropped_live);
+	cJSON_AddNumberToObject(o, "unwind_fail", (double)n->unwind_fail);
 	cJSON_AddNumberToObject(o, "live_bytes", (double)n->live_bytes);
 	cJSON_AddNumberToObject(o, "live_objects", (double)n->live_objects);
 	cJSON_AddNumberToObject(o, "alloc_bytes", (double)n->alloc_bytes);

@@ -109,11 +109,8 @@ static bool stack_entry(struct s_native_heap *nh, const cJSON *e, bool in_ref, c
 #define NATIVE_TAKE_(key, ...) f.key = v[k++];
 	NATIVE_HEAP_STACK_FIELDS(NATIVE_TAKE_)
 #undef NATIVE_TAKE_
-	if (f.live_samples > f.alloc_samples) {
-		errbuf_printf(why, whylen, "native_heap record: stack %u has %llu live samples, more than the %llu allocated",
-			      st->id, (unsigned long long)f.live_samples, (unsigned long long)f.alloc_samples);
-		return false;
-	}
+	/* live may exceed allocated: a fork child inherits its parent's live blocks, and counts what it
+	 * allocates from zero */
 	if (f.alloc_samples < st->now.alloc_samples || f.alloc_objects < st->now.alloc_objects ||
 	    f.alloc_bytes < st->now.alloc_bytes) {
 		errbuf_printf(why, whylen,
@@ -141,6 +138,13 @@ bool native_heap_read(struct s_native_heap *nh, const cJSON *rec, uint64_t ts, c
 	}
 	NATIVE_HEAP_RECORD_FIELDS(NATIVE_HEAD_)
 #undef NATIVE_HEAD_
+	/* written by the agent since it unwinds with libunwind; absent: 0 */
+	const cJSON *uf = cJSON_GetObjectItemCaseSensitive(rec, "unwind_fail");
+	uint64_t unwind_fail = 0;
+	if (uf && !whole(uf, &unwind_fail)) {
+		errbuf_printf(why, whylen, "native_heap record: unwind_fail is not a whole number");
+		return false;
+	}
 	if (!ts || !rate || !cJSON_IsArray(stacks)) {
 		errbuf_printf(why, whylen, "native_heap record: %s", !ts ? "no time" : !rate ? "a sampling rate of 0 bytes"
 											  : "no array of stacks");
@@ -169,6 +173,7 @@ bool native_heap_read(struct s_native_heap *nh, const cJSON *rec, uint64_t ts, c
 #define NATIVE_KEEP_(key, ...) nh->key = key;
 	NATIVE_HEAP_RECORD_FIELDS(NATIVE_KEEP_)
 #undef NATIVE_KEEP_
+	nh->unwind_fail = unwind_fail;
 	if (in_ref) {
 		nh->ref_ts = ts;
 		nh->ref_samples = samples;

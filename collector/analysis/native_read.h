@@ -1,8 +1,8 @@
 /* The session reader's part for the native heap: `native_stack` and `native_heap` records
  * (docs/session-format.md) into a process's struct s_native_heap. Every figure is checked: a record
  * that breaks the format (an id out of range or defined twice, a stack not defined before a record
- * names it, a figure not a whole number, a cumulative figure going down, live samples above
- * allocated ones, records out of time order) gives false with the reason in why, which session.c
+ * names it, a figure not a whole number, a cumulative figure going down, records out of time
+ * order) gives false with the reason in why, which session.c
  * turns into the error naming the file and the line. */
 #ifndef LOOPSCOPE_COLLECTOR_NATIVE_READ_H
 #define LOOPSCOPE_COLLECTOR_NATIVE_READ_H

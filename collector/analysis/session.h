@@ -129,6 +129,7 @@ struct s_native_heap {
 	bool present; /* a native_heap record was read */
 	/* the latest record's (NATIVE_HEAP_RECORD_FIELDS) */
 	uint64_t rate, samples, dropped_stacks, dropped_live;
+	uint64_t unwind_fail; /* stacks cut to their first frame: the unwind went astray (0 when absent) */
 	uint64_t first_ts, last_ts; /* the first and the latest native_heap record's times */
 	uint64_t ref_ts, ref_samples; /* the reference record's time and samples */
 	struct vec stacks;            /* struct s_native_stack, in the order they were defined */

@@ -106,7 +106,7 @@ struct native_heap_summary {
 	bool present;       /* a process wrote native_heap records */
 	unsigned processes; /* that did */
 	uint64_t rate;      /* mean bytes between samples (the first such process's) */
-	uint64_t samples, dropped_stacks, dropped_live;
+	uint64_t samples, dropped_stacks, dropped_live, unwind_fail;
 	uint64_t live_bytes, live_objects, alloc_bytes, alloc_objects;
 	int64_t growth;        /* live bytes since the reference */
 	double ref_s, span_s;  /* the reference after the first record; from it to the last record */
