@@ -72,6 +72,7 @@ struct run {
 	uv_loop_t *loop;
 	char dir[PATH_MAX];
 	char agent[PATH_MAX];
+	char heap_lib[PATH_MAX]; /* --heap: the native heap sampler, beside the agent */
 	char **env;
 	char exe[PATH_MAX];  /* the command after PATH lookup ("" when not found) */
 	int exe_static;      /* 1: an ELF without PT_INTERP; 0: dynamic or not ELF */
@@ -147,6 +148,14 @@ int run_find_agent(char *path, size_t len)
 	return 0;
 }
 
+/* The native heap sampler: libloopscope-heap.so in the agent's directory. 0 or -ENOENT. */
+int run_find_heap_lib(const char *agent, char *path, size_t len)
+{
+	const char *slash = strrchr(agent, '/');
+	snprintf(path, len, "%.*s/libloopscope-heap.so", slash ? (int)(slash - agent) : 1, slash ? agent : ".");
+	return access(path, R_OK) < 0 ? -ENOENT : 0;
+}
+
 static char *concat(const char *a, const char *b, const char *c)
 {
 	return xasprintf("%s%s%s", a, b, c);
@@ -165,11 +174,15 @@ static char **target_env(struct run *r)
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "LOOPSCOPE_DIR=", 14) ||
 		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21) ||
-		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)))
+		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)) ||
+		    (r->o->heap_rate && !strncmp(environ[i], "LOOPSCOPE_HEAP_RATE=", 20)))
 			continue;
 		env[k++] = strdup(environ[i]);
 	}
-	env[k++] = concat("LD_PRELOAD=", r->agent, "");
+	if (r->o->heap)
+		env[k++] = xasprintf("LD_PRELOAD=%s %s", r->heap_lib, r->agent);
+	else
+		env[k++] = concat("LD_PRELOAD=", r->agent, "");
 	if (preload && *preload) {
 		char *both = concat(env[k - 1], " ", preload);
 		free(env[k - 1]);
@@ -184,6 +197,10 @@ static char **target_env(struct run *r)
 	}
 	if (!r->o->no_node_flags)
 		env[k++] = concat("LOOPSCOPE_NODE_FLAGS=1", "", "");
+	if (r->o->heap_rate) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)r->o->heap_rate);
+		env[k++] = concat("LOOPSCOPE_HEAP_RATE=", num, "");
+	}
 	env[k] = NULL;
 	return env;
 }
@@ -1008,6 +1025,8 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	r.loop = uv_default_loop();
 	if (run_find_agent(r.agent, sizeof(r.agent)) < 0)
 		return res->outcome = RUN_NO_AGENT;
+	if (o->heap && run_find_heap_lib(r.agent, r.heap_lib, sizeof(r.heap_lib)) < 0)
+		return res->outcome = RUN_NO_HEAP_LIB;
 	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), res->reason, sizeof(res->reason)) < 0)
 		return res->outcome = RUN_NO_DIR;
 	resolve_command(&r);
