@@ -15,7 +15,7 @@
 #define LIVE_SLOTS (1u << 17)
 #define LIVE_PROBES 64
 #define HINT_SLOTS (1u << 20)
-#define MAP_SLOTS 1024
+#define MAP_SLOTS (1u << 16)
 #define LOCK_TRIES 4096
 
 #define KEY_EMPTY ((uintptr_t)0)
@@ -29,16 +29,16 @@ struct live_slot {
 };
 
 struct map_rec {
-	uintptr_t start, end; /* end 0: free slot */
+	uintptr_t start, end;
 	uint64_t wfix, est;   /* the weight; the bytes it stands for now */
-	uint32_t stack;
+	uint32_t stack;       /* index + 1 */
 	bool object;          /* holds the mapping's object and sample (the part above a hole: no) */
 };
 
 static uint32_t *stack_index;       /* STACK_INDEX_SLOTS: stack index + 1, 0 empty */
 static struct live_slot *live;      /* LIVE_SLOTS */
 static uint8_t *hint;               /* HINT_SLOTS: live blocks per address hash (255: at least) */
-static struct map_rec maps[MAP_SLOTS];
+static struct map_rec *maps;        /* MAP_SLOTS, sorted by start */
 static uint32_t nmaps;              /* records in use (a hint: 0 means none) */
 static int stack_lock, live_lock, map_lock;
 
@@ -69,7 +69,8 @@ int heap_tables_init(void)
 	stack_index = map_zeroed(sizeof(*stack_index) * STACK_INDEX_SLOTS);
 	live = map_zeroed(sizeof(*live) * LIVE_SLOTS);
 	hint = map_zeroed(HINT_SLOTS);
-	return heap_state.stacks && stack_index && live && hint ? 0 : -1;
+	maps = map_zeroed(sizeof(*maps) * MAP_SLOTS);
+	return heap_state.stacks && stack_index && live && hint && maps ? 0 : -1;
 }
 
 static uint64_t mix(uint64_t h)
@@ -272,64 +273,75 @@ void heap_live_put_back(const struct heap_live_rec *r)
 
 /* ---- live mappings --------------------------------------------------------------------------- */
 
-bool heap_map_add(uintptr_t addr, size_t len, const struct heap_stack *st)
+/* Sorted by start; mappings never overlap, so neither do their records. */
+static struct map_rec *map_find_first(uintptr_t addr)
 {
-	if (!lock_try(&map_lock))
-		return false;
-	bool ok = false;
-	for (unsigned i = 0; i < MAP_SLOTS && !ok; i++) {
-		struct map_rec *m = &maps[i];
-		if (m->end)
-			continue;
-		m->start = addr;
-		m->end = addr + len;
-		m->wfix = heap_weight(len);
-		m->est = est_bytes(len, m->wfix);
-		m->stack = st ? st->id : 0;
-		m->object = true;
-		if (st)
-			live_add_to(&heap_state.stacks[m->stack - 1], m->wfix, m->est);
-		__atomic_fetch_add(&nmaps, 1, __ATOMIC_RELAXED);
-		ok = true;
+	uint32_t lo = 0, hi = nmaps; /* the first record ending above addr */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (maps[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	unlock(&map_lock);
-	return ok;
+	return &maps[lo];
 }
 
-/* What is left of M after [lo, hi) goes: the part below and the part above. */
-static void map_trim(struct map_rec *m, uintptr_t lo, uintptr_t hi)
+static struct map_rec *map_insert_at(struct map_rec *at)
 {
-	struct heap_stack *st = m->stack ? &heap_state.stacks[m->stack - 1] : NULL;
+	if (nmaps == MAP_SLOTS)
+		return NULL;
+	memmove(at + 1, at, (size_t)(maps + nmaps - at) * sizeof(*at));
+	__atomic_store_n(&nmaps, nmaps + 1, __ATOMIC_RELAXED);
+	return at;
+}
+
+bool heap_map_add(uintptr_t addr, size_t len, const struct heap_stack *st)
+{
+	if (!maps || !lock_try(&map_lock))
+		return false;
+	struct map_rec *m = map_insert_at(map_find_first(addr));
+	if (m) {
+		uint64_t w = heap_weight(len);
+		*m = (struct map_rec){.start = addr, .end = addr + len, .wfix = w, .est = est_bytes(len, w),
+				      .stack = st->id, .object = true};
+		live_add_to(&heap_state.stacks[m->stack - 1], m->wfix, m->est);
+	}
+	unlock(&map_lock);
+	return m != NULL;
+}
+
+/* [lo, hi) of M goes. Returns the records that follow what is left of M (M itself when it is gone:
+ * the array moved down). */
+static struct map_rec *map_trim(struct map_rec *m, uintptr_t lo, uintptr_t hi)
+{
+	struct heap_stack *st = &heap_state.stacks[m->stack - 1];
 	uintptr_t below = lo > m->start ? lo - m->start : 0, above = m->end > hi ? m->end - hi : 0;
 	uint64_t est_below = est_bytes(below, m->wfix), est_above = est_bytes(above, m->wfix);
 
 	if (!below && !above) {
-		if (st && m->object)
+		if (m->object)
 			live_sub_from(st, m->wfix, m->est);
-		else if (st)
+		else
 			__atomic_fetch_sub(&st->live_bytes, m->est, __ATOMIC_RELAXED);
-		m->end = 0;
-		__atomic_fetch_sub(&nmaps, 1, __ATOMIC_RELAXED);
-		return;
+		memmove(m, m + 1, (size_t)(maps + nmaps - m - 1) * sizeof(*m));
+		__atomic_store_n(&nmaps, nmaps - 1, __ATOMIC_RELAXED);
+		return m;
 	}
-	if (st)
-		__atomic_fetch_sub(&st->live_bytes, m->est - est_below - est_above, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->live_bytes, m->est - est_below - est_above, __ATOMIC_RELAXED);
 	if (below && above) {
-		/* A hole in the middle: the part above becomes a record of its own when there is room
-		 * (it counts no further object: the mapping's object stays with the part below). */
-		for (unsigned i = 0; i < MAP_SLOTS; i++) {
-			if (maps[i].end)
-				continue;
-			maps[i] = (struct map_rec){.start = hi, .end = m->end, .wfix = m->wfix, .est = est_above,
-						   .stack = m->stack, .object = false};
-			__atomic_fetch_add(&nmaps, 1, __ATOMIC_RELAXED);
-			m->end = lo;
-			m->est = est_below;
-			return;
-		}
-		if (st) /* no room: the part above is forgotten */
+		/* A hole in the middle: the part above becomes a record of its own (it holds no object:
+		 * the mapping's stays with the part below), or when there is no room, is forgotten. */
+		struct map_rec *up = map_insert_at(m + 1);
+		if (up) {
+			*up = (struct map_rec){.start = hi, .end = m->end, .wfix = m->wfix, .est = est_above,
+					       .stack = m->stack, .object = false};
+		} else {
 			__atomic_fetch_sub(&st->live_bytes, est_above, __ATOMIC_RELAXED);
-		above = 0;
+		}
+		m->end = lo;
+		m->est = est_below;
+		return up ? m + 2 : m + 1;
 	}
 	if (below) {
 		m->end = lo;
@@ -338,6 +350,7 @@ static void map_trim(struct map_rec *m, uintptr_t lo, uintptr_t hi)
 		m->start = hi;
 		m->est = est_above;
 	}
+	return m + 1;
 }
 
 void heap_map_remove(uintptr_t addr, size_t len)
@@ -345,11 +358,8 @@ void heap_map_remove(uintptr_t addr, size_t len)
 	if (!__atomic_load_n(&nmaps, __ATOMIC_RELAXED) || !lock_try(&map_lock))
 		return;
 	uintptr_t hi = addr + len;
-	for (unsigned i = 0; i < MAP_SLOTS; i++) {
-		struct map_rec *m = &maps[i];
-		if (m->end && m->start < hi && addr < m->end)
-			map_trim(m, addr, hi);
-	}
+	for (struct map_rec *m = map_find_first(addr); m < maps + nmaps && m->start < hi;)
+		m = map_trim(m, addr, hi);
 	unlock(&map_lock);
 }
 
