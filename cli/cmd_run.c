@@ -49,6 +49,10 @@ static void usage(FILE *out)
 	      "                        and before loopscope stops it; heap-diff.json: what grew between\n"
 	      "                        them and what holds it (docs/heap.md). Each snapshot pauses the\n"
 	      "                        target (printed)\n"
+	      "      --heap-gap S      between the two, one more snapshot when the JavaScript heap grew by half\n"
+	      "                        and 16 MB since the last, at least S seconds after it (default "
+	      DEFAULT_STR(LOOPSCOPE_DEFAULT_HEAP_GAP_S) ";\n"
+	      "                        0: none; at most 4); implies --heap\n"
 	      "      --heap-rate BYTES the native sampler's mean bytes between samples (default 524288);\n"
 	      "                        implies --heap\n"
 	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
@@ -194,7 +198,7 @@ static void show_progress(const struct run_progress *p)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT,
-	       O_REPEAT, O_HEAP, O_HEAP_RATE };
+	       O_REPEAT, O_HEAP, O_HEAP_RATE, O_HEAP_GAP };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
@@ -203,11 +207,12 @@ int cmd_run(int argc, char **argv)
 		{"offcpu", no_argument, 0, O_OFFCPU},   {"no-offcpu", no_argument, 0, O_NOOFFCPU},
 		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
 		{"repeat", required_argument, 0, O_REPEAT}, {"heap", no_argument, 0, O_HEAP},
-		{"heap-rate", required_argument, 0, O_HEAP_RATE},
+		{"heap-rate", required_argument, 0, O_HEAP_RATE}, {"heap-gap", required_argument, 0, O_HEAP_GAP},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
-	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
+	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS,
+			     .heap_gap_s = LOOPSCOPE_DEFAULT_HEAP_GAP_S};
 	bool report = true, quiet = false;
 	unsigned runs = 0; /* --repeat N; 0: a single session, not a set */
 	double v;
@@ -269,6 +274,12 @@ int cmd_run(int argc, char **argv)
 			}
 			o.heap = true;
 			o.heap_rate = (uint64_t)v;
+			break;
+		case O_HEAP_GAP:
+			if (cli_number("--heap-gap", optarg, 0, 86400, &v) < 0)
+				return EXIT_USAGE;
+			o.heap = true;
+			o.heap_gap_s = (unsigned)v;
 			break;
 		case O_REPEAT:
 			if (cli_number("--repeat", optarg, 1, 10000, &v) < 0)

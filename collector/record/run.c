@@ -47,6 +47,7 @@
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
 #define MAX_TREE 4096
 #define HEAP_WARMUP_MS 2000    /* --heap: the first snapshot this long after the load started (or the target) */
+#define HEAP_CHECK_MS 1000     /* --heap: how often the JavaScript heap's growth is looked at after it */
 
 extern char **environ;
 
@@ -111,6 +112,7 @@ struct run {
 	struct run_heap heap;
 	uv_timer_t heap_timer;
 	bool heap_end;        /* the snapshot before the stop was asked for */
+	bool heap_tried;      /* the first snapshot was asked for */
 	bool stop_deferred;   /* stop_target waits for it */
 	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
 	struct probeset ps;
@@ -282,7 +284,7 @@ static void on_heap_done(struct run_heap *h, void *arg)
 	clear_progress(r);
 	if (m->file[0])
 		record_notify(r->o->notify, .ev = REC_EV_HEAP_TAKEN, .pid = m->pid, .path = m->file,
-			      .secs = m->pause_ms / 1000, .count = (size_t)m->bytes);
+			      .secs = m->pause_ms / 1000, .count = (size_t)m->bytes, .text = m->why[0] ? m->why : NULL);
 	else
 		record_notify(r->o->notify, .ev = REC_EV_HEAP_FAILED, .pid = m->pid, .text = m->error);
 	if (r->stop_deferred) {
@@ -290,14 +292,14 @@ static void on_heap_done(struct run_heap *h, void *arg)
 		r->stopping = false;
 		stop_now(r, STOP_SIGINT);
 	} else if (r->heap_end && running(r) && !r->stopping && h->n < RUN_HEAP_MAX) {
-		/* the stop came while the first one was under way */
+		/* the stop came while one was under way */
 		r->heap_end = false;
 		stop_target(r, STOP_SIGINT);
 	}
 }
 
 /* Take heap-N.heapsnapshot of the tree's node process; false when none is taken. */
-static bool heap_take_next(struct run *r)
+static bool heap_take_next(struct run *r, const char *why)
 {
 	pid_t pids[256], pid;
 	char name[64];
@@ -307,14 +309,23 @@ static bool heap_take_next(struct run *r)
 		return false;
 	}
 	snprintf(name, sizeof(name), "heap-%zu.heapsnapshot", r->heap.n + 1);
-	return run_heap_take(&r->heap, pid, name, on_heap_done, r) == 0;
+	return run_heap_take(&r->heap, pid, name, why, on_heap_done, r) == 0;
 }
 
+/* The first snapshot after warm-up; then, every HEAP_CHECK_MS, one more when the heap grew
+ * (run_heap_grew: bounded in number and in time apart). */
 static void on_heap_timer(uv_timer_t *t)
 {
 	struct run *r = t->data;
-	if (running(r) && !r->stopping && !r->heap.busy && r->heap.n == 0)
-		heap_take_next(r);
+	if (!running(r) || r->stopping || r->heap.busy)
+		return;
+	if (!r->heap_tried) {
+		r->heap_tried = true;
+		if (!heap_take_next(r, "warm-up") || !r->o->heap_gap_s)
+			uv_timer_stop(t);
+	} else if (run_heap_grew(&r->heap, mono_now_ns(), r->o->heap_gap_s)) {
+		heap_take_next(r, "growth");
+	}
 }
 
 /* Ask the target to stop. With --heap, a last snapshot first, while it still runs, when the stop is
@@ -329,7 +340,7 @@ static void stop_target(struct run *r, enum stop_how how)
 		uv_timer_stop(&r->heap_timer);
 		if (r->heap.busy)
 			return; /* on_heap_done comes back here */
-		if (heap_take_next(r)) {
+		if (heap_take_next(r, "end")) {
 			r->stopping = true; /* a Ctrl-C meanwhile kills (on_signal) */
 			r->stop_deferred = true;
 			return;
@@ -455,7 +466,7 @@ static void on_port_timer(uv_timer_t *t)
 		uv_timer_stop(t);
 		start_load(r);
 		if (r->o->heap) /* warm-up: the load has run a while */
-			uv_timer_start(&r->heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
+			uv_timer_start(&r->heap_timer, on_heap_timer, HEAP_WARMUP_MS, HEAP_CHECK_MS);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
 		record_notify(r->o->notify, .ev = REC_EV_PORT_WAIT);
@@ -1086,7 +1097,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	r.heap_timer.data = &r;
 	run_heap_init(&r.heap, r.loop, r.dir);
 	if (o->heap && !o->load)
-		uv_timer_start(&r.heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
+		uv_timer_start(&r.heap_timer, on_heap_timer, HEAP_WARMUP_MS, HEAP_CHECK_MS);
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
 	if (o->progress)
