@@ -16,7 +16,7 @@
 struct heap_thread {
 	int64_t until;     /* bytes until the next sample */
 	uint64_t rng;      /* xorshift64* state; 0: not seeded */
-	uint32_t inside;   /* >0: in the sampler, or in a real allocator call: allocations pass through */
+	uint32_t inside;   /* >0: in the sampler: allocations pass through */
 };
 extern __thread struct heap_thread heap_tls HEAP_HIDDEN;
 
@@ -49,6 +49,19 @@ bool heap_live_add(uintptr_t addr, size_t size, const struct heap_stack *st) HEA
 /* A block being freed: if sampled, its record goes and its stack's live figures drop. Lock-free;
  * cheap when P was never sampled. */
 void heap_live_remove(uintptr_t addr) HEAP_HIDDEN;
+/* Whether ADDR may be a live sampled block: a counter per address hash (64 Ki of them, one byte
+ * each: stays in the cache), read inline by every free. */
+#define HEAP_HINT_SLOTS (1u << 16)
+extern uint8_t *heap_hint HEAP_HIDDEN;
+static inline uint32_t heap_hint_index(uintptr_t addr)
+{
+	return (uint32_t)(((addr >> 4) * 0x9E3779B97F4A7C15ull) >> 48);
+}
+static inline bool heap_maybe_live(uintptr_t addr)
+{
+	const uint8_t *h = heap_hint;
+	return h && __atomic_load_n(&h[heap_hint_index(addr)], __ATOMIC_ACQUIRE);
+}
 /* Blocks by their owner's view: put back a block removed before a realloc that failed. */
 struct heap_live_rec {
 	uintptr_t addr;

@@ -4,9 +4,10 @@
  * jemalloc's for Debian's redis — and only then, when the allocation is due for a sample, records
  * it. A free takes the block's record out before the real free (the address may be handed out again
  * at once, on another thread). What the real allocator does inside (jemalloc maps its extents) is
- * not counted again. */
+ * not counted again: mappings made from its object are left out. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -102,9 +103,7 @@ EXPORT void *malloc(size_t n)
 {
 	if (heap_unlikely(!real.malloc) && (resolve(), !real.malloc))
 		return boot_alloc(n);
-	heap_tls.inside++;
 	void *p = real.malloc(n);
-	heap_tls.inside--;
 	if (heap_due(n) && p)
 		heap_record(p, n, CALLER, false);
 	return p;
@@ -117,9 +116,7 @@ EXPORT void *calloc(size_t k, size_t size)
 		n = 0; /* the real calloc fails it */
 	if (heap_unlikely(!real.calloc) && (resolve(), !real.calloc))
 		return boot_alloc(n);
-	heap_tls.inside++;
 	void *p = real.calloc(k, size);
-	heap_tls.inside--;
 	if (heap_due(n) && p)
 		heap_record(p, n, CALLER, false);
 	return p;
@@ -129,7 +126,8 @@ EXPORT void free(void *p)
 {
 	if (!p || heap_unlikely(boot_owns(p)))
 		return;
-	heap_live_remove((uintptr_t)p);
+	if (heap_unlikely(heap_maybe_live((uintptr_t)p)))
+		heap_live_remove((uintptr_t)p);
 	if (heap_likely(ready()))
 		real.free(p);
 }
@@ -146,9 +144,7 @@ EXPORT void *realloc(void *p, size_t n)
 		return p ? NULL : boot_alloc(n);
 	struct heap_live_rec old;
 	bool had = p && heap_live_take((uintptr_t)p, &old);
-	heap_tls.inside++;
 	void *q = real.realloc(p, n);
-	heap_tls.inside--;
 	if (!q) {
 		if (had && n) /* failed: the block is still there */
 			heap_live_put_back(&old);
@@ -163,9 +159,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	if (heap_unlikely(!ready() || !real.posix_memalign))
 		return ENOMEM;
-	heap_tls.inside++;
 	int rc = real.posix_memalign(out, align, n);
-	heap_tls.inside--;
 	if (heap_due(n) && rc == 0)
 		heap_record(*out, n, CALLER, false);
 	return rc;
@@ -179,9 +173,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 			errno = ENOMEM;                                                                \
 			return NULL;                                                                   \
 		}                                                                                      \
-		heap_tls.inside++;                                                                     \
 		void *p = real.name args;                                                              \
-		heap_tls.inside--;                                                                     \
 		if (heap_due(n) && p)                                                                  \
 			heap_record(p, n, CALLER, false);                                              \
 		return p;                                                                              \
@@ -193,11 +185,37 @@ ALIGNED(pvalloc, (size_t n), (n), n)
 
 /* ---- mappings ----------------------------------------------------------------------------------- */
 
-/* An anonymous mapping with access (PROT_NONE is address space reserved, not memory) made by the
- * program itself, not by the allocator inside a call above. */
-static bool map_counts(void *p, int prot, int flags)
+/* The object that defines the real malloc (libc, or jemalloc for Debian's redis): the mappings it
+ * makes are its blocks, already counted as the allocations they hold. */
+static uintptr_t allocator_lo, allocator_hi;
+
+static int find_allocator(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	return p != MAP_FAILED && (flags & MAP_ANONYMOUS) && prot != PROT_NONE;
+	uintptr_t fn = (uintptr_t)arg;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (fn < lo || fn >= hi)
+		return 0;
+	allocator_lo = lo;
+	allocator_hi = hi;
+	return 1;
+}
+
+/* An anonymous mapping with access (PROT_NONE is address space reserved, not memory) made by the
+ * program itself, not by its allocator (CALLER: the mmap call's return address). */
+static bool map_counts(void *p, int prot, int flags, uintptr_t caller)
+{
+	return p != MAP_FAILED && (flags & MAP_ANONYMOUS) && prot != PROT_NONE &&
+	       (caller < allocator_lo || caller >= allocator_hi);
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -206,7 +224,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		heap_map_remove((uintptr_t)addr, len);
 	void *p = heap_likely(ready() && real.mmap) ? real.mmap(addr, len, prot, flags, fd, off)
 						    : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	if (map_counts(p, prot, flags) && heap_due(len))
+	if (map_counts(p, prot, flags, CALLER) && heap_due(len))
 		heap_record(p, len, CALLER, true);
 	return p;
 }
@@ -217,7 +235,7 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 		heap_map_remove((uintptr_t)addr, len);
 	void *p = heap_likely(ready() && real.mmap64) ? real.mmap64(addr, len, prot, flags, fd, off)
 						      : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	if (map_counts(p, prot, flags) && heap_due(len))
+	if (map_counts(p, prot, flags, CALLER) && heap_due(len))
 		heap_record(p, len, CALLER, true);
 	return p;
 }
@@ -262,6 +280,8 @@ static void after_fork_child(void)
 __attribute__((constructor)) static void heap_init(void)
 {
 	resolve();
+	if (real.malloc)
+		dl_iterate_phdr(find_allocator, (void *)(uintptr_t)real.malloc);
 	heap_sampler_start();
 	pthread_atfork(NULL, NULL, after_fork_child);
 }

@@ -14,7 +14,6 @@
 #define STACK_INDEX_SLOTS (HEAP_MAX_STACKS * 2)
 #define LIVE_SLOTS (1u << 17)
 #define LIVE_PROBES 64
-#define HINT_SLOTS (1u << 20)
 #define MAP_SLOTS (1u << 16)
 #define LOCK_TRIES 4096
 
@@ -37,7 +36,7 @@ struct map_rec {
 
 static uint32_t *stack_index;       /* STACK_INDEX_SLOTS: stack index + 1, 0 empty */
 static struct live_slot *live;      /* LIVE_SLOTS */
-static uint8_t *hint;               /* HINT_SLOTS: live blocks per address hash (255: at least) */
+uint8_t *heap_hint;                 /* HEAP_HINT_SLOTS: live blocks per address hash (255: at least) */
 static struct map_rec *maps;        /* MAP_SLOTS, sorted by start */
 static uint32_t nmaps;              /* records in use (a hint: 0 means none) */
 static int stack_lock, live_lock, map_lock;
@@ -68,9 +67,9 @@ int heap_tables_init(void)
 	heap_state.stacks = map_zeroed(sizeof(struct heap_stack) * HEAP_MAX_STACKS);
 	stack_index = map_zeroed(sizeof(*stack_index) * STACK_INDEX_SLOTS);
 	live = map_zeroed(sizeof(*live) * LIVE_SLOTS);
-	hint = map_zeroed(HINT_SLOTS);
+	heap_hint = map_zeroed(HEAP_HINT_SLOTS);
 	maps = map_zeroed(sizeof(*maps) * MAP_SLOTS);
-	return heap_state.stacks && stack_index && live && hint && maps ? 0 : -1;
+	return heap_state.stacks && stack_index && live && heap_hint && maps ? 0 : -1;
 }
 
 static uint64_t mix(uint64_t h)
@@ -80,6 +79,7 @@ static uint64_t mix(uint64_t h)
 	h *= 0x85EBCA77C2B2AE63ull;
 	return h ^ (h >> 29);
 }
+
 
 /* ---- stacks ---------------------------------------------------------------------------------- */
 
@@ -155,7 +155,7 @@ static void live_sub_from(struct heap_stack *st, uint64_t wfix, uint64_t bytes)
 
 static uint8_t *hint_of(uintptr_t addr)
 {
-	return &hint[mix(addr >> 4) & (HINT_SLOTS - 1)];
+	return &heap_hint[heap_hint_index(addr)];
 }
 
 static void hint_inc(uintptr_t addr)
@@ -180,7 +180,7 @@ static uint32_t live_home(uintptr_t addr)
 /* Remove ADDR's record: true, with it in *out, when there was one. */
 static bool live_unlink(uintptr_t addr, struct heap_live_rec *out)
 {
-	if (!live || !__atomic_load_n(hint_of(addr), __ATOMIC_ACQUIRE))
+	if (!heap_maybe_live(addr))
 		return false;
 	uint32_t home = live_home(addr);
 	for (uint32_t i = 0; i < LIVE_PROBES; i++) {
