@@ -261,6 +261,11 @@ void diffset_free(struct diff_set *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
+bool diff_profile_shown(const struct diff_set *ds, int key)
+{
+	return profile_default(key) || ds->p[key].sessions[DIFF_BASE] || ds->p[key].sessions[DIFF_CUR];
+}
+
 int diffset_pick(const struct diff_set *ds, const char *name, char *err, size_t errlen)
 {
 	for (int k = 0; k < PROFILE_KEYS; k++) {

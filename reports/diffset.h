@@ -51,6 +51,10 @@ int diffset_load(struct diff_set *ds, const char *const *base, size_t nbase, con
 		 char *err, size_t errlen);
 void diffset_free(struct diff_set *ds);
 
+/* Whether a comparison shows profile KEY (drawn, or why not): the time profiles always, the native
+ * heap's only when a session of either side holds them. */
+bool diff_profile_shown(const struct diff_set *ds, int key);
+
 /* The profile a folded export writes: KEY by name ("cpu", "blocked", "offcpu", "heap", "alloc"), or
  * with NULL the first drawn of cpu, blocked, offcpu. Its index, or -1 with the reason in err. */
 int diffset_pick(const struct diff_set *ds, const char *name, char *err, size_t errlen);

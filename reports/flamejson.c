@@ -166,10 +166,13 @@ void flamejson_write_diff(FILE *out, const struct diff_set *ds)
 	fprintf(out, ",\"diff\":{\"baseline\":{\"sessions\":%zu},\"current\":{\"sessions\":%zu}}", ds->n[DIFF_BASE],
 		ds->n[DIFF_CUR]);
 	fputs(",\"profiles\":{", out);
-	for (int k = 0; k < PROFILE_KEYS; k++) {
+	for (int k = 0, first = 1; k < PROFILE_KEYS; k++) {
 		const struct diff_profile *p = &ds->p[k];
-		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", k ? "," : "", profile_keys[k], profile_titles[k],
-			profile_unit_word(p->unit));
+		if (!diff_profile_shown(ds, k))
+			continue;
+		fprintf(out, "%s\"%s\":{\"title\":\"%s\",\"unit\":\"%s\",", first ? "" : ",", profile_keys[k],
+			profile_titles[k], profile_unit_word(p->unit));
+		first = 0;
 		if (p->drawn) {
 			write_nodes(out, &p->tree, p->base_total, p->base_self);
 		} else {

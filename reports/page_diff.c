@@ -47,6 +47,8 @@ void page_diff(FILE *out, const struct diff_set *ds, const char *heading)
 	fputs("</dl>\n<ul class=\"profile-notes\">\n", out);
 	for (int k = 0; k < PROFILE_KEYS; k++) {
 		const struct diff_profile *p = &ds->p[k];
+		if (!diff_profile_shown(ds, k))
+			continue;
 		fprintf(out, "<li class=\"%s\" data-profile=\"%s\"><b>%s</b>: ", p->drawn ? "present" : "absent", profile_keys[k],
 			profile_titles[k]);
 		if (p->drawn) {

@@ -118,10 +118,11 @@ struct s_native_stack {
 	struct s_native_figures now, ref;
 };
 
-/* Growth is counted from a reference after warm-up: the latest `native_heap` record at or before
- * the process's first one's time plus this (what a program allocates and keeps while it starts up
- * — libraries, caches, pools — is not growth). */
-#define NATIVE_REF_DELAY_NS 2000000000ull
+/* Growth is counted from a reference after warm-up, the record of 2 s after the process's first
+ * `native_heap` record: the latest at or before the first one's time plus this (the records come
+ * once a second, each a little late: the one of 2 s is at 2.00x s). What a program allocates and
+ * keeps while it starts up — libraries, caches, pools — is not growth. */
+#define NATIVE_REF_DELAY_NS 2500000000ull
 
 /* A process's sampled native allocations (libloopscope-heap.so), read from its `native_stack` and
  * `native_heap` records (collector/analysis/native_read.c). */

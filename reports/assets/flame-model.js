@@ -25,7 +25,7 @@
 	TIER['^'] = { letter: 'B', word: 'baseline (Sparkplug)' };
 	TIER['+'] = { letter: 'M', word: 'optimized (Maglev)' };
 	TIER['*'] = { letter: 'T', word: 'optimized (TurboFan)' };
-	var PROFILE_ORDER = ['cpu', 'blocked', 'offcpu', 'heap', 'alloc'];
+	var PROFILE_ORDER = ['cpu', 'blocked', 'offcpu'];
 	var DEFAULT_TITLE = Object.create(null);
 	DEFAULT_TITLE.cpu = 'All CPU';
 	DEFAULT_TITLE.blocked = 'Blocked loop';

@@ -40,7 +40,7 @@
  *   tier (JS frames only, V8's own markers): "~"
  *   interpreted (Ignition), "^" baseline (Sparkplug), "+" Maglev, "*" TurboFan, "" not JS/unknown.
  *   unit: "samples", "ns" or "bytes" (any other word is shown as a plain count of that word).
- *   Profiles are shown as tabs in the order cpu, blocked, offcpu, heap, alloc, then any other key; a missing
+ *   Profiles are shown as tabs in the order cpu, blocked, offcpu, then any other key (heap, alloc); a missing
  *   profile, or one with no nodes or a zero total, shows a "no samples" message. Out-of-range frame
  *   indexes show as "(invalid frame)"; parents that do not precede their node make the profile
  *   show an error; a tree not in pre-order or with unsorted siblings is reordered; a total smaller

@@ -240,7 +240,7 @@ cat >"$T/odd.json" <<'JSON'
   "cpu": {"title": "Unsorted <b>CPU</b>", "unit": "samples",
           "nodes": {"frame": [-1, 0, 1, 4, 3, 99, 2], "parent": [-1, 0, 0, 1, 2, 1, 5], "total": [10, 6, 4, 2, 1, 1, 1]}},
   "blocked": {"nodes": {"frame": [-1, 0, 1], "parent": [-1, 2, 0], "total": [3, 2, 1], "self": [0, 2, 1]}},
-  "custom": {"title": "Allocations", "unit": "bytes", "nodes": {"frame": [-1, 0], "parent": [-1, 0], "total": [0, 4096], "self": [0, 4096]}}}}
+  "custom": {"title": "Allocations", "unit": "widgets", "nodes": {"frame": [-1, 0], "parent": [-1, 0], "total": [0, 4096], "self": [0, 4096]}}}}
 JSON
 node tests/tools/make-flame-fixture.js --data "$T/odd.json" --embed json --out "$T/odd.html" >/dev/null || fail "fixture generator failed (odd)"
 node tests/tools/cdp.js check "$T/odd.html" --timeout 20 --eval '(function () {
@@ -258,7 +258,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))["value"]
 want = {"labels": ["all \u00b7 10 samples", "a", "42", "b", "(invalid frame)", "(invalid frame)", "c"],
         "blocked": "Invalid profile data. Blocked loop: node 1 has an invalid parent.",
-        "custom": ["all \u00b7 4,096 bytes", "b"],
+        "custom": ["all \u00b7 4,096 widgets", "b"],
         "tabs": ["Unsorted <b>CPU</b>", "Blocked loop", "Off-CPU", "Allocations"]}
 bad = [k for k in want if r[k] != want[k]]
 for k in bad: print(f"  {k}: {r[k]!r}, expected {want[k]!r}", file=sys.stderr)

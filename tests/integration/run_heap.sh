@@ -49,10 +49,10 @@ grep -q "heap snapshot of pid" "$T/err" && fail "-q showed the snapshots: $(cat 
 
 need_chromium
 node tests/tools/cdp.js check "$T/s/report.html" --timeout 30 --width 1280 --height 900 \
-	--eval 'document.querySelector("#memory h2").textContent' \
-	--eval 'document.querySelector("#memory td code").textContent' \
-	--eval 'document.querySelector("#memory code.path").textContent.includes("Context::sessions -> Map")' \
+	--eval 'document.querySelector("#memory h2").textContent + ": " + document.querySelector("#memory-snapshots h3").textContent' \
+	--eval 'document.querySelector("#memory-snapshots td code").textContent' \
+	--eval 'document.querySelector("#memory-snapshots code.path").textContent.includes("Context::sessions -> Map")' \
 	>"$T/chromium.txt" 2>&1 || fail "chromium: $(cat "$T/chromium.txt")"
 note "$(tr '\n' ' ' <"$T/chromium.txt")"
-grep -q "Memory: heap snapshots" "$T/chromium.txt" && grep -q "SessionRecord" "$T/chromium.txt" && grep -q "true" "$T/chromium.txt" ||
+grep -q "Memory: Heap snapshots" "$T/chromium.txt" && grep -q "SessionRecord" "$T/chromium.txt" && grep -q "true" "$T/chromium.txt" ||
 	fail "the Memory section: $(cat "$T/chromium.txt")"

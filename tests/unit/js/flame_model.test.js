@@ -281,13 +281,19 @@ test('numbers as the viewer prints them', () => {
 	assert.equal(M.fmtPct(12.345), '12.3%');
 	assert.equal(M.fmtValue(1, 'samples'), '1 sample');
 	assert.equal(M.fmtShort(123456, 'samples'), '123k samples');
+	// the native heap's profiles: decimal units, as the report's tables write them
+	assert.equal(M.fmtValue(512, 'bytes'), '512 B');
+	assert.equal(M.fmtValue(4096, 'bytes'), '4.1 kB');
+	assert.equal(M.fmtShort(42301440, 'bytes'), '42.30 MB');
+	assert.equal(M.fmtValue(1.2e9, 'bytes'), '1.20 GB');
+	assert.equal(M.fmtValue(4096, 'widgets'), '4,096 widgets');
 });
 
 test('profiles as tabs: cpu, blocked, offcpu, then others; default titles and units', () => {
-	const ps = M.profileList({ profiles: { custom: { title: 'Allocations', unit: 'bytes' }, offcpu: { unit: 'ns' } } });
+	const ps = M.profileList({ profiles: { custom: { title: 'Allocations', unit: 'bytes' }, offcpu: { unit: 'ns' }, heap: { unit: 'bytes' } } });
 	assert.deepEqual(ps.map((p) => [p.key, p.title, p.unit, !!p.raw]), [
 		['cpu', 'All CPU', 'samples', false], ['blocked', 'Blocked loop', 'samples', false], ['offcpu', 'Off-CPU', 'ns', true],
-		['custom', 'Allocations', 'bytes', true]]);
+		['custom', 'Allocations', 'bytes', true], ['heap', 'Native heap: live', 'bytes', true]]);
 	assert.equal(M.peekTotal({ nodes: { total: [42] } }), 42);
 });
 
