@@ -4,7 +4,8 @@
  * jemalloc, tcmalloc and mimalloc, libc's allocation functions (malloc, calloc, realloc,
  * posix_memalign, mmap, strdup and their internals) and C++'s operator new are passed over; of the
  * rest the innermost named frame, unless an unnamed frame of the application (a module outside the
- * system's directories, without symbols) comes first: then that one, as module+offset. */
+ * system's directories, without symbols) comes first: then that one, as module+offset. Stacks
+ * through loopscope's own agent are in the profiles, not among the sites. */
 #include "collector/analysis/native_heap.h"
 
 #include <cjson/cJSON.h>
@@ -103,6 +104,18 @@ static bool allocator_frame(const struct frame *f, bool named)
 	if (starts(f->name, "operator new") || starts(f->name, "je_"))
 		return true;
 	return (starts(base, "libc.so") || starts(base, "libc-")) && libc_allocator(f->name);
+}
+
+/* A stack through loopscope's agent (libloopscope.so: its thread, its hooks): what loopscope
+ * allocated, not the program. */
+static bool agent_stack(const struct stack_frames *sf)
+{
+	for (unsigned i = 0; i < sf->n; i++) {
+		const char *m = sf->f[i].module, *base = m ? strrchr(m, '/') : NULL;
+		if (starts(base ? base + 1 : m, "libloopscope.so"))
+			return true;
+	}
+	return false;
 }
 
 /* The site of a named stack: its function and module (struct native_site's). */
@@ -234,8 +247,10 @@ void native_heap_analyze(struct summary *sum, const struct session *s, struct fo
 			if (!st->now.alloc_samples)
 				continue; /* never listed: nothing sampled there */
 			stack_name_frames(ps, st->frames, st->nframes, false, sf, ft);
-			stack_site(sf, function, sizeof(function), module, sizeof(module));
-			site_add(&t, p->pid, function, module, st);
+			if (!agent_stack(sf)) {
+				stack_site(sf, function, sizeof(function), module, sizeof(module));
+				site_add(&t, p->pid, function, module, st);
+			}
 			if (!live || !alloc)
 				continue;
 			stack_fold(sf, root, line, linelen);

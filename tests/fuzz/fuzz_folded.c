@@ -1,13 +1,16 @@
-/* libFuzzer target: the folded-profile reader (cpu.folded, blocked.folded, offcpu.folded through
+/* libFuzzer target: the folded-profile reader (cpu.folded, blocked.folded, offcpu.folded,
+ * native-live.folded, native-alloc.folded through
  * reports/profiles.c: lines_read, then stack_reader_add_line frame by frame into call trees over one
  * frame table, described from frames.jsonl) and what the report does with the trees: the flamegraph
  * viewer's data and the exports (folded, speedscope, cpuprofile) of each profile. The trees must be
  * well formed and every JSON written must parse.
  *
  * Input: cpu.folded, then optionally "==> blocked.folded <==", "==> offcpu.folded <==",
+ * "==> native-live.folded <==", "==> native-alloc.folded <==",
  * "==> frames.jsonl <==" and "==> session.json <==" sections (tests/fuzz/fuzz_dir.h). Build and run:
  * make fuzz FUZZ_TARGET=folded (tests/fuzz/README.md). */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +24,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {"blocked.folded", "offcpu.folded", "frames.jsonl", "session.json", NULL};
+static const char *const names[] = {"blocked.folded",     "offcpu.folded", "native-live.folded", "native-alloc.folded",
+				    "frames.jsonl",       "session.json",  NULL};
 
 static void check_tree(const struct calltree *t, const struct frametab *ft)
 {
@@ -71,6 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					       sizeof(err));
 			fuzz_out_close(&out);
 			CHECK(memchr(note, 0, sizeof(note)) && memchr(err, 0, sizeof(err)));
+			/* a profile in bytes is no .cpuprofile */
+			CHECK(!(profile_units[k] == UNIT_BYTES && formats[f] == REPORT_CPUPROFILE) || rc == -EINVAL);
 			if (rc == 0 && formats[f] != REPORT_FOLDED)
 				check_json(out.text, out.len, format_names[f]);
 			free(out.text);

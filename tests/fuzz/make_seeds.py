@@ -5,7 +5,7 @@ they were recorded).
     tests/fuzz/make_seeds.py SESSION_DIR NAME [BASELINE_SESSION_DIR]
 
 Writes tests/fuzz/corpus/TARGET/NAME-WHAT, each at most 4 KiB: record lines of every type the
-session has (a maps record cut to the mappings its stack records name), frames.jsonl lines of every
+session has (a maps record cut to the mappings its stack and native_stack records name), frames.jsonl lines of every
 kind, folded lines with the frames.jsonl lines of their frames, CPU samples with the stack lines
 they name (and, for samples inside a loop's blocks, the records of those blocks), perf-map lines of
 every kind of name, the summary (against BASELINE_SESSION_DIR's too, when given). Files with
@@ -72,17 +72,25 @@ def record_seeds(session, name):
     lines = lines_of(files[0])
     recs = [json.loads(l) for l in lines]
     # one line of each type, the first ones (process, v8, loop) as they are
-    first, seen, stack_addrs = [], set(), set()
+    first, seen, stack_addrs, native_ids = [], set(), set(), set()
     for l, r in zip(lines, recs):
         t = r.get("type")
-        if t in seen and t not in ("loop", "block"):
+        if t in seen and t not in ("loop", "block", "native_stack"):
             continue
-        if t in ("loop", "block") and sum(1 for x in first if x[0] == t) >= 2:
+        if t in ("loop", "block", "native_stack") and sum(1 for x in first if x[0] == t) >= 2:
+            continue
+        # a native_heap record that lists a native_stack kept, with only those
+        if t == "native_heap" and not any(e[0] in native_ids for e in r["stacks"]):
             continue
         seen.add(t)
-        if t == "stack":
+        if t in ("stack", "native_stack"):
             r["frames"] = r["frames"][:12]
             stack_addrs.update(int(a, 16) for a in r["frames"])
+            l = json.dumps(r, separators=(",", ":")) + "\n"
+        if t == "native_stack":
+            native_ids.add(r["id"])
+        if t == "native_heap":
+            r["stacks"] = [e for e in r["stacks"] if e[0] in native_ids]
             l = json.dumps(r, separators=(",", ":")) + "\n"
         if t == "hist":
             r["buckets"] = r["buckets"][:24]
@@ -149,7 +157,8 @@ def folded_section(session, file, budget, frames):
 
 def folded_seeds(session, name):
     frames, _ = frames_by_text(session)
-    for file, what in (("cpu.folded", "cpu"), ("blocked.folded", "blocked"), ("offcpu.folded", "offcpu")):
+    for file, what in (("cpu.folded", "cpu"), ("blocked.folded", "blocked"), ("offcpu.folded", "offcpu"),
+                       ("native-live.folded", "heap"), ("native-alloc.folded", "alloc")):
         text, flines = folded_section(session, file, LIMIT // 2, frames)
         if not text:
             continue

@@ -17,30 +17,11 @@
 #include <cjson/cJSON.h>
 
 #include "collector/analysis/analyze.h"
-#include "tests/unit/tmpdir.h"
+#include "tests/unit/analyzed.h"
 
 #define MS 1000000ull
 #define MB (1024ull * 1024ull)
 #define T0 (1000ull * MS) /* the first record's timestamp */
-
-static struct session s;
-static struct summary sum;
-static bool loaded;
-
-static int setup(void **state)
-{
-	loaded = false;
-	return tmpdir_setup(state);
-}
-
-static int teardown(void **state)
-{
-	if (loaded) {
-		summary_free(&sum);
-		session_free(&s);
-	}
-	return tmpdir_teardown(state);
-}
 
 /* agent-PID.jsonl's first line: a process record with this executable and argv[0]. */
 static FILE *agent_file(int pid, const char *exe, const char *arg0)

@@ -2,7 +2,7 @@
  * agent/drops.h, each option session_meta_write puts in session.json, and each evidence key the
  * diagnosis gives, on summaries made to fire every rule with every optional figure (a blocked node
  * and Python loop with CPU samples, a starved pool with waits and run times, GC and heap growth,
- * RSS growth, I/O, none). Expected: a label of words for each (no underscore), and the fallback
+ * RSS growth with a native allocation site that grew, I/O, none). Expected: a label of words for each (no underscore), and the fallback
  * for a key of a newer session is words too. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,6 +136,12 @@ static void test_evidence(void **state)
 		sum.pool.saturated_s = 0;
 		sum.pool.busy_worker_s = 30;
 		sum.pool.busy_cpu_ratio = 0.1;
+		/* the native heap's site that grew most */
+		sum.native.present = true;
+		sum.native.ngrew = 1;
+		snprintf(sum.native.grew[0].function, sizeof(sum.native.grew[0].function), "grow_cache");
+		snprintf(sum.native.grew[0].module, sizeof(sum.native.grew[0].module), "leaky");
+		sum.native.grew[0].growth = 50000000;
 		evidence_labelled(&sum);
 	}
 }
