@@ -113,8 +113,8 @@ static void native_heap(FILE *out, const struct page *pg)
 			     "cut to the allocating function (the unwind went astray).</span>",
 			page_count(c, sizeof(c), (double)n->dropped_stacks), page_count(d, sizeof(d), (double)n->dropped_live),
 			page_count(e, sizeof(e), (double)n->unwind_fail));
-	fputs(" Bytes and objects are estimates from the samples; a site is the innermost frame outside the "
-	      "allocator.</p>\n",
+	fputs(" Bytes and objects are estimates from the samples; a site is where the program asked for the "
+	      "memory: the innermost frame of its own code outside the allocator.</p>\n",
 	      out);
 	if (n->ngrew)
 		sites(out, "native-grew", "Grew most (live bytes since the reference)", n->grew, n->ngrew, n->processes > 1);

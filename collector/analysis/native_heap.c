@@ -1,11 +1,13 @@
 /* The native heap's figures, sites and profiles (native_heap.h). Each allocation stack is named
  * once (every frame a return address: the innermost is in the function that called the allocator).
- * Its site is its innermost frame outside the allocator: frames of libloopscope-heap.so itself, of
+ * Its site is where the program asked for the memory: frames of libloopscope-heap.so itself, of
  * jemalloc, tcmalloc and mimalloc, libc's allocation functions (malloc, calloc, realloc,
  * posix_memalign, mmap, strdup and their internals) and C++'s operator new are passed over; of the
- * rest the innermost named frame, unless an unnamed frame of the application (a module outside the
- * system's directories, without symbols) comes first: then that one, as module+offset. Stacks
- * through loopscope's own agent are in the profiles, not among the sites. */
+ * rest the innermost frame of the program's own code (its JavaScript, its native code outside the
+ * system, the runtime and the interpreter; an unnamed one as module+offset), else the innermost
+ * named frame: a Buffer's site is the JavaScript function that made it, not node's
+ * ArrayBuffer allocator; fopen's, the function that opened the file. Stacks through loopscope's own
+ * agent are in the profiles, not among the sites. */
 #include "collector/analysis/native_heap.h"
 
 #include <cjson/cJSON.h>
@@ -118,10 +120,23 @@ static bool agent_stack(const struct stack_frames *sf)
 	return false;
 }
 
-/* The site of a named stack: its function and module (struct native_site's). */
+/* The program's own code: its JavaScript (and its dependencies'), its native code outside the
+ * system's directories, the runtime (V8 and node's own code are FRAME_V8) and Python's interpreter;
+ * not what starts the process or runs its loop. */
+static bool own_code(const struct frame *f, bool named)
+{
+	if (f->kind == FRAME_JS_APP || f->kind == FRAME_JS_DEP)
+		return named;
+	return f->kind == FRAME_NATIVE && !system_module(f->module) && !python_module(f->module) &&
+	       !(named && scaffolding_frame(f->name));
+}
+
+/* The site of a named stack: its function and module (struct native_site's). Of its frames outside
+ * the allocator, the innermost of the program's own code (an unnamed one as module+offset), else the
+ * innermost named one, else (nothing named) where the first one is. */
 static void stack_site(const struct stack_frames *sf, char *function, size_t flen, char *module, size_t mlen)
 {
-	int first = -1;
+	int first = -1, named = -1;
 
 	function[0] = module[0] = 0;
 	for (unsigned i = 0; i < sf->n; i++) {
@@ -130,17 +145,21 @@ static void stack_site(const struct stack_frames *sf, char *function, size_t fle
 			continue;
 		if (first < 0)
 			first = (int)i;
+		if (named < 0 && sf->named[i])
+			named = (int)i;
+		if (!own_code(f, sf->named[i]))
+			continue;
 		if (sf->named[i]) {
 			frame_site(f, function, flen, module, mlen);
-			return;
-		}
-		if (f->kind == FRAME_NATIVE && !system_module(f->module)) {
+		} else {
 			snprintf(function, flen, "%s", sf->text[i]);
 			snprintf(module, mlen, "%s", strrchr(f->module, '/') ? strrchr(f->module, '/') + 1 : f->module);
-			return;
 		}
+		return;
 	}
-	if (first >= 0) /* nothing named: where the first frame outside the allocator is */
+	if (named >= 0)
+		frame_site(&sf->f[named], function, flen, module, mlen);
+	else if (first >= 0)
 		snprintf(module, mlen, "%s", sf->text[first]);
 }
 

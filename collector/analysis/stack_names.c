@@ -13,6 +13,44 @@ bool system_module(const char *module)
 	       !strncmp(module, "/usr/lib/", 9) || !strncmp(module, "/usr/lib64/", 11);
 }
 
+/* The Python interpreter's own code: the executable python3.11 (Debian links libpython in) or
+ * libpython3.11.so. Its frames run Python code, whose functions native stacks do not name. */
+bool python_module(const char *module)
+{
+	const char *base = module ? strrchr(module, '/') : NULL;
+	base = base ? base + 1 : module;
+	if (!base)
+		return false;
+	if (!strncmp(base, "libpython", 9))
+		return true;
+	if (strncmp(base, "python", 6))
+		return false;
+	for (base += 6; (*base >= '0' && *base <= '9') || *base == '.'; base++)
+		;
+	return !*base || !base[1];
+}
+
+/* Frames on every stack of a loop thread: what starts the process or a thread, and what runs the
+ * event loop and waits in it (libuv's, node's, epoll's). The loop is never blocked by them but by
+ * what they called. Names compare up to a C++ signature's "(". */
+static const char *const scaffolding[] = {
+	"_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main", "main",
+	"start_thread", "clone", "clone3", "__clone", "__clone3", "__clone_internal",
+	"uv_run", "uv__io_poll", "uv__run_timers", "uv__run_pending", "uv__run_idle", "uv__run_prepare",
+	"uv__run_check", "uv__run_closing_handles",
+	"epoll_wait", "epoll_pwait", "epoll_pwait2",
+	"node::Start", "node::NodeMainInstance::Run", "node::SpinEventLoop", "node::SpinEventLoopInternal",
+};
+
+bool scaffolding_frame(const char *name)
+{
+	size_t len = strcspn(name, "(");
+	for (size_t i = 0; i < sizeof(scaffolding) / sizeof(scaffolding[0]); i++)
+		if (strlen(scaffolding[i]) == len && !strncmp(name, scaffolding[i], len))
+			return true;
+	return false;
+}
+
 struct proc_syms *stack_proc_syms(struct symbolizer *sym, const struct session *s, const struct s_process *p)
 {
 	if (!p->maps.len)

@@ -27,6 +27,13 @@ struct stack_frames {
 /* Native code of the system (libc, the loader, the vDSO, pseudo modules "[...]"): never the
  * application's. */
 bool system_module(const char *module);
+/* The Python interpreter's own code: the executable python3.11 (Debian links libpython in) or
+ * libpython3.11.so. Its frames run Python code, whose functions native stacks do not name. */
+bool python_module(const char *module);
+/* A frame on every stack of a loop thread: what starts the process or a thread, and what runs the
+ * event loop and waits in it (_start, main, start_thread, uv_run, epoll_wait, node::SpinEventLoop...).
+ * Names compare up to a C++ signature's "(". */
+bool scaffolding_frame(const char *name);
 
 /* The process's symbols: its last mappings (the last `maps` record) and its perf map (the session's
  * copy perf-PID.map first, else the path the process gave), accepted only from the owner of its

@@ -89,9 +89,9 @@ struct snapshot_summary {
 
 /* The native heap (libloopscope-heap.so's sampled allocations), summed over the processes that
  * sampled: what is live at the end, what grew since the reference after warm-up (session.h,
- * NATIVE_REF_DELAY_NS), and the allocation sites that grew most and that hold most. A site is the
- * innermost frame of a stack outside the allocator (native_heap.c); the stacks that allocate at one
- * site count together. Bytes and objects are the sampler's unbiased estimates, samples the sampled
+ * NATIVE_REF_DELAY_NS), and the allocation sites that grew most and that hold most. A site is where
+ * the program asked for a stack's memory: the innermost frame of its own code outside the allocator
+ * (native_heap.c); the stacks that allocate at one site count together. Bytes and objects are the sampler's unbiased estimates, samples the sampled
  * allocations behind them. */
 #define NATIVE_SITES 5
 struct native_site {

@@ -287,7 +287,9 @@ static void test_malformed_refused(void **state)
  * each innermost first:
  *   1 malloc (libc) <- grow_cache <- app_main: live 1 MB at the reference (2 s), 49 MB at 10 s;
  *   2 operator new (libstdc++) <- parse_request <- app_main: 900 MB allocated, all freed;
- *   3 calloc (libc) <- load_config <- app_main: 2 MB live from the start, no growth;
+ *   3 fopen (libc, not an allocator) <- load_config <- app_main: 2 MB live from the start, no
+ *     growth;
+ *   5 calloc <- qsort (both libc: nothing of the program's own): 3 MB live from the start;
  *   4 libloopscope.so <- app_main (the agent's hook): 1 MB live at the reference, 9 MB at 10 s;
  * and RSS rising 6 MB/s over the 10 s (memory-growth holds). */
 static void leaky_session(void)
@@ -295,7 +297,8 @@ static void leaky_session(void)
 	uint64_t s1[] = {ret_in(library_fn("libc.so.6", "malloc")), ret_in((void *)grow_cache), ret_in((void *)app_main)};
 	uint64_t s2[] = {ret_in(library_fn("libstdc++.so.6", "_Znwm")), ret_in((void *)parse_request),
 			 ret_in((void *)app_main)};
-	uint64_t s3[] = {ret_in(library_fn("libc.so.6", "calloc")), ret_in((void *)load_config), ret_in((void *)app_main)};
+	uint64_t s3[] = {ret_in(library_fn("libc.so.6", "fopen")), ret_in((void *)load_config), ret_in((void *)app_main)};
+	uint64_t s5[] = {ret_in(library_fn("libc.so.6", "calloc")), ret_in(library_fn("libc.so.6", "qsort"))};
 	FILE *f = tmpdir_open("agent-42.jsonl", "w");
 	fputs(PROCESS, f);
 	write_maps(f);
@@ -304,6 +307,7 @@ static void leaky_session(void)
 	native_stack(f, 3, s3, 3);
 	uint64_t s4[] = {0x7e0000000100, ret_in((void *)app_main)};
 	native_stack(f, 4, s4, 2);
+	native_stack(f, 5, s5, 2);
 	for (unsigned i = 0; i <= 10; i++) {
 		/* stack 1 keeps all it allocates: 1 MB up to 2 s, then 6 MB more a second */
 		unsigned long long live1 = (1 + 6ull * (i > 2 ? i - 2 : 0)) * MB, n1 = 10 + 50 * i;
@@ -313,7 +317,7 @@ static void leaky_session(void)
 			"[4,%u,%u,%llu,%u,%u,%llu]%s]}\n",
 			T0 + i * S, 200 * (i + 1), n1, n1 * 100, live1, n1, n1 * 100, live1, 150 * (i + 1), 1000 * (i + 1),
 			90ull * MB * (i + 1), i + 1, i + 1, (1 + i) * MB, i + 1, i + 1, (1 + i) * MB,
-			i ? "" : ",[3,4,4,2000000,4,4,2000000]");
+			i ? "" : ",[3,4,4,2000000,4,4,2000000],[5,6,6,3000000,6,6,3000000]");
 	}
 	for (unsigned i = 0; i <= 100; i++) /* 0.6 MiB more every 100 ms */
 		fprintf(f, "{\"type\":\"proc\",\"ts\":%llu,\"utime\":0,\"stime\":0,\"rss\":%llu,\"run_delay\":0}\n",
@@ -331,9 +335,10 @@ static const char *self_name(void)
 	return strrchr(exe, '/') + 1;
 }
 
-/* Expected: the sites skip malloc, calloc and operator new: grew = [grow_cache +48 MB] (the others
- * did not grow; the agent's stack is no site), held = [grow_cache 49 MB, load_config 2 MB]
- * (parse_request freed all), each in this test binary; the memory-growth finding cites grow_cache and its module with +48.00 MB and advises
+/* Expected: the sites are the program's own functions, past malloc, operator new and fopen: grew =
+ * [grow_cache +48 MB] (the others did not grow; the agent's stack is no site), held = [grow_cache
+ * 49 MB, qsort 3 MB (libc: no frame of the program, the innermost named past calloc), load_config
+ * 2 MB] (parse_request freed all), grow_cache and load_config in this test binary; the memory-growth finding cites grow_cache and its module with +48.00 MB and advises
  * on it, no tool; summary.json's native_heap carries the same. */
 static void test_sites_and_diagnosis(void **state)
 {
@@ -350,12 +355,15 @@ static void test_sites_and_diagnosis(void **state)
 	assert_int_equal(n->grew[0].growth, 48 * MB);
 	assert_int_equal(n->grew[0].live_bytes, 49 * MB);
 	assert_int_equal(n->grew[0].stacks, 1);
-	assert_int_equal(n->nheld, 2);
+	assert_int_equal(n->nheld, 3);
 	assert_string_equal(n->held[0].function, "grow_cache");
-	assert_string_equal(n->held[1].function, "load_config");
-	assert_int_equal(n->held[1].live_bytes, 2 * MB);
-	assert_int_equal(n->alloc_bytes, 1052 * MB);
-	assert_int_equal(n->live_bytes, 62 * MB);
+	assert_string_equal(n->held[1].function, "qsort");
+	assert_string_equal(n->held[1].module, "libc.so.6");
+	assert_string_equal(n->held[2].function, "load_config");
+	assert_string_equal(n->held[2].module, self_name());
+	assert_int_equal(n->held[2].live_bytes, 2 * MB);
+	assert_int_equal(n->alloc_bytes, 1055 * MB);
+	assert_int_equal(n->live_bytes, 65 * MB);
 
 	const struct finding *mg = NULL;
 	for (unsigned i = 0; i < sum.nfindings; i++)
@@ -381,9 +389,9 @@ static void test_sites_and_diagnosis(void **state)
 	cJSON_Delete(j);
 }
 
-/* The two profiles written as at the end of a recording. Expected: native-live.folded has the three
+/* The two profiles written as at the end of a recording. Expected: native-live.folded has the four
  * stacks still holding memory, root first ("leaky;app_main;grow_cache;malloc" or its alias),
- * 49000000, 2000000 and the agent's 11000000; native-alloc.folded the four, operator new's 990000000; the report reads
+ * 49000000, 2000000, 3000000 and the agent's 11000000; native-alloc.folded the five, operator new's 990000000; the report reads
  * them as the heap and alloc profiles in bytes, and refuses a .cpuprofile of one. */
 static void test_profiles_written(void **state)
 {
@@ -404,14 +412,14 @@ static void test_profiles_written(void **state)
 	bool cache = false, config = false;
 	while (fgets(line, sizeof(line), f)) {
 		lines++;
-		assert_true(!strncmp(line, "leaky;app_main;", 15));
+		assert_true(!strncmp(line, "leaky;app_main;", 15) || strstr(line, ";qsort;"));
 		if (strstr(line, ";grow_cache;") && strstr(line, "malloc") && strstr(line, " 49000000\n"))
 			cache = true;
 		if (strstr(line, ";load_config;") && strstr(line, " 2000000\n"))
 			config = true;
 	}
 	fclose(f);
-	assert_int_equal(lines, 3);
+	assert_int_equal(lines, 4);
 	assert_true(cache && config);
 	f = tmpdir_open(NATIVE_ALLOC_FOLDED, "r");
 	bool churn = false;
@@ -421,14 +429,14 @@ static void test_profiles_written(void **state)
 		churn = churn || (strstr(line, "leaky;app_main;parse_request;operator new(unsigned long) 990000000\n") != NULL);
 	}
 	fclose(f);
-	assert_int_equal(lines, 4);
+	assert_int_equal(lines, 5);
 	assert_true(churn);
 
 	assert_int_equal(profiles_load(&ps, dir, NULL, err, sizeof(err)), 0);
 	assert_true(ps.p[PROFILE_HEAP].present);
 	assert_int_equal(ps.p[PROFILE_HEAP].unit, UNIT_BYTES);
-	assert_int_equal(ps.p[PROFILE_HEAP].tree.total[0], 62 * MB);
-	assert_int_equal(ps.p[PROFILE_ALLOC].tree.total[0], 1052 * MB);
+	assert_int_equal(ps.p[PROFILE_HEAP].tree.total[0], 65 * MB);
+	assert_int_equal(ps.p[PROFILE_ALLOC].tree.total[0], 1055 * MB);
 	assert_string_equal(profile_unit_word(ps.p[PROFILE_ALLOC].unit), "bytes");
 	profiles_free(&ps);
 
@@ -440,7 +448,7 @@ static void test_profiles_written(void **state)
 	assert_int_equal(report_export(dir, REPORT_SPEEDSCOPE, "alloc", out, note, sizeof(note), err, sizeof(err)), 0);
 	fclose(out);
 	assert_non_null(strstr(text, "\"unit\":\"bytes\""));
-	assert_non_null(strstr(text, "\"endValue\":1052000000"));
+	assert_non_null(strstr(text, "\"endValue\":1055000000"));
 	free(text);
 }
 
