@@ -159,6 +159,13 @@ $(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
 	@echo "  LD+SAN  $@"
 	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
 
+# The heap sampler's tables and estimates, without its interposers.
+HEAP_UNIT_OBJS := $(filter-out %/hooks.o,$(HEAP_SRCS:%.c=$(BUILD)/asan/%.o))
+$(BUILD)/unit/test_heap_tables: $(BUILD)/asan/tests/unit/test_heap_tables.o $(HEAP_UNIT_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD+SAN  $@"
+	$(V)$(CC) $(SANITIZE) -o $@ $^ -lcmocka -ldl -lm -lpthread
+
 # The command itself under the sanitizers, for tests/integration/cli_sanitized.sh.
 ASAN_CLI := $(BUILD)/asan/bin/loopscope
 $(ASAN_CLI): $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a
