@@ -47,6 +47,8 @@ HAZARD_SRCS    := $(wildcard tests/compat/hazards/*.c)
 REPORT_ASSETS  := $(wildcard reports/assets/*)
 
 AGENT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
+HEAP_SRCS    := $(wildcard agent/heap/*.c)
+HEAP_OBJS    := $(HEAP_SRCS:%.c=$(BUILD)/heap-obj/%.o)
 CORE_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 CLI_OBJS     := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 ASAN_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/embedded.o
@@ -59,12 +61,13 @@ COMPAT_TESTS := $(sort $(filter-out tests/compat/lib.sh,$(wildcard tests/compat/
 
 LOOPSCOPE := $(BUILD)/bin/loopscope
 AGENT_SO  := $(BUILD)/lib/libloopscope.so
+HEAP_SO   := $(BUILD)/lib/libloopscope-heap.so
 
 .SECONDARY:
 .PHONY: libuv-suite all deps check compat unit integration demo bench install clean workloads hazards help lint fuzz
 .DEFAULT_GOAL := all
 
-all: $(LOOPSCOPE) $(AGENT_SO) $(BPF_OBJS) $(BPF_SKELS)
+all: $(LOOPSCOPE) $(AGENT_SO) $(HEAP_SO) $(BPF_OBJS) $(BPF_SKELS)
 
 help:
 	@sed -n '3,9p' Makefile | sed 's/^# //'
@@ -104,6 +107,20 @@ $(AGENT_SO): $(AGENT_OBJS) agent/exports.map
 	$(V)$(CC) $(CFLAGS) $(AGENT_LTO) $(WARN) -shared -o $@ $(AGENT_OBJS) -Wl,--version-script=agent/exports.map -Wl,-z,now -Wl,-z,relro \
 		-lelf -ldl -lpthread
 
+# ---- the native heap sampler: a preload library of its own (docs/native-heap.md) -------------------
+# It defines malloc & co., so it is loaded only on request (run --heap); -fno-builtin: its own code
+# must not be turned into calls of the functions it defines.
+$(BUILD)/heap-obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(V)$(CC) $(CFLAGS) $(BASEFLAGS) -fno-builtin -fPIC -fvisibility=hidden -ftls-model=initial-exec $(INCLUDES) -c $< -o $@
+
+$(HEAP_SO): $(HEAP_OBJS) agent/heap/exports.map
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(V)$(CC) $(CFLAGS) $(WARN) -shared -o $@ $(HEAP_OBJS) -Wl,--version-script=agent/heap/exports.map -Wl,-z,now -Wl,-z,relro \
+		-ldl -lm -lpthread
+
 # ---- the loopscope command ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | deps $(BPF_SKELS)
 	@mkdir -p $(@D)
@@ -141,6 +158,13 @@ $(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
 	@mkdir -p $(@D)
 	@echo "  LD+SAN  $@"
 	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
+
+# The heap sampler's tables and estimates, without its interposers.
+HEAP_UNIT_OBJS := $(filter-out %/hooks.o,$(HEAP_SRCS:%.c=$(BUILD)/asan/%.o))
+$(BUILD)/unit/test_heap_tables: $(BUILD)/asan/tests/unit/test_heap_tables.o $(HEAP_UNIT_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD+SAN  $@"
+	$(V)$(CC) $(SANITIZE) -o $@ $^ -lcmocka -ldl -lm -lpthread
 
 # The command itself under the sanitizers, for tests/integration/cli_sanitized.sh.
 ASAN_CLI := $(BUILD)/asan/bin/loopscope
@@ -234,10 +258,11 @@ fuzz: $(FUZZ_TARGET:%=$(BUILD)/fuzz/fuzz_%)
 	$(V)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGET)
 
 # ---- install, clean -------------------------------------------------------------------------
-install: $(LOOPSCOPE) $(AGENT_SO)
+install: $(LOOPSCOPE) $(AGENT_SO) $(HEAP_SO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(LOOPSCOPE) $(DESTDIR)$(PREFIX)/bin/loopscope
 	install -m 0755 $(AGENT_SO) $(DESTDIR)$(PREFIX)/lib/libloopscope.so
+	install -m 0755 $(HEAP_SO) $(DESTDIR)$(PREFIX)/lib/libloopscope-heap.so
 
 clean:
 	rm -rf $(BUILD)

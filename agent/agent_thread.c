@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/loop.h"
+#include "agent/native_heap.h"
 #include "agent/pool.h"
 #include "agent/records.h"
 #include "agent/v8.h"
@@ -253,6 +254,8 @@ static void write_interval(uint64_t now, bool final)
 	}
 	pool_write_interval(now, hists);
 	write_runtime(now);
+	if (hists)
+		native_heap_write(now, final);
 	write_proc(now);
 	write_drops_if_changed(now, final);
 	writer_flush();

@@ -43,10 +43,18 @@ static void usage(FILE *out)
 	      "      --no-offcpu       no off-CPU probe (the default)\n"
 	      "      --no-node-flags   do not turn on V8's --perf-basic-prof --interpreted-frames-native-stack\n"
 	      "                        in node processes (JavaScript frames are then unnamed)\n"
-	      "      --heap            V8 heap snapshots of the node target: 2 s after the load started (or\n"
-	      "                        the target), and before loopscope stops it; heap-diff.json: what grew\n"
-	      "                        between them and what holds it (docs/heap.md). Each pauses the target\n"
-	      "                        (printed)\n"
+	      "      --heap            the heap: native allocations sampled in every process (which stacks\n"
+	      "                        hold memory, which allocate it: docs/native-heap.md), and for a node\n"
+	      "                        target V8 heap snapshots 2 s after the load started (or the target)\n"
+	      "                        and before loopscope stops it; heap-diff.json: what grew between\n"
+	      "                        them and what holds it (docs/heap.md). Each snapshot pauses the\n"
+	      "                        target (printed)\n"
+	      "      --heap-gap S      between the two, one more snapshot when the JavaScript heap grew by half\n"
+	      "                        and 16 MB since the last, at least S seconds after it (default "
+	      DEFAULT_STR(LOOPSCOPE_DEFAULT_HEAP_GAP_S) ";\n"
+	      "                        0: none; at most 4); implies --heap\n"
+	      "      --heap-rate BYTES the native sampler's mean bytes between samples (default 524288);\n"
+	      "                        implies --heap\n"
 	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
 	      "  -q, --quiet           no progress line and no diagnosis on stderr\n"
 	      "  -h, --help            this text\n"
@@ -94,6 +102,9 @@ static int finish(const struct run_opts *o, bool report, bool quiet, struct seri
 	case RUN_NO_AGENT:
 		cli_error("the agent libloopscope.so is not beside this program (../lib/): build it with make, or set "
 			  "LOOPSCOPE_AGENT");
+		return EXIT_SETUP;
+	case RUN_NO_HEAP_LIB:
+		cli_error("--heap: the native heap sampler libloopscope-heap.so is not beside the agent: build it with make");
 		return EXIT_SETUP;
 	case RUN_NO_DIR:
 		cli_error("%s", res.reason);
@@ -187,7 +198,7 @@ static void show_progress(const struct run_progress *p)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT,
-	       O_REPEAT, O_HEAP };
+	       O_REPEAT, O_HEAP, O_HEAP_RATE, O_HEAP_GAP };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
@@ -196,10 +207,12 @@ int cmd_run(int argc, char **argv)
 		{"offcpu", no_argument, 0, O_OFFCPU},   {"no-offcpu", no_argument, 0, O_NOOFFCPU},
 		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
 		{"repeat", required_argument, 0, O_REPEAT}, {"heap", no_argument, 0, O_HEAP},
+		{"heap-rate", required_argument, 0, O_HEAP_RATE}, {"heap-gap", required_argument, 0, O_HEAP_GAP},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
-	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS};
+	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS,
+			     .heap_gap_s = LOOPSCOPE_DEFAULT_HEAP_GAP_S};
 	bool report = true, quiet = false;
 	unsigned runs = 0; /* --repeat N; 0: a single session, not a set */
 	double v;
@@ -251,6 +264,22 @@ int cmd_run(int argc, char **argv)
 			break;
 		case O_HEAP:
 			o.heap = true;
+			break;
+		case O_HEAP_RATE:
+			if (cli_number("--heap-rate", optarg, 1, 1099511627776.0, &v) < 0)
+				return EXIT_USAGE;
+			if (v != (uint64_t)v) {
+				cli_error("--heap-rate wants a whole number of bytes, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o.heap = true;
+			o.heap_rate = (uint64_t)v;
+			break;
+		case O_HEAP_GAP:
+			if (cli_number("--heap-gap", optarg, 0, 86400, &v) < 0)
+				return EXIT_USAGE;
+			o.heap = true;
+			o.heap_gap_s = (unsigned)v;
 			break;
 		case O_REPEAT:
 			if (cli_number("--repeat", optarg, 1, 10000, &v) < 0)

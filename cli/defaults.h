@@ -7,6 +7,7 @@
 
 #define LOOPSCOPE_DEFAULT_BLOCK_MS 50     /* --block-ms: a busy span this long is a block */
 #define LOOPSCOPE_DEFAULT_HZ 99           /* --hz: CPU samples per second of a thread's CPU time */
+#define LOOPSCOPE_DEFAULT_HEAP_GAP_S 60   /* --heap-gap: snapshots on the heap's growth at least this far apart */
 #define LOOPSCOPE_DEFAULT_INTERVAL_MS 100 /* --interval-ms: the agent's interval records (its own default) */
 #define CHECK_CONFIDENCE 0.95            /* check --confidence: of the verdicts */
 

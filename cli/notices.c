@@ -67,8 +67,9 @@ static void say(const struct record_event_info *e)
 		cli_error("%.3g s elapsed; stopping the target", e->secs);
 		break;
 	case REC_EV_HEAP_TAKEN:
-		cli_error("heap snapshot of pid %d: %s, %.1f MB; the target paused %.0f ms", e->pid, e->path,
-			  (double)e->count / 1e6, e->secs * 1000);
+		cli_error("heap snapshot of pid %d%s%s%s: %s, %.1f MB; the target paused %.0f ms", e->pid,
+			  e->text ? " (" : "", e->text ? e->text : "", e->text ? ")" : "", e->path, (double)e->count / 1e6,
+			  e->secs * 1000);
 		break;
 	case REC_EV_HEAP_FAILED:
 		cli_error("--heap: no snapshot of pid %d: %s", e->pid, e->text);

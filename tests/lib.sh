@@ -6,6 +6,7 @@ set -u
 : "${BUILD:=build}"
 LOOPSCOPE="$BUILD/bin/loopscope"
 AGENT="$PWD/$BUILD/lib/libloopscope.so"
+HEAP_LIB="$PWD/$BUILD/lib/libloopscope-heap.so"
 WORKLOADS="$BUILD/workloads"
 NODE_WORKLOADS="tests/workloads/node"
 

@@ -47,6 +47,7 @@
 #define MAX_FOLLOW 256         /* processes of a daemonized target followed at most */
 #define MAX_TREE 4096
 #define HEAP_WARMUP_MS 2000    /* --heap: the first snapshot this long after the load started (or the target) */
+#define HEAP_CHECK_MS 1000     /* --heap: how often the JavaScript heap's growth is looked at after it */
 
 extern char **environ;
 
@@ -72,6 +73,7 @@ struct run {
 	uv_loop_t *loop;
 	char dir[PATH_MAX];
 	char agent[PATH_MAX];
+	char heap_lib[PATH_MAX]; /* --heap: the native heap sampler, beside the agent */
 	char **env;
 	char exe[PATH_MAX];  /* the command after PATH lookup ("" when not found) */
 	int exe_static;      /* 1: an ELF without PT_INTERP; 0: dynamic or not ELF */
@@ -110,6 +112,7 @@ struct run {
 	struct run_heap heap;
 	uv_timer_t heap_timer;
 	bool heap_end;        /* the snapshot before the stop was asked for */
+	bool heap_tried;      /* the first snapshot was asked for */
 	bool stop_deferred;   /* stop_target waits for it */
 	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
 	struct probeset ps;
@@ -147,6 +150,14 @@ int run_find_agent(char *path, size_t len)
 	return 0;
 }
 
+/* The native heap sampler: libloopscope-heap.so in the agent's directory. 0 or -ENOENT. */
+int run_find_heap_lib(const char *agent, char *path, size_t len)
+{
+	const char *slash = strrchr(agent, '/');
+	snprintf(path, len, "%.*s/libloopscope-heap.so", slash ? (int)(slash - agent) : 1, slash ? agent : ".");
+	return access(path, R_OK) < 0 ? -ENOENT : 0;
+}
+
 static char *concat(const char *a, const char *b, const char *c)
 {
 	return xasprintf("%s%s%s", a, b, c);
@@ -165,11 +176,15 @@ static char **target_env(struct run *r)
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "LOOPSCOPE_DIR=", 14) ||
 		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21) ||
-		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)))
+		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)) ||
+		    (r->o->heap_rate && !strncmp(environ[i], "LOOPSCOPE_HEAP_RATE=", 20)))
 			continue;
 		env[k++] = strdup(environ[i]);
 	}
-	env[k++] = concat("LD_PRELOAD=", r->agent, "");
+	if (r->o->heap)
+		env[k++] = xasprintf("LD_PRELOAD=%s %s", r->heap_lib, r->agent);
+	else
+		env[k++] = concat("LD_PRELOAD=", r->agent, "");
 	if (preload && *preload) {
 		char *both = concat(env[k - 1], " ", preload);
 		free(env[k - 1]);
@@ -184,6 +199,10 @@ static char **target_env(struct run *r)
 	}
 	if (!r->o->no_node_flags)
 		env[k++] = concat("LOOPSCOPE_NODE_FLAGS=1", "", "");
+	if (r->o->heap_rate) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)r->o->heap_rate);
+		env[k++] = concat("LOOPSCOPE_HEAP_RATE=", num, "");
+	}
 	env[k] = NULL;
 	return env;
 }
@@ -265,7 +284,7 @@ static void on_heap_done(struct run_heap *h, void *arg)
 	clear_progress(r);
 	if (m->file[0])
 		record_notify(r->o->notify, .ev = REC_EV_HEAP_TAKEN, .pid = m->pid, .path = m->file,
-			      .secs = m->pause_ms / 1000, .count = (size_t)m->bytes);
+			      .secs = m->pause_ms / 1000, .count = (size_t)m->bytes, .text = m->why[0] ? m->why : NULL);
 	else
 		record_notify(r->o->notify, .ev = REC_EV_HEAP_FAILED, .pid = m->pid, .text = m->error);
 	if (r->stop_deferred) {
@@ -273,14 +292,14 @@ static void on_heap_done(struct run_heap *h, void *arg)
 		r->stopping = false;
 		stop_now(r, STOP_SIGINT);
 	} else if (r->heap_end && running(r) && !r->stopping && h->n < RUN_HEAP_MAX) {
-		/* the stop came while the first one was under way */
+		/* the stop came while one was under way */
 		r->heap_end = false;
 		stop_target(r, STOP_SIGINT);
 	}
 }
 
 /* Take heap-N.heapsnapshot of the tree's node process; false when none is taken. */
-static bool heap_take_next(struct run *r)
+static bool heap_take_next(struct run *r, const char *why)
 {
 	pid_t pids[256], pid;
 	char name[64];
@@ -290,14 +309,23 @@ static bool heap_take_next(struct run *r)
 		return false;
 	}
 	snprintf(name, sizeof(name), "heap-%zu.heapsnapshot", r->heap.n + 1);
-	return run_heap_take(&r->heap, pid, name, on_heap_done, r) == 0;
+	return run_heap_take(&r->heap, pid, name, why, on_heap_done, r) == 0;
 }
 
+/* The first snapshot after warm-up; then, every HEAP_CHECK_MS, one more when the heap grew
+ * (run_heap_grew: bounded in number and in time apart). */
 static void on_heap_timer(uv_timer_t *t)
 {
 	struct run *r = t->data;
-	if (running(r) && !r->stopping && !r->heap.busy && r->heap.n == 0)
-		heap_take_next(r);
+	if (!running(r) || r->stopping || r->heap.busy)
+		return;
+	if (!r->heap_tried) {
+		r->heap_tried = true;
+		if (!heap_take_next(r, "warm-up") || !r->o->heap_gap_s)
+			uv_timer_stop(t);
+	} else if (run_heap_grew(&r->heap, mono_now_ns(), r->o->heap_gap_s)) {
+		heap_take_next(r, "growth");
+	}
 }
 
 /* Ask the target to stop. With --heap, a last snapshot first, while it still runs, when the stop is
@@ -312,7 +340,7 @@ static void stop_target(struct run *r, enum stop_how how)
 		uv_timer_stop(&r->heap_timer);
 		if (r->heap.busy)
 			return; /* on_heap_done comes back here */
-		if (heap_take_next(r)) {
+		if (heap_take_next(r, "end")) {
 			r->stopping = true; /* a Ctrl-C meanwhile kills (on_signal) */
 			r->stop_deferred = true;
 			return;
@@ -438,7 +466,7 @@ static void on_port_timer(uv_timer_t *t)
 		uv_timer_stop(t);
 		start_load(r);
 		if (r->o->heap) /* warm-up: the load has run a while */
-			uv_timer_start(&r->heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
+			uv_timer_start(&r->heap_timer, on_heap_timer, HEAP_WARMUP_MS, HEAP_CHECK_MS);
 	} else if (r->port_wait_start && mono_now_ns() - r->port_wait_start > LISTEN_WARN_MS * 1000000ull) {
 		clear_progress(r);
 		record_notify(r->o->notify, .ev = REC_EV_PORT_WAIT);
@@ -1008,6 +1036,8 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	r.loop = uv_default_loop();
 	if (run_find_agent(r.agent, sizeof(r.agent)) < 0)
 		return res->outcome = RUN_NO_AGENT;
+	if (o->heap && run_find_heap_lib(r.agent, r.heap_lib, sizeof(r.heap_lib)) < 0)
+		return res->outcome = RUN_NO_HEAP_LIB;
 	if (session_dir_create(o->out_dir, r.dir, sizeof(r.dir), res->reason, sizeof(res->reason)) < 0)
 		return res->outcome = RUN_NO_DIR;
 	resolve_command(&r);
@@ -1067,7 +1097,7 @@ enum run_outcome run_session(const struct run_opts *o, struct run_result *res)
 	r.heap_timer.data = &r;
 	run_heap_init(&r.heap, r.loop, r.dir);
 	if (o->heap && !o->load)
-		uv_timer_start(&r.heap_timer, on_heap_timer, HEAP_WARMUP_MS, 0);
+		uv_timer_start(&r.heap_timer, on_heap_timer, HEAP_WARMUP_MS, HEAP_CHECK_MS);
 	uv_timer_init(r.loop, &r.progress_timer);
 	r.progress_timer.data = &r;
 	if (o->progress)

@@ -32,7 +32,10 @@ struct run_opts {
 	bool no_bpf;
 	bool offcpu;          /* also the sched_switch probe (off unless asked: its cost) */
 	bool no_node_flags;   /* do not add --perf-basic-prof & co. to NODE_OPTIONS */
-	bool heap;            /* V8 heap snapshots after warm-up and before the stop (run_heap.h) */
+	bool heap;            /* V8 heap snapshots after warm-up and before the stop (run_heap.h), and
+			       * the native heap sampler preloaded (docs/native-heap.md) */
+	unsigned heap_gap_s;  /* --heap-gap: a snapshot on growth at least this far apart; 0: none */
+	uint64_t heap_rate;   /* --heap-rate: the sampler's mean bytes between samples; 0: its default */
 	run_progress_fn progress; /* shows the live progress line (NULL: none) */
 	record_notify_fn notify;  /* shows run's events while it runs (NULL: none) */
 	char **argv;          /* the command, NULL-terminated */
@@ -43,6 +46,7 @@ enum run_outcome {
 	RUN_NOTHING,      /* no process recorded anything: no session; reason says what run saw, error why
 			   * the session could not be read */
 	RUN_NO_AGENT,     /* the agent library is not beside this program, nor in $LOOPSCOPE_AGENT */
+	RUN_NO_HEAP_LIB,  /* --heap: libloopscope-heap.so is not beside the agent */
 	RUN_NO_DIR,       /* the session directory could not be made: reason */
 	RUN_NOT_FOUND,    /* the command was not found: reason */
 	RUN_CANNOT_EXEC,  /* the command could not be run: reason */
@@ -73,5 +77,7 @@ int run_dir_create(const char *requested, char *out, size_t len, char *err, size
 /* The agent library beside this executable (../lib/libloopscope.so), or $LOOPSCOPE_AGENT.
  * 0 or -errno; path filled on success. */
 int run_find_agent(char *path, size_t len);
+/* The native heap sampler beside the agent at AGENT (a path). 0 or -ENOENT. */
+int run_find_heap_lib(const char *agent, char *path, size_t len);
 
 #endif

@@ -2,7 +2,10 @@
 #include "collector/record/run_heap.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +42,7 @@ static void taken(uv_work_t *w, int status)
 	m->start_ts = h->t0;
 	m->end_ts = h->t1;
 	snprintf(m->what, sizeof(m->what), "main thread");
+	snprintf(m->why, sizeof(m->why), "%s", h->why ? h->why : "");
 	if (status == 0 && h->rc == 0) {
 		snprintf(m->file, sizeof(m->file), "%s", h->name);
 		m->pause_ms = h->res.shots[0].pause_ms;
@@ -46,17 +50,19 @@ static void taken(uv_work_t *w, int status)
 	} else
 		snprintf(m->error, sizeof(m->error), "%.255s", status ? uv_strerror(status) : h->err);
 	h->busy = false;
+	h->base_used = 0;
 	if (h->done)
 		h->done(h, h->arg);
 }
 
-int run_heap_take(struct run_heap *h, pid_t pid, const char *name, void (*done)(struct run_heap *, void *), void *arg)
+int run_heap_take(struct run_heap *h, pid_t pid, const char *name, const char *why, void (*done)(struct run_heap *, void *), void *arg)
 {
 	if (h->busy)
 		return -EBUSY;
 	if (h->n >= RUN_HEAP_MAX)
 		return -ENOSPC;
 	h->pid = pid;
+	h->why = why;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->done = done;
 	h->arg = arg;
@@ -64,6 +70,51 @@ int run_heap_take(struct run_heap *h, pid_t pid, const char *name, void (*done)(
 	if (rc == 0)
 		h->busy = true;
 	return rc;
+}
+
+#define TAIL_BYTES (256u << 10)
+
+/* The used bytes of the last `heap` record in the end of DIR/agent-PID.jsonl, or 0. */
+static uint64_t last_heap_used(const char *dir, pid_t pid)
+{
+	static char buf[TAIL_BYTES + 1];
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/agent-%d.jsonl", dir, (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t at = end > (off_t)TAIL_BYTES ? end - (off_t)TAIL_BYTES : 0;
+	ssize_t n = pread(fd, buf, TAIL_BYTES, at);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *rec = NULL;
+	for (const char *p = buf; (p = strstr(p, "{\"type\":\"heap\"")); p++)
+		rec = p;
+	const char *used = rec ? strstr(rec, "\"used\":") : NULL;
+	const char *eol = rec ? strchr(rec, '\n') : NULL;
+	if (!used || !eol || used > eol)
+		return 0; /* none, or the last one not written whole yet */
+	return strtoull(used + 7, NULL, 10);
+}
+
+bool run_heap_grew(struct run_heap *h, uint64_t now, unsigned gap_s)
+{
+	if (h->busy || !h->n || h->n >= RUN_HEAP_MAX - 1 || !gap_s)
+		return false;
+	const struct session_heap *last = &h->marks[h->n - 1];
+	uint64_t used = last_heap_used(h->dir, last->pid);
+	if (!used)
+		return false;
+	if (!h->base_used || used < h->base_used) { /* the low point since the snapshot's collection */
+		h->base_used = used;
+		return false;
+	}
+	return now - last->end_ts >= (uint64_t)gap_s * 1000000000u &&
+	       used >= (uint64_t)(h->base_used * RUN_HEAP_GROWTH_RATIO) &&
+	       used - h->base_used >= (uint64_t)RUN_HEAP_GROWTH_MIN_MB << 20;
 }
 
 pid_t run_heap_node_pid(const pid_t *pids, size_t n)

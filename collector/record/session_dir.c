@@ -270,6 +270,8 @@ int session_meta_write(const char *dir, const struct session_meta *m)
 			if (h->file[0])
 				cJSON_AddStringToObject(o, "file", h->file);
 			cJSON_AddStringToObject(o, "isolate", h->what);
+			if (h->why[0])
+				cJSON_AddStringToObject(o, "why", h->why);
 			cJSON_AddNumberToObject(o, "pid", h->pid);
 			cJSON_AddNumberToObject(o, "start_ts", (double)h->start_ts);
 			cJSON_AddNumberToObject(o, "end_ts", (double)h->end_ts);

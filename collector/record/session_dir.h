@@ -14,6 +14,7 @@ int session_dir_create(const char *requested, char *out, size_t len, char *err, 
 struct session_heap {
 	char file[64];      /* in the session directory; "" when it failed */
 	char what[160];     /* the isolate: "main thread" */
+	char why[16];       /* run --heap: "warm-up", "growth" or "end" */
 	int pid;
 	uint64_t start_ts, end_ts; /* CLOCK_MONOTONIC ns: from the request to the answer */
 	double pause_ms;

@@ -11,7 +11,7 @@ check() { # ROOT: prints one line per include against the flow; exits 1 if any
 	python3 - "$1" <<'PY'
 import fnmatch, os, re, sys
 root = sys.argv[1]
-folders = ["agent", "probes", "collector/util", "collector/symbols", "collector/analysis",
+folders = ["agent", "agent/heap", "probes", "collector/util", "collector/symbols", "collector/analysis",
            "collector/record", "reports", "cli"]
 allowed, bad = {}, 0
 for d in folders:
