@@ -55,8 +55,6 @@ void *leak_session(size_t bytes);
 unsigned churn_buffer(size_t bytes);
 
 static uv_loop_t *loop;
-static uv_tcp_t server;
-static uv_signal_t sigint_h, sigterm_h;
 static unsigned leak_bytes = 4096, churn_bytes = 65536, no_leak;
 static struct session *sessions; /* every leak_session block, kept forever */
 static uint64_t requests, leaked_sessions;
@@ -249,22 +247,9 @@ static void on_connection(uv_stream_t *srv, int status)
 
 /* ---- startup and shutdown ------------------------------------------------------------------- */
 
-static void close_walk(uv_handle_t *h, void *arg)
+static void close_handle(uv_handle_t *h)
 {
-	(void)arg;
-	if (uv_is_closing(h))
-		return;
-	if (h->type == UV_TCP && h != (uv_handle_t *)&server)
-		conn_close(h->data);
-	else
-		uv_close(h, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)h;
-	fprintf(stderr, "uvleak: signal %d, shutting down\n", signum);
-	uv_walk(loop, close_walk, NULL);
+	conn_close(h->data);
 }
 
 int main(int argc, char **argv)
@@ -287,28 +272,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = uv_default_loop();
-	struct sockaddr_in addr;
-	struct sockaddr_storage bound;
-	int r, namelen = sizeof bound;
-	uv_ip4_addr("127.0.0.1", (int)port, &addr);
-	uv_tcp_init(loop, &server);
-	if ((r = uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0)) != 0 ||
-	    (r = uv_listen((uv_stream_t *)&server, 1024, on_connection)) != 0 ||
-	    (r = uv_tcp_getsockname(&server, (struct sockaddr *)&bound, &namelen)) != 0) {
-		fprintf(stderr, "uvleak: 127.0.0.1:%u: %s\n", port, uv_strerror(r));
+	wl_server_t server = {.loop = loop, .name = "uvleak", .close_conn = close_handle};
+	if (wl_server_run(&server, (int)port, on_connection) != 0)
 		return 1;
-	}
-	uv_signal_init(loop, &sigint_h);
-	uv_signal_start(&sigint_h, on_signal, SIGINT);
-	uv_signal_init(loop, &sigterm_h);
-	uv_signal_start(&sigterm_h, on_signal, SIGTERM);
-
-	printf("listening on %d\n", ntohs(((struct sockaddr_in *)&bound)->sin_port));
-	fflush(stdout);
-
-	uv_run(loop, UV_RUN_DEFAULT);
-	while (uv_loop_close(loop) == UV_EBUSY)
-		uv_run(loop, UV_RUN_NOWAIT);
 	printf("{\"workload\":\"uvleak\",\"requests\":%" PRIu64 ",\"leaked_sessions\":%" PRIu64
 	       ",\"leak_bytes\":%u,\"leaked_bytes\":%" PRIu64 ",\"churn_bytes\":%u,\"churned_bytes\":%" PRIu64
 	       ",\"no_leak\":%s}\n",
