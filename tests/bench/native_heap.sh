@@ -90,7 +90,7 @@ for w in "${workloads[@]}"; do
 		for cfg in "${configs[@]:1}"; do ratios[$cfg]+=" $(ratio "${got[$cfg]}" "${got[plain]}")"; done
 		echo "$line"
 	done
-	summary[$w,plain]=$(median "${plains[@]}")
+	summary[$w,plain]=$(printf "%.0f" "$(median "${plains[@]}")")
 	for cfg in "${configs[@]:1}"; do
 		read -r -a rs <<<"${ratios[$cfg]}"
 		summary[$w,$cfg]="$(median "${rs[@]}") ($(printf '%s\n' "${rs[@]}" | sort -n | head -n 1)–$(printf '%s\n' "${rs[@]}" | sort -n | tail -n 1))"

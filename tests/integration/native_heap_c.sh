@@ -2,8 +2,8 @@
 # (tests/workloads/uvleak, built without frame pointers: DWARF unwinding alone must name them). Per
 # request leak_session() keeps a 4096-byte malloc forever and churn_buffer() mallocs 65536 bytes,
 # fills them and frees them before the reply. Load: wrk -t1 -c16 -d4s paced by
-# tests/workloads/ci-pace.lua (1-2 ms between a connection's requests: ~5 000 requests/s, ~20 000
-# requests, ~80 MB leaked), with --heap-rate 32768. Expected:
+# tests/workloads/ci-pace.lua (1-2 ms between a connection's requests: 5 000-7 000 requests/s, 20 000-
+# 28 000 requests, 80-115 MB leaked), with --heap-rate 32768. Expected:
 #   - native-live.folded (live bytes): the top stack holds leak_session and not churn_buffer, no stack
 #     holds churn_buffer (every churn block is freed before its reply), and leak_session's bytes are
 #     requests x 4096 ± 15 %;
@@ -44,8 +44,8 @@ record() {
 	within "$name: wrk's errors (non-2xx, socket)" "$(sum 'd["load"]["errors"]')" 0 0 || fail "$name: wrk saw errors"
 	wrk_n=$(sum 'd["load"]["requests"]')
 	served=$(json "$T/$name.json" 'd["requests"]')
-	within "$name: requests the server answered, $served (wrk's $wrk_n + the curl, up to $CONNS in flight)" \
-		"$served" $((wrk_n + 1 + CONNS / 2)) $((CONNS / 2)) || fail "$name: the server's count"
+	within "$name: requests the server answered ($served) beyond wrk's $wrk_n and the curl: wrk's in flight, 0 to $CONNS" \
+		$((served - wrk_n - 1)) $((CONNS / 2)) $((CONNS / 2)) || fail "$name: the server's count"
 	at_least "$name: requests (enough samples for the tolerance)" "$served" "$MIN_REQUESTS" ||
 		fail "$name: too few requests for the tolerance"
 	echo "$served" >"$T/$name.requests"
