@@ -174,10 +174,14 @@ $(ASAN_CLI): $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a
 	$(V)$(CC) $(SANITIZE) -o $@ $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a $(pc_libs) -lstdc++ -lm -lpthread
 
 # ---- workloads with known behaviour (tests, demo, benchmarks) --------------------------------
+# With frame pointers, but uvleak: the native heap profile must name its functions by DWARF
+# (.eh_frame) unwinding alone, as in a distribution's binaries.
+WORKLOAD_FRAMES := -fno-omit-frame-pointer
+$(BUILD)/workloads/uvleak: WORKLOAD_FRAMES := -fomit-frame-pointer
 $(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(WORKLOAD_FRAMES) -Wall -Wextra -Werror \
 		$$(pkg-config --cflags libuv) -rdynamic -o $@ $< -Wl,--as-needed $$(pkg-config --libs libuv) -lpthread -lm
 
 workloads: $(WORKLOADS)
