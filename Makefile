@@ -159,6 +159,13 @@ $(BUILD)/unit/%: $(BUILD)/asan/tests/unit/%.o $(BUILD)/asan/libcore.a
 	@echo "  LD+SAN  $@"
 	$(V)$(CC) $(SANITIZE) -o $@ $< $(BUILD)/asan/libcore.a $(pc_libs) -lcmocka -lstdc++ -lm -lpthread
 
+# The heap sampler's tables and estimates, without its interposers.
+HEAP_UNIT_OBJS := $(filter-out %/hooks.o,$(HEAP_SRCS:%.c=$(BUILD)/asan/%.o))
+$(BUILD)/unit/test_heap_tables: $(BUILD)/asan/tests/unit/test_heap_tables.o $(HEAP_UNIT_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD+SAN  $@"
+	$(V)$(CC) $(SANITIZE) -o $@ $^ -lcmocka -ldl -lm -lpthread
+
 # The command itself under the sanitizers, for tests/integration/cli_sanitized.sh.
 ASAN_CLI := $(BUILD)/asan/bin/loopscope
 $(ASAN_CLI): $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a
@@ -167,10 +174,14 @@ $(ASAN_CLI): $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a
 	$(V)$(CC) $(SANITIZE) -o $@ $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libcore.a $(pc_libs) -lstdc++ -lm -lpthread
 
 # ---- workloads with known behaviour (tests, demo, benchmarks) --------------------------------
+# With frame pointers, but uvleak: the native heap profile must name its functions by DWARF
+# (.eh_frame) unwinding alone, as in a distribution's binaries.
+WORKLOAD_FRAMES := -fno-omit-frame-pointer
+$(BUILD)/workloads/uvleak: WORKLOAD_FRAMES := -fomit-frame-pointer
 $(BUILD)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	$(V)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(WORKLOAD_FRAMES) -Wall -Wextra -Werror \
 		$$(pkg-config --cflags libuv) -rdynamic -o $@ $< -Wl,--as-needed $$(pkg-config --libs libuv) -lpthread -lm
 
 workloads: $(WORKLOADS)

@@ -1,6 +1,7 @@
 /* What run and attach report while they record (collector/record/notice.h), worded: one
  * "loopscope: " line on stderr each. -q leaves out the events that only say things go as asked (the
- * load started, --duration elapsed, a heap snapshot taken, what attach records, the process exited). */
+ * load started, --duration elapsed, a heap snapshot taken or no node to take one of, what attach
+ * records, the process exited). */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -14,6 +15,7 @@ static bool informative(enum record_event ev)
 	case REC_EV_LOAD_STARTED:
 	case REC_EV_ELAPSED:
 	case REC_EV_HEAP_TAKEN:
+	case REC_EV_HEAP_NO_NODE:
 	case REC_EV_ATTACHED:
 	case REC_EV_ATTACHED_NO_AGENT:
 	case REC_EV_TARGET_GONE:
@@ -75,7 +77,7 @@ static void say(const struct record_event_info *e)
 		cli_error("--heap: no snapshot of pid %d: %s", e->pid, e->text);
 		break;
 	case REC_EV_HEAP_NO_NODE:
-		cli_error("--heap: no node process in the target's tree: no heap snapshot");
+		cli_error("--heap: no node process in the target's tree: no V8 heap snapshot (the native heap is sampled)");
 		break;
 	case REC_EV_STOPPING:
 		cli_error("stopping the target and writing the session (Ctrl-C again to kill it)");

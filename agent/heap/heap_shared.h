@@ -9,7 +9,7 @@
 
 #define HEAP_SHARED_VERSION 1
 #define HEAP_MAX_DEPTH 64    /* frames kept of an allocation's stack */
-#define HEAP_MAX_STACKS 8192 /* distinct stacks; a sample past them counts as dropped_stacks */
+#define HEAP_MAX_STACKS 32768 /* distinct stacks; a sample past them counts as dropped_stacks */
 #define HEAP_OBJ_ONE 1024u   /* the objects counters' fixed point: 1024 = one object */
 
 /* Estimates are unbiased (docs/native-heap.md, "Sampling"): an allocation of s bytes sampled at the

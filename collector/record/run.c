@@ -113,6 +113,7 @@ struct run {
 	uv_timer_t heap_timer;
 	bool heap_end;        /* the snapshot before the stop was asked for */
 	bool heap_tried;      /* the first snapshot was asked for */
+	bool heap_no_node;    /* no node process was found for one */
 	bool stop_deferred;   /* stop_target waits for it */
 	/* eBPF probes (ps.cpu NULL with --no-bpf, or when the kernel refuses) */
 	struct probeset ps;
@@ -305,7 +306,9 @@ static bool heap_take_next(struct run *r, const char *why)
 	char name[64];
 	size_t n = tree_pids(r, pids, sizeof(pids) / sizeof(pids[0]));
 	if (!(pid = run_heap_node_pid(pids, n))) {
-		record_notify(r->o->notify, .ev = REC_EV_HEAP_NO_NODE);
+		if (!r->heap_no_node) /* said once */
+			record_notify(r->o->notify, .ev = REC_EV_HEAP_NO_NODE);
+		r->heap_no_node = true;
 		return false;
 	}
 	snprintf(name, sizeof(name), "heap-%zu.heapsnapshot", r->heap.n + 1);

@@ -7,7 +7,8 @@
 command -v curl >/dev/null || skip "curl not installed"
 command -v wrk >/dev/null || skip "wrk not installed"
 command -v node >/dev/null || skip "node not installed"
-for w in httpserver uvblock uvpool epoll-loop threads forker; do
+command -v ab >/dev/null || skip "ab not installed (Debian package apache2-utils)"
+for w in httpserver uvleak uvblock uvpool epoll-loop threads forker; do
 	[ -x "$WORKLOADS/$w" ] || fail "$WORKLOADS/$w is not built (make workloads)"
 done
 CPUS=$(nproc)
@@ -118,6 +119,41 @@ expect_status httpserver '/work?ms=abc' 400
 expect_status httpserver '/leak?kb=-1' 400
 twice check_wrk httpserver
 stop_server httpserver
+
+# ---- the C server that leaks and churns native memory ---------------------------------------------
+for sym in leak_session churn_buffer; do
+	nm "$WORKLOADS/uvleak" | grep -q " T $sym\$" || fail "uvleak: no global function $sym"
+done
+objdump -d --no-show-raw-insn "$WORKLOADS/uvleak" | awk '/<leak_session>:/,/ret/' | grep -q 'mov *%rsp,%rbp' &&
+	fail "uvleak: leak_session sets up a frame pointer (it must be built with -fomit-frame-pointer)"
+start_server uvleak "$WORKLOADS/uvleak" --port 0 --leak-bytes 1024 --churn-bytes 4096
+expect_body uvleak / '^hello$'
+code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X PUT "http://127.0.0.1:$PORT/")
+[ "$code" = 405 ] || fail "uvleak: PUT answered $code, not 405"
+python3 - "$PORT" <<'PY' || fail "uvleak: pipelined requests"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2000 + b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+n = data.count(b"HTTP/1.1 200 OK\r\n")
+print(f"  uvleak: 2001 pipelined requests on one connection: {n} answers, then closed", file=sys.stderr)
+sys.exit(0 if n == 2001 and data.count(b"\r\n\r\nhello\n") == 2001 else 1)
+PY
+ab -k -q -n 2000 -c 4 "http://127.0.0.1:$PORT/" >"$T/ab.out" 2>&1 || fail "uvleak: ab -k failed: $(tail -3 "$T/ab.out")"
+grep -q '^Keep-Alive requests: *2000$' "$T/ab.out" && grep -q '^Failed requests: *0$' "$T/ab.out" ||
+	fail "uvleak: ab -k: $(grep -E 'Complete|Failed|Keep-Alive' "$T/ab.out")"
+twice check_wrk uvleak
+stop_server uvleak
+tail -n 1 "$T/uvleak.out" >"$T/uvleak.json"
+at_least "uvleak requests (1 + 2001 + 2000 + wrk)" "$(json "$T/uvleak.json" 'd["requests"]')" 4002
+within "uvleak leaked sessions = requests" "$(json "$T/uvleak.json" 'd["leaked_sessions"] - d["requests"]')" 0 0
+within "uvleak leaked bytes = sessions x 1024" "$(json "$T/uvleak.json" 'd["leaked_bytes"] - 1024 * d["leaked_sessions"]')" 0 0
+start_server uvleak-no-leak "$WORKLOADS/uvleak" --port 0 --no-leak
+expect_body uvleak-no-leak / '^hello$'
+stop_server uvleak-no-leak
+within "uvleak --no-leak leaked sessions" "$(tail -n 1 "$T/uvleak-no-leak.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leaked_sessions"])')" 0 0
 
 # ---- the Node server --------------------------------------------------------------------------
 start_server server.js node "$NODE_WORKLOADS/server.js" 0

@@ -68,8 +68,6 @@ uint32_t really_slow_checksum(unsigned ms);
 void pool_checksum_work(uv_work_t *req);
 
 static uv_loop_t *loop;
-static uv_tcp_t server;
-static uv_signal_t sigint_h, sigterm_h;
 static const char *pool_file = "/proc/self/exe";
 static struct leak *leaked;         /* /leak blocks, kept forever */
 static uint64_t leaked_kb;
@@ -559,22 +557,9 @@ static void on_connection(uv_stream_t *srv, int status)
 
 /* ---- startup and shutdown ------------------------------------------------------------------- */
 
-static void close_walk(uv_handle_t *h, void *arg)
+static void close_handle(uv_handle_t *h)
 {
-	(void)arg;
-	if (uv_is_closing(h))
-		return;
-	if (h->type == UV_TCP && h != (uv_handle_t *)&server)
-		conn_close(h->data);
-	else
-		uv_close(h, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)h;
-	fprintf(stderr, "httpserver: signal %d, shutting down\n", signum);
-	uv_walk(loop, close_walk, NULL); /* in-flight pool work finishes, then uv_run returns */
+	conn_close(h->data); /* in-flight pool work finishes, then uv_run returns */
 }
 
 static int parse_port(const char *s)
@@ -610,27 +595,8 @@ int main(int argc, char **argv)
 	}
 
 	loop = uv_default_loop();
-	struct sockaddr_in addr;
-	struct sockaddr_storage bound;
-	int r, namelen = sizeof bound;
-	uv_ip4_addr("127.0.0.1", port, &addr);
-	uv_tcp_init(loop, &server);
-	if ((r = uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0)) != 0 ||
-	    (r = uv_listen((uv_stream_t *)&server, 1024, on_connection)) != 0 ||
-	    (r = uv_tcp_getsockname(&server, (struct sockaddr *)&bound, &namelen)) != 0) {
-		fprintf(stderr, "httpserver: 127.0.0.1:%d: %s\n", port, uv_strerror(r));
+	wl_server_t server = {.loop = loop, .name = "httpserver", .close_conn = close_handle};
+	if (wl_server_run(&server, port, on_connection) != 0)
 		return 1;
-	}
-	uv_signal_init(loop, &sigint_h);
-	uv_signal_start(&sigint_h, on_signal, SIGINT);
-	uv_signal_init(loop, &sigterm_h);
-	uv_signal_start(&sigterm_h, on_signal, SIGTERM);
-
-	printf("listening on %d\n", ntohs(((struct sockaddr_in *)&bound)->sin_port));
-	fflush(stdout);
-
-	uv_run(loop, UV_RUN_DEFAULT);
-	while (uv_loop_close(loop) == UV_EBUSY)
-		uv_run(loop, UV_RUN_NOWAIT);
 	return 0;
 }

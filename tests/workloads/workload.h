@@ -2,6 +2,8 @@
  * noise buffer, option parsing, the block-every-period arithmetic and timerfds. Header only (static
  * inline), included by each tests/workloads/NAME.c, which still builds on its own into one binary.
  *
+ * The libuv HTTP servers share their start and shutdown (wl_server_run), where uv.h came first.
+ *
  * The burning functions that profilers and tests look for by name (really_slow_checksum,
  * pool_checksum_work, uv_blocking_checksum, epoll_blocking_work) stay global and NOINLINE in their own
  * programs; they call wl_checksum_until, which is always inlined into them so that they, not a shared
@@ -159,5 +161,66 @@ static inline int wl_timer_fd(uint64_t first_ns, uint64_t interval_ns)
 	}
 	return fd;
 }
+
+/* ---- libuv HTTP servers (httpserver, uvleak; only where uv.h came first) ---------------------- */
+
+#ifdef UV_VERSION_MAJOR
+typedef struct {
+	uv_loop_t *loop;
+	uv_tcp_t tcp;
+	uv_signal_t sigint, sigterm;
+	const char *name;
+	void (*close_conn)(uv_handle_t *h); /* closes a connection, given its TCP handle */
+} wl_server_t;
+
+/* SIGINT/SIGTERM: every handle closed (connections through close_conn), so that uv_run returns. */
+static inline void wl_server_close_walk(uv_handle_t *h, void *arg)
+{
+	wl_server_t *s = arg;
+	if (uv_is_closing(h))
+		return;
+	if (h->type == UV_TCP && h != (uv_handle_t *)&s->tcp)
+		s->close_conn(h);
+	else
+		uv_close(h, NULL);
+}
+
+static inline void wl_server_on_signal(uv_signal_t *h, int signum)
+{
+	wl_server_t *s = h->data;
+	fprintf(stderr, "%s: signal %d, shutting down\n", s->name, signum);
+	uv_walk(s->loop, wl_server_close_walk, s);
+}
+
+/* Listens on 127.0.0.1:port (0: the kernel picks), stops on SIGINT/SIGTERM, prints "listening on PORT";
+ * then runs the loop until every handle is closed. Returns 0, or 1 after a message. */
+static inline int wl_server_run(wl_server_t *s, int port, uv_connection_cb on_connection)
+{
+	struct sockaddr_in addr;
+	struct sockaddr_storage bound;
+	int r, namelen = sizeof bound;
+	uv_ip4_addr("127.0.0.1", port, &addr);
+	uv_tcp_init(s->loop, &s->tcp);
+	if ((r = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&addr, 0)) != 0 ||
+	    (r = uv_listen((uv_stream_t *)&s->tcp, 1024, on_connection)) != 0 ||
+	    (r = uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&bound, &namelen)) != 0) {
+		fprintf(stderr, "%s: 127.0.0.1:%d: %s\n", s->name, port, uv_strerror(r));
+		return 1;
+	}
+	s->sigint.data = s->sigterm.data = s;
+	uv_signal_init(s->loop, &s->sigint);
+	uv_signal_start(&s->sigint, wl_server_on_signal, SIGINT);
+	uv_signal_init(s->loop, &s->sigterm);
+	uv_signal_start(&s->sigterm, wl_server_on_signal, SIGTERM);
+
+	printf("listening on %d\n", ntohs(((struct sockaddr_in *)&bound)->sin_port));
+	fflush(stdout);
+
+	uv_run(s->loop, UV_RUN_DEFAULT);
+	while (uv_loop_close(s->loop) == UV_EBUSY)
+		uv_run(s->loop, UV_RUN_NOWAIT);
+	return 0;
+}
+#endif
 
 #endif
