@@ -23,6 +23,8 @@
 
 #include "collector/analysis/analyze.h"
 #include "collector/analysis/native_heap.h"
+#include "collector/util/files.h"
+#include "collector/util/xalloc.h"
 #include "reports/profiles.h"
 #include "reports/report.h"
 #include "tests/unit/analyzed.h"
@@ -91,15 +93,12 @@ static void *library_fn(const char *lib, const char *sym)
 
 static void write_maps(FILE *f)
 {
-	FILE *m = fopen("/proc/self/maps", "r");
-	char *text = calloc(1, 1 << 20);
-	assert_non_null(m);
-	assert_non_null(text);
-	size_t n = fread(text, 1, (1 << 20) - 200, m);
-	assert_true(n > 0);
-	fclose(m);
-	/* loopscope's agent, as it would be mapped (a file that is not there: its frames unnamed) */
-	strcpy(text + n, "7e0000000000-7e0000100000 r-xp 00000000 fe:00 1 /opt/loopscope/lib/libloopscope.so\n");
+	char *self, err[256];
+	size_t len;
+	assert_int_equal(read_file_limit("/proc/self/maps", 1 << 20, &self, &len, err, sizeof(err)), 0);
+	/* and loopscope's agent, as it would be mapped (a file that is not there: its frames unnamed) */
+	char *text = xasprintf("%s7e0000000000-7e0000100000 r-xp 00000000 fe:00 1 /opt/loopscope/lib/libloopscope.so\n", self);
+	free(self);
 	cJSON *rec = cJSON_CreateObject();
 	cJSON_AddStringToObject(rec, "type", "maps");
 	cJSON_AddNumberToObject(rec, "ts", (double)(T0 + 10 * MS));
