@@ -291,6 +291,7 @@ static void *agent_main(void *arg)
 	uint64_t now = agent_now();
 
 	pthread_setname_np(pthread_self(), "loopscope");
+	native_heap_exclude_this_thread();
 	recycle_stale();
 	watchdog_init(); /* first: the process record names the signal it took */
 	if (writer_open() < 0) {

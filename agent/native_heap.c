@@ -16,6 +16,13 @@
 
 /* Weak: the sampler is a library of its own, loaded only on request. */
 extern const struct heap_shared *loopscope_heap_shared(void) __attribute__((weak, visibility("default")));
+extern void loopscope_heap_exclude_thread(void) __attribute__((weak, visibility("default")));
+
+void native_heap_exclude_this_thread(void)
+{
+	if (loopscope_heap_exclude_thread)
+		loopscope_heap_exclude_thread();
+}
 
 #define FIGURES 6
 #define STACKS_PER_RECORD 400

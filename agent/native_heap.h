@@ -8,5 +8,7 @@
 /* New stacks, and the stacks whose figures changed; FINAL: a record even if nothing changed. Does
  * nothing when libloopscope-heap.so is not loaded. */
 void native_heap_write(uint64_t now, bool final);
+/* The calling thread (the agent's) allocates nothing of the target's: the sampler leaves it out. */
+void native_heap_exclude_this_thread(void);
 
 #endif

@@ -37,5 +37,8 @@ struct heap_shared {
 /* Exported by libloopscope-heap.so; the agent references it weakly (NULL: no sampler loaded). NULL
  * too when the sampler could not start. */
 const struct heap_shared *loopscope_heap_shared(void);
+/* Exported too: the calling thread's allocations and mappings are not sampled from now on (the
+ * agent's own thread: its records and tables are not the target's memory). Frees still remove. */
+void loopscope_heap_exclude_thread(void);
 
 #endif

@@ -27,6 +27,12 @@ const struct heap_shared *loopscope_heap_shared(void)
 	return __atomic_load_n(&heap_on, __ATOMIC_ACQUIRE) ? &heap_state : NULL;
 }
 
+void loopscope_heap_exclude_thread(void) __attribute__((visibility("default")));
+void loopscope_heap_exclude_thread(void)
+{
+	heap_tls.inside++;
+}
+
 static uint64_t next_random(struct heap_thread *t)
 {
 	uint64_t x = t->rng; /* xorshift64* */
