@@ -96,7 +96,8 @@ static _Unwind_Reason_Code one_frame(struct _Unwind_Context *ctx, void *arg)
  * chain of the outermost frame ends at once (%rbp is 0 in _start and in a new thread). */
 static void walk_frame_pointers(struct walk *w)
 {
-	uintptr_t fp = w->fp, lo = w->cfa, start = w->cfa, page = 0;
+	const uintptr_t start = w->cfa;
+	uintptr_t fp = w->fp, lo = start, page = 0;
 	pid_t self_pid = 0;
 
 	while (w->n < w->max && fp >= lo && fp - start < FP_SPAN && !(fp & 7)) {
