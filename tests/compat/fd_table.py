@@ -1,6 +1,6 @@
 # The descriptor table of the server listening on 127.0.0.1:$LOOPSCOPE_PORT, for serve_pair to
 # compare between its runs: an agent or sampler that holds a descriptor (libunwind's validation
-# pipe did) takes a number the server would have had, and every later number moves.
+# pipe did: two) adds to it (same_behaviour compares what the descriptors are, not their numbers).
 # Usage (run by serve_pair just before the load): python3 fd_table.py RUN-NAME >PREFIX.fds
 # The process is the lowest pid holding the listening socket (nginx's and haproxy's master, the
 # server itself otherwise). One line per descriptor, "N -> WHAT": sockets, pipes and anonymous
