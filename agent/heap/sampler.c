@@ -5,6 +5,7 @@
  * sample it is drawn afresh). An allocation of s bytes is then sampled with probability
  * 1 - exp(-s/R), and stands for w = 1/(1 - exp(-s/R)) allocations and s*w bytes: the estimates of
  * every stack's allocations and bytes, allocated and live, are unbiased (docs/native-heap.md). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
@@ -90,6 +91,7 @@ uint64_t heap_weight(size_t n)
 void heap_record(void *p, size_t n, uintptr_t caller, bool mapping)
 {
 	uintptr_t ip[HEAP_MAX_DEPTH];
+	int saved_errno = errno; /* the walk's system calls may fail (process_vm_readv: EFAULT) */
 
 	heap_tls.inside++;
 	unsigned depth = heap_unwind(caller, ip, HEAP_MAX_DEPTH);
@@ -108,6 +110,7 @@ void heap_record(void *p, size_t n, uintptr_t caller, bool mapping)
 			__atomic_fetch_add(&heap_state.dropped_live, 1, __ATOMIC_RELAXED);
 	}
 	heap_tls.inside--;
+	errno = saved_errno; /* the allocation call's errno is the real allocator's */
 }
 
 /* From the library's constructor, single-threaded as a rule (a preloaded library's constructor runs

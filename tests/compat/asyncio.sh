@@ -1,10 +1,10 @@
 # Python asyncio (Debian's /usr/bin/python3): tests/compat/apps/asyncio_http.py, a keep-alive HTTP
 # server on the standard event loop (ASYNCIO_LOOP=uvloop: the same on uvloop, python3-uvloop, see
 # uvloop.sh), under wrk on / (1 thread, 10 connections, 3 s), a name resolution through the loop
-# (/resolve) and one /block?ms=200 (slow_checksum, 200 ms of Python on the loop), without and with
-# loopscope run.
-# Expected: same exit status, output ("listening", "bye") and responses both times, wrk without a
-# single error both times; the session holds the main loop (busy), CPU samples naming Python's
+# (/resolve) and one /block?ms=200 (slow_checksum, 200 ms of Python on the loop), alone, under
+# loopscope run and under loopscope run --heap (serve_pair).
+# Expected: same exit status, output ("listening", "bye") and responses each time, wrk without a
+# single error each time; the session holds the main loop (busy), CPU samples naming Python's
 # functions (and, on uvloop, samples in libuv), on uvloop the resolution as a libuv pool task, and the
 # diagnosis event-loop-blocked with the longest block 200 ms (± 60).
 . tests/lib.sh
@@ -26,14 +26,15 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	curl -sS --max-time 10 -w '%{http_code}\n' "$base/nosuchroute"
 	curl -sS --max-time 10 "$base/block?ms=200"
 } >"$out.check" 2>&1
-timeout 20 wrk -t1 -c10 -d3s "$base/" >"$out.wrk" 2>&1
+timeout 20 wrk -t1 -c10 -d${COMPAT_LOAD_SECONDS:-3}s "$base/" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
 serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- /usr/bin/python3 "$COMPAT_APPS/asyncio_http.py" "$PORT" "${args[@]}"
 grep -q "^listening on $PORT ($loop)$" "$T/plain.out" || fail "not on $loop: $(cat "$T/plain.out")"
 same_behaviour check
-wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+wrk_clean $(for r in $RUNS; do echo "$T/$r.wrk"; done)
+heap_recorded 1
 
 session_recorded 1
 at_least "main loop iterations" "$(sum "$MAINLOOP['iterations']")" 1000 || fail "iterations"

@@ -1,9 +1,10 @@
 # A fastify app from npm: tests/compat/apps/fastify (package.json, package-lock.json, server.js),
 # its node_modules installed by npm ci into $BUILD/compat/npm/fastify (kept while the lock file is
 # unchanged), under wrk on /items/7 (1 thread, 10 connections, 3 s), schema-checked requests and one
-# /report?ms=200 (buildReport, 200 ms on the loop), without and with loopscope run.
-# Expected: same exit status, output and responses both times, wrk without a single error both
-# times; the session holds the main loop (busy), CPU samples (at 499 Hz) in the JavaScript of the
+# /report?ms=200 (buildReport, 200 ms on the loop), alone, under loopscope run and under
+# loopscope run --heap (serve_pair).
+# Expected: same exit status, output and responses each time, wrk without a single error each
+# time; the session holds the main loop (busy), CPU samples (at 499 Hz) in the JavaScript of the
 # dependencies (node_modules, kind dep) and in buildReport, and the diagnosis event-loop-blocked
 # with the longest block 200 ms (± 60) and buildReport on top. Skipped only when npm cannot reach
 # its registry.
@@ -39,11 +40,13 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	curl -sS --max-time 10 -w ' %{http_code}\n' "$base/nosuchroute"
 	curl -sS --max-time 10 "$base/report?ms=200"; echo
 } >"$out.check" 2>&1
-timeout 20 wrk -t1 -c10 -d3s "$base/items/7" >"$out.wrk" 2>&1
+timeout 20 wrk -t1 -c10 -d${COMPAT_LOAD_SECONDS:-3}s "$base/items/7" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
+SAME_FDS=0 # node keeps /tmp/perf-PID.map open under loopscope (V8's --perf-basic-prof, docs/cli.md)
 serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- node "$app/server.js" "$PORT"
+heap_recorded 1
 
 session_recorded 1
 at_least "main loop iterations" "$(sum "$MAINLOOP['iterations']")" 300 || fail "iterations"

@@ -1,7 +1,8 @@
 # haproxy (Debian's) in master-worker mode (-W, 2 threads) in front of an nginx serving a static
-# file, under wrk through haproxy (2 threads, 20 connections, 3 s), without and with loopscope run.
-# Expected: same exit status, output and responses both times, wrk without a single error both
-# times; the session holds the busy loops of both threads of haproxy's worker process, CPU samples
+# file, under wrk through haproxy (2 threads, 20 connections, 3 s), alone, under loopscope run and
+# under loopscope run --heap (serve_pair).
+# Expected: same exit status, output and responses each time, wrk without a single error each
+# time; the session holds the busy loops of both threads of haproxy's worker process, CPU samples
 # (at 499 Hz) naming haproxy's functions, and a healthy diagnosis (healthy_diagnosis).
 . tests/lib.sh
 . tests/compat/lib.sh
@@ -52,11 +53,12 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	curl -sS --max-time 10 "$base/index.html" | md5sum
 	curl -sS --max-time 10 -o /dev/null -w '%{http_code}\n' "$base/missing"
 } >"$out.check" 2>&1
-timeout 20 wrk -t2 -c20 -d3s "$base/index.html" >"$out.wrk" 2>&1
+timeout 20 wrk -t2 -c20 -d${COMPAT_LOAD_SECONDS:-3}s "$base/index.html" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
 serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- haproxy -W -db -q -f "$T/haproxy.cfg"
+heap_recorded 1
 
 session_recorded 2
 master=$(json "$T/s/session.json" 'd["pid"]')

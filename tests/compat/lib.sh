@@ -28,8 +28,8 @@ _stop() {
 }
 
 # The log files a server writes (set SERVER_LOGS="PATH..." before serve_pair): after each run they
-# become PATH.plain and PATH.traced, compared by same_behaviour with every number masked (times,
-# pids, connection numbers). A worker that crashed and was respawned shows there.
+# become PATH.plain, PATH.traced and PATH.heap, compared by same_behaviour with every number masked
+# (times, pids, connection numbers). A worker that crashed and was respawned shows there.
 SERVER_LOGS=""
 _move_logs() {
 	local f
@@ -38,17 +38,38 @@ _move_logs() {
 	done
 }
 
-# serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD twice, under the shell command LOAD.
+# serve_pair PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: runs CMD three times,
+# under the shell command LOAD.
 #   plain:  CMD alone; once 127.0.0.1:PORT accepts, `LOOPSCOPE_PORT=PORT LOAD $T/plain`; then CMD is
 #           stopped as loopscope stops it (SIGINT, then SIGTERM, then SIGKILL, 3 s apart).
 #   traced: loopscope run -q --no-report --duration 60 -o $T/s --load 'LOAD $T/traced' [RUN OPTIONS]
 #           -- CMD (the duration only bounds a target that never listens).
+#   heap:   the same into $T/sh with LOAD given $T/heap, plus --heap-rate $HEAP_RATE (the native
+#           heap sampler preloaded beside the agent; for node also V8 heap snapshots) and --no-bpf
+#           (the CPU profile is the traced run's; the eBPF probes are outside the process). The
+#           load's environment has COMPAT_LOAD_SECONDS=1: a load that runs for a time runs
+#           ${COMPAT_LOAD_SECONDS:-3} s, 1 s here. COMPAT_HEAP=0 leaves this run out.
 # LOAD gets the prefix of its output files as its last argument (it writes PREFIX.load-rc and
-# whatever it wants to compare). For each of plain and traced: PREFIX.out and PREFIX.err (CMD's
-# output; loopscope -q adds nothing), PREFIX.status (CMD's exit status as loopscope reports it,
-# session.json's exit_status for traced).
+# whatever it wants to compare). For each run: PREFIX.out and PREFIX.err (CMD's output; loopscope
+# -q adds nothing), PREFIX.status (CMD's exit status as loopscope reports it, session.json's
+# exit_status under loopscope), PREFIX.fds (fd_table.py: the descriptors of the process holding the
+# listening socket, read just before the load).
+HEAP_RATE=${HEAP_RATE:-16384}
+COMPAT_HEAP=${COMPAT_HEAP:-1}
+RUNS="plain traced"
+[ "$COMPAT_HEAP" = 0 ] || RUNS="plain traced heap"
+FD_TABLE="python3 $PWD/tests/compat/fd_table.py"
+# SAME_FDS=0 (set by a test before same_behaviour): its server's descriptors are not compared. node's
+# are not the same under loopscope by design: V8's --perf-basic-prof, which loopscope turns on
+# (docs/cli.md), keeps /tmp/perf-PID.map open.
+SAME_FDS=${SAME_FDS:-1}
+
+# What node prints on its stderr when loopscope's SIGUSR1 opens its inspector for a V8 heap
+# snapshot (docs/heap.md, "Its stderr"): node's lines, not a change of the program's output.
+NODE_INSPECTOR_LINES='^(Debugger listening on ws://|For help, see: https://nodejs\.org/en/docs/inspector$|Debugger attached\.$|Debugger ending on ws://)'
+
 serve_pair() {
-	local port=$1 load=$2 opts=() pid rc
+	local port=$1 load=$2 opts=() pid
 	shift 2
 	while [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	shift
@@ -57,48 +78,81 @@ serve_pair() {
 	pid=$!
 	bg_track "$pid"
 	wait_port "$port" 20
-	LOOPSCOPE_PORT=$port bash -c "$load $T/plain" >"$T/plain.load" 2>&1
+	LOOPSCOPE_PORT=$port bash -c "$FD_TABLE plain >$T/plain.fds; $load $T/plain" >"$T/plain.load" 2>&1
 	_stop "$pid" >"$T/plain.rc"
 	_move_logs plain
 	# As loopscope reports it (session.json's exit_status): a target that ended on the SIGINT or
 	# SIGTERM it was sent (killed by it, or exit 130/143) succeeded.
 	case $(cat "$T/plain.rc") in 130 | 143) echo 0 ;; *) cat "$T/plain.rc" ;; esac >"$T/plain.status"
 	note "plain:  $* -> exit $(cat "$T/plain.rc") (as loopscope reports it: $(cat "$T/plain.status"))"
-
-	"$LOOPSCOPE" run -q --no-report --duration 60 -o "$T/s" --load "$load $T/traced" "${opts[@]}" -- "$@" \
-		>"$T/traced.out" 2>"$T/traced.err"
-	rc=$?
-	_move_logs traced
-	[ -f "$T/s/session.json" ] || fail "loopscope run exited $rc without a session: $(tail -5 "$T/traced.err")"
-	json "$T/s/session.json" 'd["exit_status"]' >"$T/traced.status"
-	note "traced: loopscope run $* -> exit $rc, the target's $(cat "$T/traced.status")"
 	[ -f "$T/plain.load-rc" ] || fail "the load did not run without loopscope (the target's exit status $(cat "$T/plain.rc")): $(tail -5 "$T/plain.err" "$T/plain.load")"
-	[ -f "$T/traced.load-rc" ] || fail "the load did not run under loopscope (the target's exit status $(cat "$T/traced.status")): $(tail -5 "$T/traced.err")"
+
+	_run_traced traced "$T/s" "$load" "${opts[@]}" -- "$@"
+	[ "$COMPAT_HEAP" = 0 ] ||
+		COMPAT_LOAD_SECONDS=1 _run_traced heap "$T/sh" "$load" --no-bpf --heap-rate "$HEAP_RATE" "${opts[@]}" -- "$@"
 }
 
-# same_behaviour FILE-SUFFIX...: plain and traced agree on CMD's exit status, its stdout and stderr
-# (but for loopscope's lines, shown), its SERVER_LOGS,
-# the load's exit status (0) and each named output of the load (e.g. check: PREFIX.check).
+# _run_traced NAME DIR LOAD [RUN OPTIONS] -- CMD [ARGS]: serve_pair's run under loopscope.
+_run_traced() {
+	local name=$1 dir=$2 load=$3 rc
+	shift 3
+	"$LOOPSCOPE" run -q --no-report --duration 60 -o "$dir" --load "$FD_TABLE $name >$T/$name.fds; $load $T/$name" "$@" \
+		>"$T/$name.out" 2>"$T/$name.err"
+	rc=$?
+	_move_logs "$name"
+	[ -f "$dir/session.json" ] || fail "loopscope run ($name) exited $rc without a session: $(tail -5 "$T/$name.err")"
+	json "$dir/session.json" 'd["exit_status"]' >"$T/$name.status"
+	while [ "$1" != "--" ]; do shift; done
+	shift
+	note "$name: loopscope run $* -> exit $rc, the target's $(cat "$T/$name.status")"
+	[ -f "$T/$name.load-rc" ] || fail "the load did not run under loopscope ($name; the target's exit status $(cat "$T/$name.status")): $(tail -5 "$T/$name.err")"
+}
+
+# same_behaviour FILE-SUFFIX...: plain and each run under loopscope (traced, heap) agree on CMD's
+# exit status, its stdout and stderr (but for loopscope's lines, shown; and in the heap run node's
+# own lines about the inspector the V8 snapshots open, docs/heap.md), its descriptor table as the
+# load started, its SERVER_LOGS, the load's exit status (0) and each named output of the load (e.g.
+# check: PREFIX.check).
 same_behaviour() {
-	local f
+	local f run
 	[ "$(cat "$T/plain.load-rc")" = 0 ] || fail "the load failed without loopscope (exit $(cat "$T/plain.load-rc")): $(tail -5 "$T/plain.load")"
-	[ "$(cat "$T/traced.load-rc")" = 0 ] || fail "the load failed under loopscope (exit $(cat "$T/traced.load-rc")): $(tail -5 "$T/traced.err")"
-	[ "$(cat "$T/plain.status")" = "$(cat "$T/traced.status")" ] ||
-		fail "exit status $(cat "$T/plain.status") alone, $(cat "$T/traced.status") under loopscope; stderr: $(tail -5 "$T/traced.err")"
-	# loopscope's own lines (and the agent's, which start the same way) are not the target's.
-	for f in plain traced; do
+	for f in $RUNS; do
+		# loopscope's own lines (and the agent's, which start the same way) are not the target's.
 		grep -v '^loopscope: ' "$T/$f.err" >"$T/$f.target-err"
 		grep '^loopscope: ' "$T/$f.err" | sed "s/^/  ($f) /" >&2
 	done
-	for f in out target-err "$@"; do
-		diff -u "$T/plain.$f" "$T/traced.$f" >"$T/diff" ||
-			fail "$f differs under loopscope: $(head -20 "$T/diff")"
+	if [ -f "$T/heap.target-err" ]; then
+		grep -vE "$NODE_INSPECTOR_LINES" "$T/heap.target-err" >"$T/heap.target-err.tmp"
+		mv "$T/heap.target-err.tmp" "$T/heap.target-err"
+	fi
+	for run in ${RUNS#plain }; do
+		[ "$(cat "$T/$run.load-rc")" = 0 ] || fail "the load failed under loopscope ($run; exit $(cat "$T/$run.load-rc")): $(tail -5 "$T/$run.err")"
+		[ "$(cat "$T/plain.status")" = "$(cat "$T/$run.status")" ] ||
+			fail "exit status $(cat "$T/plain.status") alone, $(cat "$T/$run.status") under loopscope ($run); stderr: $(tail -5 "$T/$run.err")"
+		for f in out target-err "$@"; do
+			diff -u "$T/plain.$f" "$T/$run.$f" >"$T/diff" ||
+				fail "$f differs under loopscope ($run): $(head -20 "$T/diff")"
+		done
+		if [ "$SAME_FDS" = 1 ] && [ "$(_fd_shape "$T/plain.fds")" != "$(_fd_shape "$T/$run.fds")" ]; then
+			diff -u "$T/plain.fds" "$T/$run.fds" >"$T/diff"
+			fail "the server's descriptors differ under loopscope ($run): $(head -30 "$T/diff")"
+		fi
+		for f in $SERVER_LOGS; do
+			diff -u <(sed -E 's/[0-9]+/N/g' "$f.plain") <(sed -E 's/[0-9]+/N/g' "$f.$run") >"$T/diff" ||
+				fail "$(basename "$f") differs under loopscope ($run; numbers masked): $(head -20 "$T/diff")"
+		done
 	done
-	for f in $SERVER_LOGS; do
-		diff -u <(sed -E 's/[0-9]+/N/g' "$f.plain") <(sed -E 's/[0-9]+/N/g' "$f.traced") >"$T/diff" ||
-			fail "$(basename "$f") differs under loopscope (numbers masked): $(head -20 "$T/diff")"
-	done
-	note "same exit status ($(cat "$T/plain.status")), output, ${SERVER_LOGS:+logs, }load results ($*) with and without loopscope"
+	note "same exit status ($(cat "$T/plain.status")), output, $([ "$SAME_FDS" = 1 ] && echo "descriptors ($(grep -c . "$T/plain.fds")), ")${SERVER_LOGS:+logs, }load results ($*) alone and under loopscope (${RUNS#plain })"
+}
+
+# _fd_shape FDS: what same_behaviour compares of a descriptor table: what the descriptors are, as a
+# sorted list. A descriptor held by the agent or the sampler shows as one more (libunwind's pipe:
+# two). Not their numbers: haproxy's two threads each make a pipe and an epoll fd, in either order
+# from one start to the next, and a server that opens descriptors while the agent's thread holds
+# one for a read or a write (its record file, a /proc file: docs/agent.md) gets the next numbers
+# (seen once: uvloop's listening socket and /dev/null one number up).
+_fd_shape() {
+	cut -d' ' -f3- "$1" | sort
 }
 
 # wrk_clean FILE...: each wrk report shows requests and no error of any kind (socket errors,
@@ -114,11 +168,11 @@ wrk_clean() {
 }
 
 # serve_wrk PORT LOAD [RUN OPTIONS] -- CMD [ARGS]: serve_pair for a load that writes a "check"
-# output and a wrk report: both runs behaved the same, and wrk saw no error in either.
+# output and a wrk report: every run behaved the same, and wrk saw no error in any.
 serve_wrk() {
 	serve_pair "$@"
 	same_behaviour check
-	wrk_clean "$T/plain.wrk" "$T/traced.wrk"
+	wrk_clean $(for r in $RUNS; do echo "$T/$r.wrk"; done)
 }
 
 # busy_loops: the loops of $T/summary.json that ran (iterations > 0, ELU > 0), one per line:
@@ -182,6 +236,43 @@ session_recorded() {
 	note "diagnosis: $(sum '[(f["kind"], f["severity"]) for f in d["diagnosis"]]')"
 }
 
+# heap_recorded MIN: the heap run's session ($T/sh) holds valid records, and at least MIN record files
+# (processes whose loop polled: the agent's thread writes the sampler's figures; nginx's master
+# never polls) with native_heap records of samples > 0 and stacks of more than one frame (the
+# unwinder ran); notes each file's figures.
+heap_recorded() {
+	[ "$COMPAT_HEAP" = 0 ] && return 0
+	[ -z "$(ls "$T"/sh/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/sh" >/dev/null || fail "invalid records (heap run)"
+	[ -z "$(ls "$T"/sh/uid-*/agent-*.jsonl 2>/dev/null)" ] || records_valid "$T/sh" 'uid-*/agent-*.jsonl' >/dev/null ||
+		fail "invalid records under uid-*/ (heap run)"
+	python3 - "$T/sh" "$1" <<'PY' || fail "the heap run's native heap records (session $T/sh)"
+import glob, json, sys
+d, want = sys.argv[1], int(sys.argv[2])
+good = 0
+for f in sorted(glob.glob(d + "/agent-*.jsonl") + glob.glob(d + "/uid-*/agent-*.jsonl")):
+    last, deep, stacks = None, 0, 0
+    for l in open(f):
+        if not l.endswith("\n"):
+            continue
+        r = json.loads(l)
+        if r["type"] == "native_heap":
+            last = r
+        elif r["type"] == "native_stack":
+            stacks += 1
+            deep = max(deep, len(r["frames"]))
+    name = f[len(d) + 1:]
+    if not last:
+        print(f"    {name}: no native_heap record", file=sys.stderr)
+        continue
+    ok = last["samples"] > 0 and deep > 1
+    good += ok
+    print(f"    {name}: rate {last['rate']}, samples {last['samples']}, stacks {stacks} (deepest {deep} frames), "
+          f"unwind_fail {last['unwind_fail']}, dropped {last['dropped_stacks']}+{last['dropped_live']}", file=sys.stderr)
+print(f"  record files with native heap samples and stacks: {good} >= {want}: {'ok' if good >= want else 'TOO FEW'}", file=sys.stderr)
+sys.exit(0 if good >= want else 1)
+PY
+}
+
 # diagnosis_kinds: the kinds of the session's findings, sorted, space-separated.
 diagnosis_kinds() { sum '" ".join(sorted(f["kind"] for f in d["diagnosis"]))'; }
 
@@ -210,10 +301,20 @@ PY
 
 # ---- hazard programs: tests/compat/hazards/NAME.c, built by `make hazards` into $BUILD/compat -----
 # Each hazard test runs its program without the agent, then with it (LD_PRELOAD, records into
-# $T/s), compares what the program did, and reads the session. AGENT_SO=PATH tests another build
-# of the agent library (e.g. one from before a fix) with this tree's programs and loopscope.
+# $T/s), and where the native heap sampler could disturb it, with the sampler too (records into
+# $T/sh); compares what the program did, and reads the session. AGENT_SO=PATH tests another build
+# of the agent library (e.g. one from before a fix), HEAP_SO=PATH another build of the sampler, with
+# this tree's programs and loopscope.
 HAZARDS="$PWD/$BUILD/compat"
 [ -z "${AGENT_SO:-}" ] || AGENT=$AGENT_SO
+HEAP_LIB=${HEAP_SO:-$PWD/$BUILD/lib/libloopscope-heap.so}
+# The hazard programs allocate little: at a mean of 64 bytes between samples nearly every
+# allocation is sampled and its stack walked.
+HAZARD_HEAP_RATE=${HAZARD_HEAP_RATE:-64}
+# The runs under the agent a hazard test makes where the sampler could disturb its program: agent,
+# and heap unless COMPAT_HEAP=0.
+HAZARD_MODES="agent"
+[ "$COMPAT_HEAP" = 0 ] || HAZARD_MODES="agent heap"
 
 # hazard NAME: the program's path; fails when it is not built.
 hazard() {
@@ -227,40 +328,77 @@ status_text() {
 }
 
 # hazard_run MODE CMD [ARGS]: runs CMD in the working directory $T/MODE (made), without the agent
-# (MODE plain) or with it recording into $T/s (MODE agent). Its pid goes to $T/MODE.pid, its stdout
-# and stderr to $T/MODE.out and $T/MODE.err, its exit status (128+N when killed by signal N) to
-# $T/MODE.rc.
+# (MODE plain), with it recording into $T/s (MODE agent), or with the native heap sampler and the
+# agent, as `loopscope run --heap` preloads them, recording into $T/sh (MODE heap;
+# LOOPSCOPE_HEAP_RATE=$HAZARD_HEAP_RATE). Its pid goes to $T/MODE.pid, its stdout and stderr to
+# $T/MODE.out and $T/MODE.err, its exit status (128+N when killed by signal N) to $T/MODE.rc.
+# With COMPAT_HEAP=0, MODE heap runs nothing (and hazard_same and hazard_heap_sampled of it check
+# nothing).
 hazard_run() {
 	local mode=$1 rc
 	shift
+	[ "$mode" = heap ] && [ "$COMPAT_HEAP" = 0 ] && return 0
 	mkdir -p "$T/$mode"
-	if [ "$mode" = agent ]; then
+	case $mode in
+	agent)
 		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" &&
-			LD_PRELOAD="$AGENT" LOOPSCOPE_DIR="$T/s" exec "$@") >"$T/$mode.out" 2>"$T/$mode.err"
-	else
-		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" && exec "$@") >"$T/$mode.out" 2>"$T/$mode.err"
-	fi
+			LD_PRELOAD="$AGENT" LOOPSCOPE_DIR="$T/s" exec "$@") >"$T/$mode.out" 2>"$T/$mode.err" ;;
+	heap)
+		[ -f "$HEAP_LIB" ] || fail "$HEAP_LIB is not built (make)"
+		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" &&
+			LD_PRELOAD="$HEAP_LIB $AGENT" LOOPSCOPE_HEAP_RATE=$HAZARD_HEAP_RATE LOOPSCOPE_DIR="$T/sh" exec "$@") \
+			>"$T/$mode.out" 2>"$T/$mode.err" ;;
+	*)
+		(cd "$T/$mode" && echo "$BASHPID" >"$T/$mode.pid" && exec "$@") >"$T/$mode.out" 2>"$T/$mode.err" ;;
+	esac
 	rc=$?
 	echo "$rc" >"$T/$mode.rc"
 	note "$mode: $(basename "$1") -> $(status_text "$rc")"
 }
 
 # hazard_same [FILE...]: with and without the agent, the same exit status, stdout, stderr and the
-# same content of each FILE the program wrote in its working directory.
+# same content of each FILE the program wrote in its working directory. HAZARD_MODE=heap compares
+# the run with the sampler instead.
 hazard_same() {
-	local f plain agent
-	plain=$(cat "$T/plain.rc") agent=$(cat "$T/agent.rc")
+	local f plain mode=${HAZARD_MODE:-agent} agent
+	[ "$mode" = heap ] && [ "$COMPAT_HEAP" = 0 ] && return 0
+	plain=$(cat "$T/plain.rc") agent=$(cat "$T/$mode.rc")
 	[ "$plain" = "$agent" ] ||
-		fail "$(status_text "$plain") without the agent, $(status_text "$agent") with it; stderr: $(tail -3 "$T/agent.err")"
+		fail "$(status_text "$plain") without the agent, $(status_text "$agent") with it ($mode); stderr: $(tail -3 "$T/$mode.err")"
 	for f in out err; do
-		diff -u "$T/plain.$f" "$T/agent.$f" >"$T/diff" || fail "std$f differs under the agent: $(head -20 "$T/diff")"
+		diff -u "$T/plain.$f" "$T/$mode.$f" >"$T/diff" || fail "std$f differs under the agent ($mode): $(head -20 "$T/diff")"
 	done
 	for f in "$@"; do
 		[ -f "$T/plain/$f" ] || fail "the program wrote no $f without the agent"
-		cmp -s "$T/plain/$f" "$T/agent/$f" ||
-			fail "$f differs under the agent: $(diff -u "$T/plain/$f" "$T/agent/$f" 2>&1 | head -8)"
+		cmp -s "$T/plain/$f" "$T/$mode/$f" ||
+			fail "$f differs under the agent ($mode): $(diff -u "$T/plain/$f" "$T/$mode/$f" 2>&1 | head -8)"
 	done
-	note "same $(status_text "$plain"), stdout, stderr${1:+ and $*} with and without the agent"
+	note "same $(status_text "$plain"), stdout, stderr${1:+ and $*} with and without the agent ($mode)"
+}
+
+# hazard_heap_sampled PID: the sampler's session $T/sh has native_heap records of process PID with
+# samples > 0 and a stack of more than one frame: the sampler sampled and walked stacks in it.
+hazard_heap_sampled() {
+	local f
+	[ "$COMPAT_HEAP" = 0 ] && return 0
+	f=$(find "$T/sh" -name "agent-$1.jsonl" | head -1)
+	[ -n "$f" ] || fail "no record file of pid $1 in the heap run's session: $(cd "$T/sh" 2>/dev/null && find . | head)"
+	records_valid "$(dirname "$f")" "$(basename "$f")" >/dev/null || fail "invalid records (heap run)"
+	python3 - "$f" <<'PY' || fail "the sampler recorded no sample with a stack in pid $1 ($f)"
+import json, sys
+last, deep = None, 0
+for l in open(sys.argv[1]):
+    if l.endswith("\n"):
+        r = json.loads(l)
+        if r["type"] == "native_heap":
+            last = r
+        elif r["type"] == "native_stack":
+            deep = max(deep, len(r["frames"]))
+ok = bool(last) and last["samples"] > 0 and deep > 1
+print("  native heap (rate %s): samples %s, deepest stack %d frames, unwind_fail %s: %s" % (
+    last and last["rate"], last and last["samples"], deep, last and last["unwind_fail"], "ok" if ok else "NONE"), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
 }
 
 # hazard_loop DIR PID MIN_ITERATIONS ELU_MIN ELU_MAX: the session DIR (doctor --json into

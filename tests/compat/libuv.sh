@@ -1,8 +1,9 @@
 # A C server on the shared libuv1 (build/workloads/httpserver, checked with ldd), pool of 4, under
 # wrk on / (1 thread, 10 connections, 3 s), 16 concurrent /work?ms=30 (pool) and one
-# /block?ms=200 (200 ms of CPU on the loop), without and with loopscope run.
-# Expected: same exit status, output and responses both times, wrk without a single error both
-# times; the session holds the server's busy loop, its pool (size 4, >= 17 tasks), CPU samples
+# /block?ms=200 (200 ms of CPU on the loop), alone, under loopscope run and under
+# loopscope run --heap (serve_pair).
+# Expected: same exit status, output and responses each time, wrk without a single error each
+# time; the session holds the server's busy loop, its pool (size 4, >= 17 tasks), CPU samples
 # (at 499 Hz) naming the server's functions (really_slow_checksum, pool_checksum_work), and the diagnosis
 # event-loop-blocked with the longest block 200 ms (± 60) and really_slow_checksum on top.
 . tests/lib.sh
@@ -25,12 +26,13 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	wait
 	curl -sS --max-time 10 -o /dev/null -w '%{http_code} %{size_download}\n' "$base/block?ms=200"
 } >"$out.check" 2>&1
-timeout 20 wrk -t1 -c10 -d3s "$base/" >"$out.wrk" 2>&1
+timeout 20 wrk -t1 -c10 -d${COMPAT_LOAD_SECONDS:-3}s "$base/" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
 export UV_THREADPOOL_SIZE=4
 serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- "$server" "$PORT"
+heap_recorded 1
 
 session_recorded 1
 at_least "server loop iterations" "$(sum "$MAINLOOP['iterations']")" 1000 || fail "iterations"

@@ -1,7 +1,8 @@
 # memcached (Debian's) -u nobody, 4 worker threads, on 127.0.0.1 and a free port, under memcslap
-# (4 threads x 5000 sets, then 4 x 5000 gets), without and with loopscope run.
+# (4 threads x 5000 sets, then 4 x 5000 gets), alone, under loopscope run and under
+# loopscope run --heap (serve_pair).
 # Expected: same exit status, output and replies (memccat of a stored value, memcstat's command
-# counters) both times, memcslap without an error both times; the session holds the busy loops of
+# counters) each time, memcslap without an error each time; the session holds the busy loops of
 # its 4 worker threads (a process that dropped root: its records under uid-N/), CPU samples of
 # memcached and libevent (at 499 Hz), and a healthy diagnosis (healthy_diagnosis).
 . tests/lib.sh
@@ -27,14 +28,16 @@ SH
 # memcached's own output (-vv) would differ from run to run: a quiet server.
 cmd=(memcached -l 127.0.0.1 -p "$PORT" -U 0 -t 4)
 [ "$(id -u)" = 0 ] && cmd+=(-u nobody)
+HEAP_RATE=4096 # memcached allocates its slabs up front: a small mean for the heap run's samples
 serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- "${cmd[@]}"
 same_behaviour check
-for f in plain traced; do
+for f in $RUNS; do
 	[ ! -s "$T/$f.slap-err" ] || fail "memcslap reported errors ($f): $(head -3 "$T/$f.slap-err")"
 	grep -q 'Time to set *20000 keys by *4 threads' "$T/$f.slap" || fail "memcslap ($f) did not set 20000 keys: $(cat "$T/$f.slap")"
 done
 note "memcslap alone:        $(grep -E 'Time to (set|get) .* threads' "$T/plain.slap" | tr -s ' ' | tr '\n' ' ')"
 note "under loopscope:       $(grep -E 'Time to (set|get) .* threads' "$T/traced.slap" | tr -s ' ' | tr '\n' ' ')"
+heap_recorded 1
 
 session_recorded 2
 pid=$(json "$T/s/session.json" 'd["pid"]')

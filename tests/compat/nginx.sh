@@ -1,8 +1,9 @@
 # nginx (Debian's nginx-light): master and 2 workers, 'daemon off', its own nginx.conf in $T
 # (workers as nobody when root), a static file and a fixed response, under wrk (2 threads,
-# 20 connections, 3 s), without and with loopscope run.
+# 20 connections, 3 s), alone, under loopscope run and under
+# loopscope run --heap (serve_pair).
 # Expected: same exit status, output, responses and error.log (numbers masked: a worker crash shows
-# there) both times, wrk without a single error both times; the session holds a busy loop
+# there) each time, wrk without a single error each time; the session holds a busy loop
 # (iterations, ELU > 0) and CPU samples for each of the 2 workers, CPU samples naming nginx's
 # functions (ngx_*), and a healthy diagnosis (healthy_diagnosis).
 . tests/lib.sh
@@ -44,12 +45,13 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	curl -sS --max-time 10 -w '%{http_code}\n' "$base/hello"
 	curl -sS --max-time 10 -o /dev/null -w '%{http_code}\n' "$base/missing"
 } >"$out.check" 2>&1
-timeout 20 wrk -t2 -c20 -d3s "$base/index.html" >"$out.wrk" 2>&1
+timeout 20 wrk -t2 -c20 -d${COMPAT_LOAD_SECONDS:-3}s "$base/index.html" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
 SERVER_LOGS="$T/logs/error.log"
 serve_wrk "$PORT" "bash $T/load.sh" -- nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
+heap_recorded 2
 
 session_recorded 2
 master=$(json "$T/s/session.json" 'd["pid"]')

@@ -1,10 +1,10 @@
 # node with worker_threads: tests/compat/apps/node_workers.js, an HTTP server whose main thread hands
 # /sum to 2 worker threads (each its own event loop), under wrk on /sum?n=100000 (1 thread,
 # 2 connections: one request per worker at a time, 3 s), one /block?ms=200 (workerSpin, 200 ms on
-# worker 0's loop) and 4 /recycle (worker 1, idle, terminated and replaced), without and with
-# loopscope run.
-# Expected: same exit status, output and responses both times, wrk without a single error both
-# times; the session holds 3 busy loops in the node process (main and both workers), CPU samples
+# worker 0's loop) and 4 /recycle (worker 1, idle, terminated and replaced), alone, under
+# loopscope run and under loopscope run --heap (serve_pair).
+# Expected: same exit status, output and responses each time, wrk without a single error each
+# time; the session holds 3 busy loops in the node process (main and both workers), CPU samples
 # (at 499 Hz) naming the app's JavaScript (sumOfSquares, workerSpin), and the diagnosis
 # event-loop-blocked on a worker's loop, longest block 200 ms (± 60), workerSpin on top.
 . tests/lib.sh
@@ -25,11 +25,13 @@ out=$1 base="http://127.0.0.1:$LOOPSCOPE_PORT"
 	curl -sS --max-time 10 "$base/sum?n=1002"
 	curl -sS --max-time 10 "$base/sum?n=1003"
 } >"$out.check" 2>&1
-timeout 20 wrk -t1 -c2 -d3s "$base/sum?n=100000" >"$out.wrk" 2>&1
+timeout 20 wrk -t1 -c2 -d${COMPAT_LOAD_SECONDS:-3}s "$base/sum?n=100000" >"$out.wrk" 2>&1
 echo $? >"$out.load-rc"
 SH
 
+SAME_FDS=0 # node keeps /tmp/perf-PID.map open under loopscope (V8's --perf-basic-prof), and its worker threads make their descriptors in any order
 serve_wrk "$PORT" "bash $T/load.sh" --hz 499 -- node "$COMPAT_APPS/node_workers.js" "$PORT"
+heap_recorded 1
 
 session_recorded 3
 pid=$(json "$T/s/session.json" 'd["pid"]')

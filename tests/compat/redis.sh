@@ -1,8 +1,9 @@
 # redis-server (Debian's): its own config on a free port, no persistence, under redis-benchmark
 # (-n 40000 -t set,get, 20 clients) and one DEBUG SLEEP 0.3 (a 300 ms block of its event loop),
-# without and with loopscope run.
-# Expected: same exit status, output, replies (redis-cli), redis.log (numbers masked) both times,
-# redis-benchmark without an error both times; the session holds redis's busy main loop, CPU
+# alone, under loopscope run and under
+# loopscope run --heap (serve_pair).
+# Expected: same exit status, output, replies (redis-cli), redis.log (numbers masked) each time,
+# redis-benchmark without an error each time; the session holds redis's busy main loop, CPU
 # samples (at 499 Hz) naming redis's functions, and the diagnosis event-loop-blocked, the main
 # loop's longest block 300 ms (± 60).
 . tests/lib.sh
@@ -40,15 +41,18 @@ echo $rc >"$out.load-rc"
 SH
 
 SERVER_LOGS="$T/redis.log"
+HEAP_RATE=4096 # redis allocates little per request: a small mean for the heap run's samples
 serve_pair "$PORT" "bash $T/load.sh" --hz 499 -- redis-server "$T/redis.conf"
 same_behaviour check
-for f in plain traced; do
+for f in $RUNS; do
 	tr '\r' '\n' <"$T/$f.bench" >"$T/$f.bench.lines" # progress lines end in CR
 	grep -iE 'error|refused' "$T/$f.bench" >&2 && fail "redis-benchmark saw errors ($f)"
 	[ "$(grep -cE '^(SET|GET): .* requests per second' "$T/$f.bench.lines")" = 2 ] || fail "redis-benchmark ($f): $(cat "$T/$f.bench")"
 done
 note "redis-benchmark alone: $(grep -E '^(SET|GET): .* per second' "$T/plain.bench.lines" | cut -d, -f1 | tr '\n' ' ')"
 note "under loopscope:       $(grep -E '^(SET|GET): .* per second' "$T/traced.bench.lines" | cut -d, -f1 | tr '\n' ' ')"
+[ "$COMPAT_HEAP" = 0 ] || note "with the heap sampler: $(grep -E '^(SET|GET): .* per second' "$T/heap.bench.lines" | cut -d, -f1 | tr '\n' ' ')"
+heap_recorded 1
 
 session_recorded 1
 main="[l for l in d['loops'] if l['pid'] == d['pid'] and l['main']][0]"

@@ -3,12 +3,17 @@
  * into them on each tick of a new loop, as daemons do when they detach or reopen their logs.
  *
  * Usage: close_all_fds DIR
- * Phase 1: 25 ticks of 20 ms (its loop has run for 500 ms). Then every fd >= 3 is closed.
+ * Phase 1: a 64 KiB buffer allocated (its configuration, say), 25 ticks of 20 ms (its loop has run
+ * for 500 ms). Then every fd >= 3 is closed.
  * Phase 2: a new epoll and timerfd, then DIR/{log,data,access,error}.txt; on each of 25 ticks of
- * 20 ms, "NAME K <letters>\n" goes to each file; on tick 10 it is busy for 150 ms.
+ * 20 ms, "NAME K <letters>\n" goes to each file, each line allocated (asprintf) and freed; on tick
+ * 10 it is busy for 150 ms. (The allocations before and after the close are what a heap sampler
+ * unwinds: libunwind's validation pipe, opened at the first, was closed by the close, and at the
+ * next its numbers were the program's.)
  * Prints what it wrote; exit 0 (1 with the failing call on stderr). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -18,6 +23,7 @@
 #define TICKS 25
 #define PERIOD_MS 20
 #define NFILES 4
+#define CONF_BYTES (64u << 10)
 
 static const char *const names[NFILES] = {"log", "data", "access", "error"};
 
@@ -52,6 +58,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: close_all_fds DIR\n");
 		return 2;
 	}
+	char *conf = malloc(CONF_BYTES);
+	if (!conf)
+		hz_die("malloc");
+	memset(conf, 'c', CONF_BYTES);
 	hz_loop(TICKS, PERIOD_MS, 0, 0);
 	close_from_3();
 
@@ -78,10 +88,12 @@ int main(int argc, char **argv)
 			continue;
 		written++;
 		for (int i = 0; i < NFILES; i++) {
-			char line[128];
-			n = snprintf(line, sizeof line, "%s %u abcdefghijklmnopqrstuvwxyz0123456789\n", names[i],
-				     written);
+			char *line;
+			n = asprintf(&line, "%s %u abcdefghijklmnopqrstuvwxyz0123456789\n", names[i], written);
+			if (n < 0)
+				hz_die("asprintf");
 			write_all(fds[i], line, (size_t)n);
+			free(line);
 		}
 		if (written == 10)
 			hazard_busy(150);
@@ -91,6 +103,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NFILES; i++)
 		if (close(fds[i]) < 0)
 			hz_die("close");
+	free(conf);
 	printf("closed every fd from 3, then wrote %u lines to each of %d files\n", written, NFILES);
 	return 0;
 }
