@@ -350,10 +350,12 @@ static const char *const memory_advice[] = {
 /* The native heap's sampled allocations: the site whose live bytes grew most since the reference,
  * cited in the finding; its advice too when no heap snapshot named a class (those name the
  * JavaScript objects, which the allocation sites of V8's own heap do not). */
+#define NATIVE_CITE_MIN_BYTES (1u << 20) /* a site that grew less is no evidence of the growth */
+
 static void native_growth(struct finding *f, const struct summary *sum, bool class_named)
 {
 	const struct native_heap_summary *nh = &sum->native;
-	if (!nh->ngrew)
+	if (!nh->ngrew || nh->grew[0].growth < NATIVE_CITE_MIN_BYTES)
 		return;
 	const struct native_site *g = &nh->grew[0];
 	const char *name = g->function[0] ? g->function : "unnamed code";
