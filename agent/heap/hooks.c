@@ -218,26 +218,28 @@ static bool map_counts(void *p, int prot, int flags, uintptr_t caller)
 	       (caller < allocator_lo || caller >= allocator_hi);
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* mmap and mmap64 (one function on this ABI, two names): REAL, or the system call before it is known. */
+static inline __attribute__((always_inline)) void *
+map_call(void *(*real_fn)(void *, size_t, int, int, int, off_t), void *addr, size_t len, int prot, int flags, int fd,
+	 off_t off, uintptr_t caller)
 {
 	if (flags & MAP_FIXED)
 		heap_map_remove((uintptr_t)addr, len);
-	void *p = heap_likely(ready() && real.mmap) ? real.mmap(addr, len, prot, flags, fd, off)
-						    : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	if (map_counts(p, prot, flags, CALLER) && heap_due(len))
-		heap_record(p, len, CALLER, true);
+	void *p = heap_likely(ready() && real_fn) ? real_fn(addr, len, prot, flags, fd, off)
+						  : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	if (map_counts(p, prot, flags, caller) && heap_due(len))
+		heap_record(p, len, caller, true);
 	return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return map_call(real.mmap, addr, len, prot, flags, fd, off, CALLER);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-	if (flags & MAP_FIXED)
-		heap_map_remove((uintptr_t)addr, len);
-	void *p = heap_likely(ready() && real.mmap64) ? real.mmap64(addr, len, prot, flags, fd, off)
-						      : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	if (map_counts(p, prot, flags, CALLER) && heap_due(len))
-		heap_record(p, len, CALLER, true);
-	return p;
+	return map_call(real.mmap64, addr, len, prot, flags, fd, off, CALLER);
 }
 
 EXPORT int munmap(void *addr, size_t len)
