@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "collector/analysis/session_set.h"
@@ -17,7 +18,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: loopscope report DIR [-o FILE] [--format html|folded|speedscope|cpuprofile]\n"
+	fputs("usage: loopscope report DIR [-o FILE] [--format html|folded|speedscope|cpuprofile|pprof]\n"
 	      "                            [--profile cpu|blocked|offcpu|heap|alloc] [--baseline BASE]\n"
 	      "       loopscope report --diff BASELINE CURRENT [-o FILE] [--format html|folded]\n"
 	      "                            [--profile cpu|blocked|offcpu|heap|alloc]\n"
@@ -31,10 +32,11 @@ static void usage(FILE *out)
 	      "  -o, --output FILE   where to write (html: default DIR/report.html; --diff: CURRENT/diff.html)\n"
 	      "  --format FORMAT     html (default); folded (Brendan Gregg's format, as recorded; with --diff the\n"
 	      "                      two-column format of difffolded.pl -n); speedscope (https://www.speedscope.app);\n"
-	      "                      cpuprofile (Chrome DevTools)\n"
+	      "                      cpuprofile (Chrome DevTools); pprof (gzipped profile.proto: go tool pprof,\n"
+	      "                      Pyroscope, Parca; docs/fleet.md), to a file (-o) or a pipe, not a terminal\n"
 	      "  --profile NAME      the profile to export or compare: cpu, blocked, offcpu, or the native heap's\n"
 	      "                      heap (live bytes per allocation stack) or alloc (bytes allocated), in bytes:\n"
-	      "                      folded or speedscope, not cpuprofile (default: the first recorded of cpu,\n"
+	      "                      folded, speedscope or pprof, not cpuprofile (default: the first recorded of cpu,\n"
 	      "                      blocked, offcpu; for a --diff page, every one both sides hold)\n"
 	      "  --baseline BASE     add a \"Compared with baseline\" section: DIR's differential flame graph\n"
 	      "                      against BASE (a session or a session set)\n"
@@ -95,6 +97,10 @@ static int export_to(const char *dir, enum report_format format, const char *pro
 	struct output o;
 	int rc;
 
+	if (format == REPORT_PPROF && !path && isatty(STDOUT_FILENO)) {
+		cli_error("--format pprof writes a gzipped binary file: give it -o FILE, or pipe it");
+		return EXIT_USAGE;
+	}
 	if (output_open(&o, path) != EXIT_OK)
 		return EXIT_SETUP;
 	rc = report_export(dir, format, profile, o.f, note, sizeof(note), err, sizeof(err));
@@ -150,7 +156,7 @@ static int diff(const char *baseline, const char *current, enum report_format fo
 	int status = EXIT_OK;
 
 	if (format != REPORT_HTML && format != REPORT_FOLDED) {
-		cli_error("--diff writes html or folded, not speedscope or cpuprofile");
+		cli_error("--diff writes html or folded, not speedscope, cpuprofile or pprof");
 		return EXIT_USAGE;
 	}
 	if (!expand(baseline, &base))
@@ -198,7 +204,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'f':
 			if (report_format_parse(optarg, &format) < 0) {
-				cli_error("--format wants html, folded, speedscope or cpuprofile, not '%s'", optarg);
+				cli_error("--format wants html, folded, speedscope, cpuprofile or pprof, not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			formatted = true;
@@ -237,7 +243,8 @@ int cmd_report(int argc, char **argv)
 	if (format != REPORT_HTML)
 		return export_to(dir, format, profile, path);
 	if (profile) {
-		cli_error("--profile chooses the profile of an export (--format folded, speedscope or cpuprofile) or of --diff");
+		cli_error("--profile chooses the profile of an export (--format folded, speedscope, cpuprofile or pprof) or of "
+			  "--diff");
 		return EXIT_USAGE;
 	}
 	char err[1024];

@@ -211,7 +211,7 @@ int report_export(const char *dir, enum report_format format, const char *profil
 		}
 	}
 	/* CPU samples in time order, for the formats that keep it. */
-	if ((key == PROFILE_CPU || key < 0) && format != REPORT_FOLDED) {
+	if ((key == PROFILE_CPU || key < 0) && format != REPORT_FOLDED && format != REPORT_PPROF) {
 		rc = export_sampled(dir, format, out, err, errlen);
 		if (rc != -ENOENT) {
 			if (rc == 0 && key < 0 && note)
@@ -248,6 +248,14 @@ int report_export(const char *dir, enum report_format format, const char *profil
 				snprintf(note, notelen, "the %s profile (from %s)", profile_keys[key], p->source);
 			if (format == REPORT_FOLDED) {
 				folded_write_tree(out, &ps.frames, &p->tree);
+			} else if (format == REPORT_PPROF) {
+				char comment[256];
+				snprintf(comment, sizeof(comment), "loopscope: the %s profile of %s, from %s", profile_keys[key],
+					 dir, p->source);
+				double period_ns = key == PROFILE_CPU || key == PROFILE_BLOCKED ? period_us * 1000 : 0;
+				rc = pprof_write_tree(out, &ps.frames, p, key, period_ns, comment);
+				if (rc < 0)
+					snprintf(err, errlen, "writing the pprof profile: %s", strerror(-rc));
 			} else if (format == REPORT_SPEEDSCOPE) {
 				speedscope_write_tree(out, &ps.frames, p, profile_titles[key]);
 			} else {

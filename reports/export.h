@@ -42,6 +42,12 @@ void cpuprofile_write_tree(FILE *out, const struct frametab *ft, const struct pr
 /* .cpuprofile with every sample at its time. */
 void cpuprofile_write_sampled(FILE *out, const struct sampled *sp);
 
+/* pprof (a gzipped profile.proto) of profile P, the profile KEY (enum profile_key) of the session:
+ * its sample types, and PERIOD_NS the time a sample stands for (cpu, blocked; 0 for the others);
+ * COMMENT a line for humans. 0, or -EIO when OUT failed. */
+int pprof_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, int key, double period_ns,
+		     const char *comment);
+
 /* The path of a location "path:line[:col]" (its length), with line and col (1-based; 0 unknown). */
 size_t export_split_location(const char *loc, long *line, long *col);
 /* The frames of node V, root first, into buf (at most max); returns how many (the root excluded). */

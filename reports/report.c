@@ -110,8 +110,8 @@ enum report_result report_write_compared(const char *dir, const char *out_path, 
 
 int report_format_parse(const char *name, enum report_format *out)
 {
-	static const char *const names[] = {"html", "folded", "speedscope", "cpuprofile"};
-	for (int i = 0; i < 4; i++)
+	static const char *const names[] = {"html", "folded", "speedscope", "cpuprofile", "pprof"};
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (!strcmp(name, names[i])) {
 			*out = (enum report_format)i;
 			return 0;

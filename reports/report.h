@@ -24,9 +24,9 @@ enum report_result report_write(const char *dir, const char *out_path, char *err
 enum report_result report_write_compared(const char *dir, const char *out_path, const char *const *base_dirs,
 					 size_t nbase, char *err, size_t errlen);
 
-enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPROFILE };
+enum report_format { REPORT_HTML, REPORT_FOLDED, REPORT_SPEEDSCOPE, REPORT_CPUPROFILE, REPORT_PPROF };
 
-/* "html", "folded", "speedscope", "cpuprofile" -> 0 and *out; -EINVAL otherwise. */
+/* "html", "folded", "speedscope", "cpuprofile", "pprof" -> 0 and *out; -EINVAL otherwise. */
 int report_format_parse(const char *name, enum report_format *out);
 
 /* Export one profile of DIR to OUT. PROFILE: "cpu", "blocked", "offcpu", "heap", "alloc", or NULL

@@ -22,10 +22,6 @@
 command -v wrk >/dev/null || skip "wrk is not installed (Debian package wrk; make deps installs it)"
 [ -x "$WORKLOADS/uvleak" ] || fail "$WORKLOADS/uvleak is not built (make workloads)"
 [ -e "$HEAP_LIB" ] || fail "$HEAP_LIB is not built (make all)"
-# The sampler's records are folded into native-*.folded by the collector, which `report --profile
-# heap` reads: until that part is in the tree, report refuses the profile before reading any session.
-"$LOOPSCOPE" report "$T/none" --format folded --profile heap 2>&1 | grep -q -- '--profile wants' &&
-	skip "this loopscope has no native profiles yet (report --profile heap): the sampler's records are not folded"
 RATE=32768 LEAK=4096 CHURN=65536 CONNS=16 MIN_REQUESTS=8800
 
 # record NAME [UVLEAK OPTIONS]: run --heap under the paced load into $T/NAME; checks the answers and
