@@ -28,6 +28,7 @@ struct agent_config {
 	bool disabled;              /* LOOPSCOPE_DISABLE: hooks pass straight through */
 	const char *dir;            /* LOOPSCOPE_DIR, or NULL: a private directory is made */
 	const char *tmpdir;         /* TMPDIR, or NULL: where that directory is made (default /tmp) */
+	const char *metrics;        /* LOOPSCOPE_METRICS ([HOST:]PORT), or NULL: no metrics endpoint */
 };
 
 extern struct agent_config agent_cfg;

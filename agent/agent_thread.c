@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/loop.h"
+#include "agent/metrics.h"
 #include "agent/native_heap.h"
 #include "agent/pool.h"
 #include "agent/records.h"
@@ -110,16 +111,23 @@ static void drain_events(struct loop *l)
 	struct gc_event g;
 	struct v8_heap heap;
 
-	while (loop_block_pop(l, &b))
+	while (loop_block_pop(l, &b)) {
 		write_block(l, b.start + b.dur, &(struct block_record){b.start, b.dur, false});
+		if (metrics_on())
+			metrics_loop_block(l, b.dur);
+	}
 	while (loop_gc_pop(l, &g)) {
 		struct gc_record gr = {g.start, g.dur, v8_gc_type_name(g.type), g.flags};
+		if (metrics_on())
+			metrics_loop_gc(l, gr.kind, g.dur);
 		struct rec *r = rec_begin("gc", g.start + g.dur);
 		rec_u64(r, "loop", l->id);
 		RECORD_WRITE(GC_RECORD_FIELDS, rec, r, &gr);
 		rec_end(r);
 	}
 	if (v8_heap_read(l, &heap) && heap.ts != l->agent.last_heap_ts) {
+		if (metrics_on())
+			metrics_loop_heap(l, &heap);
 		l->agent.last_heap_ts = heap.ts;
 		struct rec *r = rec_begin("heap", heap.ts);
 		rec_u64(r, "loop", l->id);
@@ -141,6 +149,8 @@ static void loop_interval(struct loop *l, uint64_t now, bool final)
 	rec_u64(r, "loop", l->id);
 	RECORD_WRITE(INTERVAL_RECORD_FIELDS, rec, r, &iv);
 	rec_end(r);
+	if (metrics_on())
+		metrics_loop_interval(l, &iv, now);
 	drain_events(l);
 
 	if (final && iv.busy_now && now - iv.busy_start >= l->params.block_ns) /* still under way at the end */
@@ -193,6 +203,8 @@ static void write_proc(uint64_t now)
 		.rss = resident * (uint64_t)sysconf(_SC_PAGESIZE),
 		.run_delay = run_delay_ns(),
 	};
+	if (metrics_on())
+		metrics_proc(pr.utime + pr.stime, pr.rss);
 	struct rec *r = rec_begin("proc", now);
 	RECORD_WRITE(PROC_RECORD_FIELDS, rec, r, &pr);
 	rec_end(r);
@@ -249,6 +261,8 @@ static void write_interval(uint64_t now, bool final)
 			struct rec *r = rec_begin("loop_end", now);
 			rec_u64(r, "loop", l->id);
 			rec_end(r);
+			if (metrics_on())
+				metrics_loop_gone(l);
 			loop_slot_recycle(l);
 		}
 	}
@@ -259,6 +273,7 @@ static void write_interval(uint64_t now, bool final)
 	write_proc(now);
 	write_drops_if_changed(now, final);
 	writer_flush();
+	metrics_publish(now);
 }
 
 static void recycle_stale(void)
@@ -300,6 +315,7 @@ static void *agent_main(void *arg)
 		return NULL;
 	}
 	pool_discover();
+	metrics_start(); /* LOOPSCOPE_METRICS: the endpoint's thread, fed at every interval */
 	write_runtime(now);
 	agent.next_interval = now + agent_cfg.interval_ns;
 
@@ -407,6 +423,7 @@ static void after_fork_child(void)
 	watchdog_after_fork_child();
 	loop_registry_after_fork_child();
 	pool_after_fork_child();
+	metrics_after_fork_child();
 }
 
 __attribute__((constructor)) static void agent_load(void)
@@ -430,6 +447,7 @@ __attribute__((destructor)) static void agent_unload(void)
 		return;
 	/* Let the agent thread write its last records; wait at most a second. */
 	__atomic_store_n(&agent.stop, 1, __ATOMIC_RELEASE);
+	metrics_stop();
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 1;
 	if (pthread_timedjoin_np(agent.thread, NULL, &deadline) == 0)

@@ -17,7 +17,7 @@ uint64_t agent_drops[DROP_KINDS];
 
 /* LOOPSCOPE_DIR, copied: nginx and redis overwrite their environment in place for a process title,
  * so a pointer kept from getenv() would later read as the title's bytes or as nothing. */
-static char dir_copy[4096], tmpdir_copy[3072];
+static char dir_copy[4096], tmpdir_copy[3072], metrics_copy[128];
 
 /* The target's stderr as it was at load: agent_warn writes only while descriptor 2 is still that
  * file (a daemon that closed it may have reopened the number for a file of its own). */
@@ -79,6 +79,9 @@ void agent_config_load(void)
 	agent_cfg.disabled = (s = getenv("LOOPSCOPE_DISABLE")) && *s && strcmp(s, "0") != 0;
 	agent_cfg.dir = env_copy("LOOPSCOPE_DIR", dir_copy, sizeof(dir_copy));
 	agent_cfg.tmpdir = env_copy("TMPDIR", tmpdir_copy, sizeof(tmpdir_copy));
+	agent_cfg.metrics = env_copy("LOOPSCOPE_METRICS", metrics_copy, sizeof(metrics_copy));
+	if (!agent_cfg.metrics && (s = getenv("LOOPSCOPE_METRICS")) && *s)
+		agent_cfg.metrics = "(too long)"; /* refused, with its warning, when the agent thread starts */
 }
 
 pid_t agent_gettid(void)

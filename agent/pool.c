@@ -25,6 +25,8 @@ static struct {
 
 static __thread struct pool_worker *tls_worker;
 static struct hist wait_sum, run_sum, scratch;
+static uint64_t saturated_total;
+static bool hists_summed;
 
 void pool_init(void)
 {
@@ -130,6 +132,7 @@ static void write_hists(void)
 		hist_add(&run_sum, &scratch);
 	}
 	hist_add(&wait_sum, &pool.agent_wait);
+	hists_summed = true;
 	agent_write_hist("pool_wait", 0, &wait_sum);
 	agent_write_hist("pool_run", 0, &run_sum);
 }
@@ -146,6 +149,7 @@ void pool_write_interval(uint64_t now, bool hists)
 		smp.saturated_ns += now - smp.last_ts;
 		smp.last_ts = now;
 	}
+	saturated_total += smp.saturated_ns;
 	struct pool_record pr = {
 		.impl = impl == POOL_SHARED_LIBUV ? "shared-libuv" : "in-binary",
 		.size = pool.size,
@@ -179,6 +183,8 @@ void pool_after_fork_child(void)
 	 * Only what was written is cleared: the state is megabytes of histograms, and a pre-forking
 	 * server's every worker (or a child that is about to exec) would otherwise touch them all. */
 	memset(&smp, 0, sizeof(smp));
+	saturated_total = 0;
+	hists_summed = false;
 	int impl = pool.impl;
 	for (unsigned i = 0; i < POOL_WORKERS_MAX && pool.workers[i].used; i++)
 		memset(&pool.workers[i], 0, sizeof(pool.workers[i]));
@@ -189,4 +195,24 @@ void pool_after_fork_child(void)
 		pool.impl = impl;
 	tls_worker = NULL;
 	pool_node_after_fork_child();
+}
+
+void pool_now_read(struct pool_now *out)
+{
+	int impl = __atomic_load_n(&pool.impl, __ATOMIC_ACQUIRE);
+
+	memset(out, 0, sizeof(*out));
+	if (impl == POOL_NONE || !pool.size)
+		return;
+	out->impl = impl;
+	out->size = pool.size;
+	out->queued = smp.queued;
+	out->busy = smp.busy;
+	out->saturated_ns = saturated_total;
+	out->submitted = __atomic_load_n(&pool.n.submitted, __ATOMIC_RELAXED);
+	out->done = __atomic_load_n(&pool.n.done, __ATOMIC_RELAXED);
+	if (hists_summed) {
+		out->wait = &wait_sum;
+		out->run = &run_sum;
+	}
 }

@@ -31,6 +31,16 @@ bool pool_active(void);
 void pool_write_interval(uint64_t now, bool hists);
 void pool_after_fork_child(void);
 
+/* Agent thread: the pool's latest figures for the metrics endpoint (agent/metrics.h). wait and run:
+ * the sums of the last histograms written (once a second), NULL before the first. */
+struct pool_now {
+	int impl; /* enum pool_impl; POOL_NONE: no pool (the rest is 0) */
+	unsigned size, queued, busy;
+	uint64_t saturated_ns, submitted, done; /* cumulative */
+	const struct hist *wait, *run;
+};
+void pool_now_read(struct pool_now *out);
+
 /* --- for the two implementations --- */
 
 struct pool_counters {
