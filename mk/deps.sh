@@ -9,7 +9,7 @@ libbpf-dev libelf-dev zlib1g-dev libunwind-dev libuv1-dev libcjson-dev libcmocka
 gnuplot-nox wrk apache2-utils chromium nodejs python3 procps curl cppcheck
 time linux-perf valgrind libxml2-utils cmark-gfm python3-yaml
 nginx-light redis-server redis-tools memcached libmemcached-tools haproxy python3-uvloop heaptrack
-golang-go"
+golang-go prometheus"
 
 if [ "${1:-}" = "--print" ]; then
 	echo $PACKAGES
