@@ -55,6 +55,10 @@ static void usage(FILE *out)
 	      "                        0: none; at most 4); implies --heap\n"
 	      "      --heap-rate BYTES the native sampler's mean bytes between samples (default 524288);\n"
 	      "                        implies --heap\n"
+	      "      --metrics [HOST:]PORT\n"
+	      "                        the agent in each process serves Prometheus metrics on\n"
+	      "                        http://HOST:PORT/metrics (HOST default 127.0.0.1) from a thread of its\n"
+	      "                        own (docs/metrics.md); with several processes, the first gets the port\n"
 	      "      --no-report       do not write report.html (loopscope report DIR makes it later)\n"
 	      "  -q, --quiet           no progress line and no diagnosis on stderr\n"
 	      "  -h, --help            this text\n"
@@ -198,7 +202,7 @@ static void show_progress(const struct run_progress *p)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_DURATION = 256, O_LOAD, O_BLOCK, O_INTERVAL, O_HZ, O_NOBPF, O_OFFCPU, O_NOOFFCPU, O_NONODE, O_NOREPORT,
-	       O_REPEAT, O_HEAP, O_HEAP_RATE, O_HEAP_GAP };
+	       O_REPEAT, O_HEAP, O_HEAP_RATE, O_HEAP_GAP, O_METRICS };
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},  {"duration", required_argument, 0, O_DURATION},
 		{"load", required_argument, 0, O_LOAD}, {"block-ms", required_argument, 0, O_BLOCK},
@@ -208,7 +212,7 @@ int cmd_run(int argc, char **argv)
 		{"no-node-flags", no_argument, 0, O_NONODE}, {"no-report", no_argument, 0, O_NOREPORT},
 		{"repeat", required_argument, 0, O_REPEAT}, {"heap", no_argument, 0, O_HEAP},
 		{"heap-rate", required_argument, 0, O_HEAP_RATE}, {"heap-gap", required_argument, 0, O_HEAP_GAP},
-		{"quiet", no_argument, 0, 'q'},
+		{"metrics", required_argument, 0, O_METRICS}, {"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},          {0},
 	};
 	struct run_opts o = {.hz = LOOPSCOPE_DEFAULT_HZ, .block_ms = LOOPSCOPE_DEFAULT_BLOCK_MS,
@@ -246,6 +250,13 @@ int cmd_run(int argc, char **argv)
 			if (cli_number("--hz", optarg, 1, 10000, &v) < 0)
 				return EXIT_USAGE;
 			o.hz = (unsigned)v;
+			break;
+		case O_METRICS:
+			if (!*optarg || strlen(optarg) > 100 || strspn(optarg, "0123456789.:abcdefghijklmnopqrstuvwxyz") != strlen(optarg)) {
+				fprintf(stderr, "loopscope run: --metrics wants [HOST:]PORT, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.metrics = optarg;
 			break;
 		case O_NOBPF:
 			o.no_bpf = true;

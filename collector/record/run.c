@@ -170,7 +170,7 @@ static char **target_env(struct run *r)
 	size_t n = 0, k = 0;
 	while (environ[n])
 		n++;
-	char **env = xcalloc(n + 8, sizeof(char *));
+	char **env = xcalloc(n + 9, sizeof(char *));
 	const char *preload = getenv("LD_PRELOAD");
 	char num[32];
 
@@ -178,7 +178,8 @@ static char **target_env(struct run *r)
 		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "LOOPSCOPE_DIR=", 14) ||
 		    !strncmp(environ[i], "LOOPSCOPE_BLOCK_MS=", 19) || !strncmp(environ[i], "LOOPSCOPE_NODE_FLAGS=", 21) ||
 		    (r->o->interval_ms && !strncmp(environ[i], "LOOPSCOPE_INTERVAL_MS=", 22)) ||
-		    (r->o->heap_rate && !strncmp(environ[i], "LOOPSCOPE_HEAP_RATE=", 20)))
+		    (r->o->heap_rate && !strncmp(environ[i], "LOOPSCOPE_HEAP_RATE=", 20)) ||
+		    (r->o->metrics && !strncmp(environ[i], "LOOPSCOPE_METRICS=", 18)))
 			continue;
 		env[k++] = strdup(environ[i]);
 	}
@@ -204,6 +205,8 @@ static char **target_env(struct run *r)
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)r->o->heap_rate);
 		env[k++] = concat("LOOPSCOPE_HEAP_RATE=", num, "");
 	}
+	if (r->o->metrics)
+		env[k++] = concat("LOOPSCOPE_METRICS=", r->o->metrics, "");
 	env[k] = NULL;
 	return env;
 }

@@ -35,6 +35,7 @@ struct run_opts {
 	bool heap;            /* V8 heap snapshots after warm-up and before the stop (run_heap.h), and
 			       * the native heap sampler preloaded (docs/native-heap.md) */
 	unsigned heap_gap_s;  /* --heap-gap: a snapshot on growth at least this far apart; 0: none */
+	const char *metrics;  /* --metrics [HOST:]PORT: LOOPSCOPE_METRICS for the target; NULL: none */
 	uint64_t heap_rate;   /* --heap-rate: the sampler's mean bytes between samples; 0: its default */
 	run_progress_fn progress; /* shows the live progress line (NULL: none) */
 	record_notify_fn notify;  /* shows run's events while it runs (NULL: none) */

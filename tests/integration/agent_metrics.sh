@@ -11,6 +11,7 @@
 #    its query API returns loopscope_event_loop_utilization{role="main"} for the server.
 # 4. LOOPSCOPE_METRICS=nonsense, and a port already in use: exactly one "loopscope[PID]:" line on
 #    stderr each, and the server still answers / with "hello".
+# 5. loopscope run --metrics 127.0.0.1:PORT: a scrape during the run shows the main loop.
 . tests/lib.sh
 
 command -v node >/dev/null || skip "node is not installed"
@@ -126,3 +127,17 @@ start_server inuse "127.0.0.1:$(cat "$T/holder")"
 sleep 0.5
 one_line inuse
 stop_server
+
+# 5. loopscope run --metrics passes the address to the target: a scrape during the run shows its
+#    main loop.
+mport=$(free_port)
+"$LOOPSCOPE" run -q --no-bpf --no-report -o "$T/run" --duration 4 --metrics "127.0.0.1:$mport" \
+	-- node "$NODE_WORKLOADS/server.js" 0 >"$T/run.out" 2>&1 &
+rpid=$!
+bg_track "$rpid"
+wait_port "$mport" 10
+sleep 0.3
+curl -sS -o "$T/m5" "http://127.0.0.1:$mport/metrics" || fail "scrape during loopscope run"
+grep -q '^loopscope_event_loop_utilization{.*role="main"}' "$T/m5" || fail "run --metrics: no main loop in $(head -5 "$T/m5")"
+note "loopscope run --metrics: $(grep '^loopscope_event_loop_utilization' "$T/m5")"
+wait "$rpid" || fail "loopscope run exited $?: $(tail -5 "$T/run.out")"
