@@ -12,6 +12,9 @@
 # 4. LOOPSCOPE_METRICS=nonsense, and a port already in use: exactly one "loopscope[PID]:" line on
 #    stderr each, and the server still answers / with "hello".
 # 5. loopscope run --metrics 127.0.0.1:PORT: a scrape during the run shows the main loop.
+# 6. forker (build/workloads/forker: a fork child that runs its own loop, then fork+exec): the
+#    child never listens (no "cannot listen" line, which it would get with the parent holding the
+#    port) and, under strace when installed, closes the inherited listening socket first.
 . tests/lib.sh
 
 command -v node >/dev/null || skip "node is not installed"
@@ -141,3 +144,22 @@ curl -sS -o "$T/m5" "http://127.0.0.1:$mport/metrics" || fail "scrape during loo
 grep -q '^loopscope_event_loop_utilization{.*role="main"}' "$T/m5" || fail "run --metrics: no main loop in $(head -5 "$T/m5")"
 note "loopscope run --metrics: $(grep '^loopscope_event_loop_utilization' "$T/m5")"
 wait "$rpid" || fail "loopscope run exited $?: $(tail -5 "$T/run.out")"
+
+# 6
+mport=$(free_port)
+if command -v strace >/dev/null; then
+	LOOPSCOPE_DIR="$T/f.d" LOOPSCOPE_METRICS="$mport" LD_PRELOAD="$AGENT" \
+		strace -f -qq -e trace=bind,close -o "$T/f.strace" "$WORKLOADS/forker" --seconds 2 >"$T/f.out" 2>"$T/f.err" ||
+		fail "forker failed: $(cat "$T/f.err")"
+	lfd=$(sed -n 's/^[0-9]* bind(\([0-9]*\), .*htons('"$mport"').*= 0$/\1/p' "$T/f.strace")
+	[ -n "$lfd" ] || fail "forker's parent never bound port $mport"
+	child=$(json "$T/f.out" 'd["child"]["pid"]')
+	grep -q "^$child close($lfd" "$T/f.strace" || fail "fork child $child did not close the listening descriptor $lfd"
+	! grep -q "^$child bind(" "$T/f.strace" || fail "fork child $child bound a socket"
+	note "forker: the fork child closed the inherited listening descriptor ($lfd) and bound nothing"
+else
+	LOOPSCOPE_DIR="$T/f.d" LOOPSCOPE_METRICS="$mport" LD_PRELOAD="$AGENT" "$WORKLOADS/forker" --seconds 2 \
+		>"$T/f.out" 2>"$T/f.err" || fail "forker failed: $(cat "$T/f.err")"
+fi
+! grep -q '^loopscope\[' "$T/f.err" || fail "forker: agent lines on stderr: $(cat "$T/f.err")"
+note "forker: no agent line on stderr"
