@@ -11,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/heap/heap_shared.h"
 #include "agent/native_heap.h"
+#include "agent/records.h"
 #include "agent/watchdog.h"
 #include "agent/writer.h"
 
@@ -24,25 +25,30 @@ void native_heap_exclude_this_thread(void)
 		loopscope_heap_exclude_thread();
 }
 
-#define FIGURES 6
 #define STACKS_PER_RECORD 400
+
+/* A stack's figures as the record carries them (agent/records.h's NATIVE_HEAP_STACK_FIELDS). */
+#define FIGURE_MEMBER_(key, type, when, ...) uint64_t key;
+struct figures {
+	NATIVE_HEAP_STACK_FIELDS(FIGURE_MEMBER_)
+};
+#define FIGURE_PRINT_(key, type, when, r, f) rec_rawf(r, ",%llu", (unsigned long long)(f)->key);
 
 static struct {
 	pid_t pid;          /* whose figures `last` holds: a fork child starts again */
 	uint32_t announced; /* stacks written as native_stack records */
-	uint64_t (*last)[FIGURES];
-	uint64_t last_samples;
+	struct figures *last;
 	bool unusable;
 } nh;
 
-static void figures(const struct heap_stack *st, uint64_t f[FIGURES])
+static void figures(const struct heap_stack *st, struct figures *f)
 {
-	f[0] = __atomic_load_n(&st->alloc_samples, __ATOMIC_RELAXED);
-	f[1] = __atomic_load_n(&st->alloc_objects, __ATOMIC_RELAXED) / HEAP_OBJ_ONE;
-	f[2] = __atomic_load_n(&st->alloc_bytes, __ATOMIC_RELAXED);
-	f[3] = __atomic_load_n(&st->live_samples, __ATOMIC_RELAXED);
-	f[4] = __atomic_load_n(&st->live_objects, __ATOMIC_RELAXED) / HEAP_OBJ_ONE;
-	f[5] = __atomic_load_n(&st->live_bytes, __ATOMIC_RELAXED);
+	f->alloc_samples = __atomic_load_n(&st->alloc_samples, __ATOMIC_RELAXED);
+	f->alloc_objects = __atomic_load_n(&st->alloc_objects, __ATOMIC_RELAXED) / HEAP_OBJ_ONE;
+	f->alloc_bytes = __atomic_load_n(&st->alloc_bytes, __ATOMIC_RELAXED);
+	f->live_samples = __atomic_load_n(&st->live_samples, __ATOMIC_RELAXED);
+	f->live_objects = __atomic_load_n(&st->live_objects, __ATOMIC_RELAXED) / HEAP_OBJ_ONE;
+	f->live_bytes = __atomic_load_n(&st->live_bytes, __ATOMIC_RELAXED);
 }
 
 static void write_stack(const struct heap_stack *st, uint64_t now)
@@ -58,11 +64,12 @@ static void write_stack(const struct heap_stack *st, uint64_t now)
 
 static struct rec *begin_heap(const struct heap_shared *h, uint64_t now)
 {
+	struct {
+		uint64_t rate, samples, dropped_stacks, dropped_live;
+	} head = {h->rate, __atomic_load_n(&h->samples, __ATOMIC_RELAXED),
+		  __atomic_load_n(&h->dropped_stacks, __ATOMIC_RELAXED), __atomic_load_n(&h->dropped_live, __ATOMIC_RELAXED)};
 	struct rec *r = rec_begin("native_heap", now);
-	rec_u64(r, "rate", h->rate);
-	rec_u64(r, "samples", __atomic_load_n(&h->samples, __ATOMIC_RELAXED));
-	rec_u64(r, "dropped_stacks", __atomic_load_n(&h->dropped_stacks, __ATOMIC_RELAXED));
-	rec_u64(r, "dropped_live", __atomic_load_n(&h->dropped_live, __ATOMIC_RELAXED));
+	RECORD_WRITE(NATIVE_HEAP_RECORD_FIELDS, rec, r, &head);
 	rec_u64(r, "unwind_fail", __atomic_load_n(&h->unwind_fail, __ATOMIC_RELAXED));
 	rec_raw(r, "stacks", "[");
 	return r;
@@ -97,7 +104,6 @@ void native_heap_write(uint64_t now, bool final)
 	if (nh.pid != getpid()) { /* first time, or a fork child: nothing of this process written yet */
 		nh.pid = getpid();
 		nh.announced = 0;
-		nh.last_samples = 0;
 		memset(nh.last, 0, sizeof(*nh.last) * HEAP_MAX_STACKS);
 	}
 	uint32_t n = __atomic_load_n(&h->nstacks, __ATOMIC_ACQUIRE);
@@ -108,28 +114,27 @@ void native_heap_write(uint64_t now, bool final)
 		for (; nh.announced < n; nh.announced++)
 			write_stack(&h->stacks[nh.announced], now);
 	}
-	uint64_t samples = __atomic_load_n(&h->samples, __ATOMIC_RELAXED);
-	if (samples == nh.last_samples && !final)
-		return;
-	nh.last_samples = samples;
-
-	struct rec *r = begin_heap(h, now);
+	/* The stacks whose figures changed (a free changes live figures without a new sample); at the
+	 * end a record even when none did. */
+	struct rec *r = final ? begin_heap(h, now) : NULL;
 	unsigned in_rec = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t f[FIGURES];
-		figures(&h->stacks[i], f);
-		if (!memcmp(f, nh.last[i], sizeof(f)))
+		struct figures f;
+		figures(&h->stacks[i], &f);
+		if (!memcmp(&f, &nh.last[i], sizeof(f)))
 			continue;
-		memcpy(nh.last[i], f, sizeof(f));
-		if (in_rec == STACKS_PER_RECORD) {
-			end_heap(r);
+		nh.last[i] = f;
+		if (!r || in_rec == STACKS_PER_RECORD) {
+			if (r)
+				end_heap(r);
 			r = begin_heap(h, now);
 			in_rec = 0;
 		}
-		rec_rawf(r, "%s[%u,%llu,%llu,%llu,%llu,%llu,%llu]", in_rec ? "," : "", h->stacks[i].id,
-			 (unsigned long long)f[0], (unsigned long long)f[1], (unsigned long long)f[2],
-			 (unsigned long long)f[3], (unsigned long long)f[4], (unsigned long long)f[5]);
+		rec_rawf(r, "%s[%u", in_rec ? "," : "", h->stacks[i].id);
+		NATIVE_HEAP_STACK_FIELDS(FIGURE_PRINT_, r, &f)
+		rec_raw(r, NULL, "]");
 		in_rec++;
 	}
-	end_heap(r);
+	if (r)
+		end_heap(r);
 }
