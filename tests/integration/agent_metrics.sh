@@ -151,11 +151,13 @@ if command -v strace >/dev/null; then
 	LOOPSCOPE_DIR="$T/f.d" LOOPSCOPE_METRICS="$mport" LD_PRELOAD="$AGENT" \
 		strace -f -qq -e trace=bind,close -o "$T/f.strace" "$WORKLOADS/forker" --seconds 2 >"$T/f.out" 2>"$T/f.err" ||
 		fail "forker failed: $(cat "$T/f.err")"
-	lfd=$(sed -n 's/^[0-9]* bind(\([0-9]*\), .*htons('"$mport"').*= 0$/\1/p' "$T/f.strace")
+	# Any bind of the port, finished or not (with threads strace may split a call into
+	# "<unfinished ...>" and "resumed" lines); strace pads the pid column ("9737  bind(").
+	lfd=$(sed -n 's/^[0-9]*  *bind(\([0-9]*\), .*htons('"$mport"').*/\1/p' "$T/f.strace" | head -n 1)
 	[ -n "$lfd" ] || fail "forker's parent never bound port $mport"
 	child=$(json "$T/f.out" 'd["child"]["pid"]')
-	grep -q "^$child close($lfd" "$T/f.strace" || fail "fork child $child did not close the listening descriptor $lfd"
-	! grep -q "^$child bind(" "$T/f.strace" || fail "fork child $child bound a socket"
+	grep -q "^$child  *close($lfd" "$T/f.strace" || fail "fork child $child did not close the listening descriptor $lfd"
+	! grep -q "^$child  *bind(" "$T/f.strace" || fail "fork child $child bound a socket"
 	note "forker: the fork child closed the inherited listening descriptor ($lfd) and bound nothing"
 else
 	LOOPSCOPE_DIR="$T/f.d" LOOPSCOPE_METRICS="$mport" LD_PRELOAD="$AGENT" "$WORKLOADS/forker" --seconds 2 \
