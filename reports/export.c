@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector/analysis/analyze.h"
 #include "collector/analysis/session.h"
 #include "collector/util/files.h"
 #include "collector/util/xalloc.h"
@@ -168,6 +169,79 @@ static int export_sampled(const char *dir, enum report_format format, FILE *out,
 	return 0;
 }
 
+/* pprof of the CPU samples themselves (threads and loops labelled): -ENOENT without cpu-samples.bin. */
+static int pprof_sampled(const char *dir, FILE *out, char *note, size_t notelen, char *err, size_t errlen)
+{
+	struct sampled sp;
+	struct session s;
+	struct summary sum;
+	struct pprof_loop *loops = NULL;
+	size_t nloops = 0;
+	char comment[PATH_MAX + 64], why[256];
+	int rc = sampled_load(&sp, dir, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	/* The loops' threads, when the agent recorded them (a probes-only session has none). */
+	memset(&sum, 0, sizeof(sum));
+	if (analyze_session(dir, &s, &sum, NULL, why, sizeof(why)) == 0) {
+		loops = xcalloc(sum.nloops ? sum.nloops : 1, sizeof(*loops));
+		for (unsigned i = 0; i < sum.nloops; i++)
+			loops[nloops++] = (struct pprof_loop){sum.loops[i].pid, sum.loops[i].tid, sum.loops[i].main};
+		summary_free(&sum);
+		session_free(&s);
+	}
+	snprintf(comment, sizeof(comment), "loopscope: the cpu profile of %s, from cpu-samples.bin", dir);
+	rc = pprof_write_sampled(out, &sp, loops, nloops, 1e9 / session_hz(dir), comment);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the pprof profile: %s", strerror(-rc));
+	else if (note)
+		snprintf(note, notelen, "the cpu profile (cpu-samples.bin: %zu samples)", sp.samples.n);
+	free(loops);
+	sampled_free(&sp);
+	return rc;
+}
+
+/* pprof of the native heap: its four figures per stack, from the agent's records. */
+static int pprof_heap(const char *dir, int key, FILE *out, char *note, size_t notelen, char *err, size_t errlen)
+{
+	struct session s;
+	struct summary sum;
+	struct analysis_profiles made = {0};
+	struct frametab ft;
+	char comment[PATH_MAX + 64], frames[PATH_MAX];
+	int rc;
+
+	memset(&sum, 0, sizeof(sum));
+	if ((rc = analyze_session(dir, &s, &sum, &made, err, errlen)) < 0) {
+		analysis_profiles_free(&made);
+		return rc;
+	}
+	summary_free(&sum);
+	session_free(&s);
+	if (!made.native) {
+		snprintf(err, errlen, "the %s profile is not in this session: no native heap samples in this session "
+				      "(loopscope run --heap samples native allocations)",
+			 profile_keys[key]);
+		analysis_profiles_free(&made);
+		return -ENOENT;
+	}
+	const struct folded *v[4] = {&made.native_alloc_objects, &made.native_alloc, &made.native_live_objects,
+				     &made.native_live};
+	snprintf(comment, sizeof(comment), "loopscope: the native heap of %s, from the agent's native_heap records", dir);
+	snprintf(frames, sizeof(frames), "%s/frames.jsonl", dir);
+	frametab_init(&ft);
+	rc = pprof_write_heap(out, &ft, v, key, frames, comment);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the pprof profile: %s", strerror(-rc));
+	else if (note)
+		snprintf(note, notelen, "the native heap (alloc_objects, alloc_space, inuse_objects, inuse_space; %s first)",
+			 key == PROFILE_ALLOC ? "alloc_space" : "inuse_space");
+	frametab_free(&ft);
+	analysis_profiles_free(&made);
+	return rc;
+}
+
 int report_export(const char *dir, enum report_format format, const char *profile, FILE *out, char *note,
 		  size_t notelen, char *err, size_t errlen)
 {
@@ -219,6 +293,14 @@ int report_export(const char *dir, enum report_format format, const char *profil
 			return rc;
 		}
 	}
+	/* pprof: CPU samples with their threads, the native heap with its objects. */
+	if (format == REPORT_PPROF && (key == PROFILE_CPU || key < 0)) {
+		rc = pprof_sampled(dir, out, note, notelen, err, errlen);
+		if (rc != -ENOENT)
+			return rc;
+	}
+	if (format == REPORT_PPROF && key >= 0 && profile_units[key] == UNIT_BYTES)
+		return pprof_heap(dir, key, out, note, notelen, err, errlen);
 	/* Otherwise the profiles as the report reads them (the watchdog's stacks when there is no
 	 * blocked.folded, the native heap's when there is no native-live.folded: those need the session
 	 * analyzed). */

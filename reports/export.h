@@ -11,6 +11,7 @@
 #include "reports/calltree.h"
 #include "reports/frametab.h"
 #include "reports/profiles.h"
+#include "collector/analysis/blocked.h"
 #include "collector/analysis/samples.h"
 
 /* The CPU profile with every sample in time order: the tree of cpu-stacks.txt, the node each of its
@@ -44,8 +45,23 @@ void cpuprofile_write_sampled(FILE *out, const struct sampled *sp);
 
 /* pprof (a gzipped profile.proto) of profile P, the profile KEY (enum profile_key) of the session:
  * its sample types, and PERIOD_NS the time a sample stands for (cpu, blocked; 0 for the others);
- * COMMENT a line for humans. 0, or -EIO when OUT failed. */
+ * COMMENT a line for humans; the stack's first frame as a label ("thread"). 0, or -EIO when OUT
+ * failed. */
 int pprof_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, int key, double period_ns,
+		     const char *comment);
+/* A thread that ran an event loop: CPU samples of it are labelled loop=main or loop=worker. */
+struct pprof_loop {
+	int pid, tid;
+	bool main;
+};
+/* pprof of the CPU samples: a sample per (process, thread, stack) labelled thread (its name), pid,
+ * tid, and loop when LOOPS has the thread. */
+int pprof_write_sampled(FILE *out, const struct sampled *sp, const struct pprof_loop *loops, size_t nloops,
+			double period_ns, const char *comment);
+/* pprof of the native heap (KEY PROFILE_HEAP or PROFILE_ALLOC: the sample type shown first): V the
+ * four profiles alloc_objects, alloc_space, inuse_objects, inuse_space as folded stacks ("process;
+ * outer;...;inner"), their frames interned into FT and described from FRAMES_PATH (NULL: guessed). */
+int pprof_write_heap(FILE *out, struct frametab *ft, const struct folded *v[4], int key, const char *frames_path,
 		     const char *comment);
 
 /* The path of a location "path:line[:col]" (its length), with line and col (1-based; 0 unknown). */

@@ -115,7 +115,7 @@ uint32_t frametab_intern(struct frametab *t, const char *text, size_t len)
 	e->len = (uint32_t)len;
 	e->hash = hash;
 	e->name = e->text;
-	e->location = e->module = e->package = "";
+	e->location = e->module = e->package = e->build_id = "";
 	e->kind = FRAME_UNKNOWN;
 	t->slots[h] = ++t->n;
 	return t->n - 1;
@@ -145,6 +145,8 @@ static void describe_one(const struct frame_info *fi, void *arg)
 	e->location = copy(t, fi->location);
 	e->module = copy(t, fi->module);
 	e->package = copy(t, fi->package);
+	e->build_id = copy(t, fi->build_id);
+	e->offset = fi->build_id ? fi->offset : 0;
 	e->kind = (uint8_t)fi->kind;
 	e->tier = fi->tier[0] && strchr("~^+*", fi->tier[0]) ? fi->tier[0] : 0;
 	e->described = true;
@@ -220,7 +222,8 @@ void frametab_guess_one(struct frametab *t, struct ft_entry *e)
 	const char *s = e->text;
 	size_t len = e->len;
 
-	e->location = e->module = e->package = "";
+	e->location = e->module = e->package = e->build_id = "";
+	e->offset = 0;
 	e->tier = 0;
 	if (ends_with(s, len, "_[k]")) {
 		e->kind = FRAME_KERNEL;

@@ -16,7 +16,8 @@ int analyze_session(const char *dir, struct session *s, struct summary *sum, str
 	}
 	summary_compute(sum, s);
 	blocked_analyze(sum, s, prof ? &prof->blocked : NULL);
-	native_heap_analyze(sum, s, prof ? &prof->native_live : NULL, prof ? &prof->native_alloc : NULL);
+	native_heap_analyze(sum, s, prof ? &prof->native_live : NULL, prof ? &prof->native_alloc : NULL,
+			    prof ? &prof->native_live_objects : NULL, prof ? &prof->native_alloc_objects : NULL);
 	if (prof)
 		prof->native = sum->native.present;
 	diagnose(sum);
@@ -50,5 +51,7 @@ void analysis_profiles_free(struct analysis_profiles *prof)
 	folded_free(&prof->blocked);
 	folded_free(&prof->native_live);
 	folded_free(&prof->native_alloc);
+	folded_free(&prof->native_live_objects);
+	folded_free(&prof->native_alloc_objects);
 	prof->native = false;
 }

@@ -17,6 +17,7 @@ struct analysis_profiles {
 	struct folded blocked;      /* blocked.folded: the watchdog's stacks of loops no CPU sample covered */
 	struct folded native_live;  /* native-live.folded: live bytes per allocation stack */
 	struct folded native_alloc; /* native-alloc.folded: bytes allocated per stack since sampling began */
+	struct folded native_live_objects, native_alloc_objects; /* the same stacks' object counts (pprof) */
 	bool native;                /* a process sampled its allocations: both are written, even empty */
 };
 void analysis_profiles_free(struct analysis_profiles *prof);

@@ -68,6 +68,17 @@ size_t folded_add(struct folded *f, const char *stack, uint64_t count)
 	return f->n - 1;
 }
 
+size_t folded_find(const struct folded *f, const char *stack)
+{
+	if (!f->cap)
+		return SIZE_MAX;
+	size_t mask = f->cap * 2 - 1, h = fnv1a_str(stack) & mask;
+	for (size_t i; (i = f->slots[h]); h = (h + 1) & mask)
+		if (!strcmp(f->stacks[i - 1], stack))
+			return i - 1;
+	return SIZE_MAX;
+}
+
 int folded_write(const struct folded *f, const char *path)
 {
 	struct replace_file r;

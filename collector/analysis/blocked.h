@@ -19,6 +19,8 @@ struct folded {
 };
 /* Add count to stack (inserting it); its index in f->stacks. */
 size_t folded_add(struct folded *f, const char *stack, uint64_t count);
+/* The index of stack in f->stacks, or SIZE_MAX. */
+size_t folded_find(const struct folded *f, const char *stack);
 /* Write "stack count" lines to path (0600). 0 or -errno. */
 int folded_write(const struct folded *f, const char *path);
 void folded_free(struct folded *f);

@@ -239,7 +239,8 @@ static void process_root(const struct s_process *p, char *buf, size_t len)
 			*c = ' ';
 }
 
-void native_heap_analyze(struct summary *sum, const struct session *s, struct folded *live, struct folded *alloc)
+void native_heap_analyze(struct summary *sum, const struct session *s, struct folded *live, struct folded *alloc,
+			 struct folded *live_objects, struct folded *alloc_objects)
 {
 	struct native_heap_summary *n = &sum->native;
 	struct sites t;
@@ -277,6 +278,10 @@ void native_heap_analyze(struct summary *sum, const struct session *s, struct fo
 				folded_add(live, line, st->now.live_bytes);
 			if (st->now.alloc_bytes)
 				folded_add(alloc, line, st->now.alloc_bytes);
+			if (live_objects && st->now.live_objects)
+				folded_add(live_objects, line, st->now.live_objects);
+			if (alloc_objects && st->now.alloc_objects)
+				folded_add(alloc_objects, line, st->now.alloc_objects);
 		}
 		if (ps)
 			proc_syms_free(ps);

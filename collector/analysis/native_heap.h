@@ -18,8 +18,10 @@ struct cJSON;
 void native_heap_figures(struct summary *sum, const struct session *s);
 /* sum->native's sites, and, when live and alloc are not NULL, the two profiles (root first:
  * "process;outer;...;inner BYTES", stacks with a nonzero figure), their frames into the session's
- * frames.jsonl. Nothing when no process sampled. */
-void native_heap_analyze(struct summary *sum, const struct session *s, struct folded *live, struct folded *alloc);
+ * frames.jsonl; when live_objects and alloc_objects are not NULL too, the same stacks' object counts
+ * ("...;inner OBJECTS"). Nothing when no process sampled. */
+void native_heap_analyze(struct summary *sum, const struct session *s, struct folded *live, struct folded *alloc,
+			 struct folded *live_objects, struct folded *alloc_objects);
 /* summary.json's "native_heap" (docs/session-format.md), or JSON null when no process sampled. */
 struct cJSON *native_heap_json(const struct native_heap_summary *n);
 

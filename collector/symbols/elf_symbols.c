@@ -51,6 +51,7 @@ struct elf_file {
 	size_t nsyms, cap_syms;
 	unsigned char build_id[BUILD_ID_MAX];
 	size_t build_id_len;
+	char build_id_hex[2 * BUILD_ID_MAX + 1]; /* "" without one */
 	bool is_v8;
 };
 
@@ -538,6 +539,7 @@ int elf_cache_get(struct elf_cache *c, const char *root, const char *path, struc
 	}
 	memcpy(f->build_id, id, id_len);
 	f->build_id_len = id_len;
+	build_id_hex(id, id_len, f->build_id_hex);
 	err = parse_elf(c, f, elf, root);
 	elf_end(elf);
 	if (err < 0 || (err = cache_add_file(c, f)) < 0) {
@@ -593,6 +595,8 @@ int elf_cache_vdso(struct elf_cache *c, struct elf_file **out, uint64_t *size)
 		memcpy(image, base, len);
 		elf = elf_memory(image, len);
 		err = elf && elf_kind(elf) == ELF_K_ELF ? parse_elf(c, f, elf, NULL) : -ENOEXEC;
+		if (err == 0 && read_build_id(elf, f->build_id, &f->build_id_len))
+			build_id_hex(f->build_id, f->build_id_len, f->build_id_hex);
 		if (elf)
 			elf_end(elf);
 		free(image);
@@ -675,4 +679,9 @@ const char *elf_file_symbol(struct elf_file *f, uint64_t vaddr, uint64_t *start)
 bool elf_file_is_v8(const struct elf_file *f)
 {
 	return f->is_v8;
+}
+
+const char *elf_file_build_id(const struct elf_file *f)
+{
+	return f->build_id_hex[0] ? f->build_id_hex : NULL;
 }

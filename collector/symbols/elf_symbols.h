@@ -38,4 +38,8 @@ const char *elf_file_symbol(struct elf_file *f, uint64_t vaddr, uint64_t *start)
 /* The file holds V8 (node, libnode, electron): its native code is the runtime's, not the user's. */
 bool elf_file_is_v8(const struct elf_file *f);
 
+/* The file's GNU build-id in lowercase hex (what `file` and /usr/lib/debug/.build-id/ show), or
+ * NULL when it has none. */
+const char *elf_file_build_id(const struct elf_file *f);
+
 #endif

@@ -59,6 +59,7 @@ void frame_table_free(struct frame_table *t)
 		free(t->v[i].name);
 		free(t->v[i].module);
 		free(t->v[i].location);
+		free(t->v[i].build_id);
 		free(t->v[i].package);
 	}
 	free(t->v);
@@ -109,22 +110,30 @@ static struct frame_info *insert(struct frame_table *t, const char *text)
 }
 
 /* Describe the new entry FI (copies of the strings). */
-static void fill(struct frame_info *fi, const char *name, const char *module, const char *location, const char *package,
-		 enum frame_kind kind, char tier)
+static void fill(struct frame_info *fi, const struct frame_info *in)
 {
-	fi->name = dup_or_null(name);
-	fi->module = dup_or_null(module);
-	fi->location = dup_or_null(location);
-	fi->package = dup_or_null(package);
-	fi->kind = kind;
-	fi->tier[0] = tier;
+	fi->name = dup_or_null(in->name);
+	fi->module = dup_or_null(in->module);
+	fi->location = dup_or_null(in->location);
+	fi->package = dup_or_null(in->package);
+	fi->build_id = dup_or_null(in->build_id);
+	fi->offset = in->build_id ? in->offset : 0;
+	fi->kind = in->kind;
+	memcpy(fi->tier, in->tier, sizeof(fi->tier));
 }
 
 void frame_table_add(struct frame_table *t, const char *text, const struct frame *f)
 {
 	struct frame_info *fi = insert(t, text);
 	if (fi)
-		fill(fi, f->name, f->module, f->location, f->package, f->kind, f->tier);
+		fill(fi, &(struct frame_info){.name = (char *)f->name,
+					      .module = (char *)f->module,
+					      .location = (char *)f->location,
+					      .package = (char *)f->package,
+					      .build_id = (char *)f->build_id,
+					      .offset = f->offset,
+					      .kind = f->kind,
+					      .tier = {f->tier, 0}});
 }
 
 static char *get_str(const cJSON *o, const char *key)
@@ -155,6 +164,17 @@ int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *
 			};
 			if (tier && strlen(tier) == 1)
 				fi.tier[0] = tier[0];
+			/* A build-id in hex, with the offset it makes sense of ("0x..."); neither else. */
+			char *id = get_str(o, "build_id"), *off = get_str(o, "offset"), *end;
+			if (id && *id && strlen(id) % 2 == 0 && strspn(id, "0123456789abcdef") == strlen(id) && off &&
+			    !strncmp(off, "0x", 2) && off[2]) {
+				errno = 0;
+				fi.offset = strtoull(off + 2, &end, 16);
+				if (!*end && !errno && strspn(off + 2, "0123456789abcdef") == strlen(off + 2))
+					fi.build_id = id;
+				else
+					fi.offset = 0;
+			}
 			fn(&fi, arg);
 		}
 		cJSON_Delete(o);
@@ -168,7 +188,7 @@ static void load_one(const struct frame_info *in, void *arg)
 {
 	struct frame_info *fi = insert(arg, in->text);
 	if (fi)
-		fill(fi, in->name, in->module, in->location, in->package, in->kind, in->tier[0]);
+		fill(fi, in);
 }
 
 int frame_table_load(struct frame_table *t, const char *dir)
@@ -202,6 +222,12 @@ int frame_table_write(const struct frame_table *t, const char *dir)
 			cJSON_AddStringToObject(o, "package", fi->package);
 		if (fi->tier[0])
 			cJSON_AddStringToObject(o, "tier", fi->tier);
+		if (fi->build_id) {
+			char off[24];
+			snprintf(off, sizeof(off), "0x%llx", (unsigned long long)fi->offset);
+			cJSON_AddStringToObject(o, "build_id", fi->build_id);
+			cJSON_AddStringToObject(o, "offset", off);
+		}
 		char *text = cJSON_PrintUnformatted(o);
 		fprintf(out, "%s\n", text);
 		free(text);

@@ -12,6 +12,7 @@
 #define FRAMES_LINE_MAX (1u << 20)
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The frame kinds, in the order readers show them (the viewer's legend):
  *   X(id, value, word, legend, description)
@@ -49,6 +50,8 @@ enum frame_kind frame_kind_of(const char *word);
 struct frame_info {
 	char *text; /* as in the folded files */
 	char *name, *module, *location, *package; /* NULL when absent */
+	char *build_id;  /* the module's GNU build-id (hex) when offset is an address in that ELF file */
+	uint64_t offset; /* the ELF virtual address of the first sample named so (0 without build_id) */
 	enum frame_kind kind;
 	char tier[2]; /* V8's tier mark as written ("" when not JS) */
 };

@@ -228,15 +228,18 @@ static bool jit_lookup(struct proc_syms *p, uint64_t a, struct frame *out)
 static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, struct frame *out)
 {
 	uint64_t file_off = a - m->start + m->pgoff, vaddr, start;
+	const char *build_id = NULL; /* when file_off became the ELF vaddr */
 	bool v8 = false;
 
 	if (resolve_module(p, m) == 0) {
 		v8 = elf_file_is_v8(m->elf);
 		if (elf_file_vaddr(m->elf, file_off, m->exec, &vaddr) == 0) {
 			file_off = vaddr;
+			build_id = elf_file_build_id(m->elf);
 			if ((out->name = elf_file_symbol(m->elf, vaddr, &start))) {
 				out->module = m->path;
 				out->offset = vaddr;
+				out->build_id = build_id;
 				out->kind = v8 ? FRAME_V8 : FRAME_NATIVE;
 				return 0;
 			}
@@ -250,6 +253,7 @@ static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 	}
 	out->module = m->path;
 	out->offset = file_off;
+	out->build_id = build_id;
 	out->kind = v8 ? FRAME_V8 : FRAME_NATIVE;
 	return -ENOENT;
 }
@@ -267,6 +271,7 @@ static int lookup_vdso(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 	    elf_file_vaddr(f, a - m->start + m->pgoff, true, &vaddr) < 0)
 		return -ENOENT;
 	out->offset = vaddr;
+	out->build_id = elf_file_build_id(f);
 	out->name = elf_file_symbol(f, vaddr, &start);
 	return out->name ? 0 : -ENOENT;
 }

@@ -59,6 +59,8 @@ struct frame {
 	                         [jit], [unknown] and other pseudo modules without a name: the address */
 	const char *location; /* "script:line:col" for JS frames (when the perf map gives it), else NULL */
 	const char *package;  /* node_modules package for FRAME_JS_DEP (scoped: "@scope/name"), else NULL */
+	const char *build_id; /* the module's GNU build-id in hex when offset is relative to that ELF file
+	                         (its code, named or not, and the vDSO's), else NULL */
 	char tier;            /* V8 tier: '~' interpreted, '^' baseline (sparkplug), '+' maglev, '*' turbofan;
 	                         0 when not JS */
 	enum frame_kind kind;

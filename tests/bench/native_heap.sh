@@ -14,11 +14,9 @@
 #              run's probes and V8 flags
 #   heaptrack  heaptrack -o <a new directory>/heaptrack CMD (Debian's heaptrack: every allocation,
 #              with its stack, through a pipe to heaptrack_interpret, compressed with zstd)
-# in ROUNDS rounds, one measurement of each configuration per round, in an order that rotates
-# (A B C D, B C D A, C D A B ...) so that no configuration always runs first or after the same one.
-# A configuration's figure is the median over the rounds of its throughput over plain's in the same
-# round (1.000: free), with the smallest and largest; markdown table on stdout, every measurement in
-# OUT (a TSV: workload, round, position in the round, configuration, requests/s).
+# measured in paired rounds (tests/bench/lib.sh, paired_rounds): ROUNDS rounds of one measurement per
+# configuration in a rotating order; a configuration's figure is the median of its throughput over
+# plain's in the same round. Markdown table on stdout, every measurement in OUT.
 #   ROUNDS (10), SECONDS_PER_RUN (5), CONNS (20), SERVERS (node uvleak), CONFIGS (plain agent heap heaptrack),
 #   OUT ($BUILD/bench/native_heap.tsv)
 . tests/lib.sh
@@ -52,63 +50,11 @@ under() {
 	esac
 }
 
-command_of() { # SERVER: the server's command, PORT to be appended
-	case $1 in
-	node) echo "node $NODE_WORKLOADS/server.js" ;;
-	uvleak) echo "$WORKLOADS/uvleak --no-leak --port" ;;
-	esac
-}
-for w in "${workloads[@]}"; do [ -n "$(command_of "$w")" ] || fail "unknown server $w (node, uvleak)"; done
+for w in "${workloads[@]}"; do [ -n "$(server_command "$w")" ] || fail "unknown server $w (node, uvleak)"; done
 for c in "${configs[@]}"; do
 	case $c in plain | agent | heap | heaptrack) ;; *) fail "unknown configuration $c (plain agent heap heaptrack)" ;; esac
 done
 
-mkdir -p "$(dirname "$OUT")"
-printf 'workload\tround\tposition\tconfiguration\trequests_per_s\n' >"$OUT"
 echo "machine: $(nproc) CPUs, $(uname -r), node $(node --version), $(heaptrack --version 2>/dev/null | head -n 1 || echo 'no heaptrack')"
 echo "wrk -t1 -c$CONNS on /, ${SECONDS_PER_RUN} s per measurement after 1 s of warm-up, $ROUNDS rounds; server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
-declare -A summary
-k=${#configs[@]}
-for w in "${workloads[@]}"; do
-	read -r -a cmd <<<"$(command_of "$w")"
-	declare -A ratios=()
-	plains=()
-	for r in $(seq "$ROUNDS"); do
-		declare -A got=()
-		line="$w round $r:"
-		for p in $(seq 0 $((k - 1))); do
-			cfg=${configs[$(((r - 1 + p) % k))]}
-			rps=$(measure_rps "$CONNS" "$SECONDS_PER_RUN" under "$cfg" "$T/$w-$r-$cfg" "${cmd[@]}")
-			awk -v x="${rps:-0}" 'BEGIN { exit !(x > 0) }' ||
-				fail "$w under $cfg: no throughput (server log: $(tail -n 5 "$T/server.log"))"
-			rm -rf "${T:?}/$w-$r-$cfg"
-			got[$cfg]=$rps
-			printf '%s\t%s\t%s\t%s\t%s\n' "$w" "$r" "$((p + 1))" "$cfg" "$rps" >>"$OUT"
-			line="$line $cfg $rps"
-		done
-		plains+=("${got[plain]}")
-		for cfg in "${configs[@]:1}"; do ratios[$cfg]+=" $(ratio "${got[$cfg]}" "${got[plain]}")"; done
-		echo "$line"
-	done
-	summary[$w,plain]=$(printf "%.0f" "$(median "${plains[@]}")")
-	for cfg in "${configs[@]:1}"; do
-		read -r -a rs <<<"${ratios[$cfg]}"
-		summary[$w,$cfg]="$(median "${rs[@]}") ($(printf '%s\n' "${rs[@]}" | sort -n | head -n 1)–$(printf '%s\n' "${rs[@]}" | sort -n | tail -n 1))"
-	done
-	unset ratios
-done
-
-echo
-echo "Throughput over plain's in the same round: median of $ROUNDS rounds (smallest–largest)"
-echo
-header="| workload | plain req/s (median) |" rule="|---|---|"
-for cfg in "${configs[@]:1}"; do header="$header $cfg |" rule="$rule---|"; done
-echo "$header"
-echo "$rule"
-for w in "${workloads[@]}"; do
-	row="| $w | ${summary[$w,plain]} |"
-	for cfg in "${configs[@]:1}"; do row="$row ${summary[$w,$cfg]} |"; done
-	echo "$row"
-done
-echo
-echo "every measurement: $OUT"
+paired_rounds

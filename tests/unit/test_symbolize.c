@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,8 +184,42 @@ static void test_return_address(void **state)
 	assert_int_equal(g.offset + 1, f.offset);
 }
 
+/* The GNU build-id of the loaded object whose base is BASE, in hex, from its PT_NOTE segments in
+ * memory (the dynamic loader's view, not the file the symbolizer reads). */
+struct note_search {
+	uintptr_t base;
+	char hex[129];
+};
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct note_search *ns = arg;
+	(void)size;
+	if (info->dlpi_addr != ns->base)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const void *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const void *)p;
+			const unsigned char *desc = p + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(p + sizeof(*nh), "GNU", 4) &&
+			    nh->n_descsz <= 64) {
+				for (unsigned k = 0; k < nh->n_descsz; k++)
+					snprintf(ns->hex + 2 * k, 3, "%02x", desc[k]);
+				return 1;
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 0;
+}
+
 /* A shared library: getpid in libc, under its own name (not the __getpid alias), kind native, the
- * offset its ELF address. libc6-dbg's separate debug file, when installed, is read as well. */
+ * offset its ELF address, its build-id the one the loader's copy of libc holds. libc6-dbg's separate
+ * debug file, when installed, is read as well. */
 static void test_shared_library(void **state)
 {
 	struct self *x = *state;
@@ -200,6 +235,11 @@ static void test_shared_library(void **state)
 	assert_int_equal(f.kind, FRAME_NATIVE);
 	assert_true(dladdr((void *)(uintptr_t)addr, &info) != 0);
 	assert_int_equal(f.offset, addr - (uint64_t)(uintptr_t)info.dli_fbase);
+	struct note_search ns = {(uintptr_t)info.dli_fbase, ""};
+	assert_int_equal(dl_iterate_phdr(find_build_id, &ns), 1);
+	assert_true(strlen(ns.hex) >= 16);
+	assert_non_null(f.build_id);
+	assert_string_equal(f.build_id, ns.hex);
 }
 
 /* The vDSO, through the image this process has: clock_gettime's vDSO entry is named. */
