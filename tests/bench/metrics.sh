@@ -15,8 +15,9 @@
 # configuration in a rotating order; a configuration's figure is the median of its throughput over
 # plain's in the same round. Markdown table on stdout, every measurement in OUT; the scrapes answered
 # and failed are counted (a failed one means the endpoint was not serving).
+# Then the CPU the endpoint costs, measured directly (below).
 #   ROUNDS (10), SECONDS_PER_RUN (5), CONNS (20), SERVERS (node uvleak), CONFIGS (plain agent metrics metrics10),
-#   OUT ($BUILD/bench/metrics.tsv)
+#   OUT ($BUILD/bench/metrics.tsv), IDLE_SECONDS (20), SCRAPE_COUNT (2000)
 . tests/lib.sh
 . tests/bench/lib.sh
 : "${ROUNDS:=10}" "${SECONDS_PER_RUN:=5}" "${CONNS:=20}" "${OUT:=$BUILD/bench/metrics.tsv}"
@@ -108,3 +109,56 @@ sleep 1.5 # the last scraper's count
 [ -s "$T/scrape-errors.log" ] && sed 's/^/  /' "$T/scrape-errors.log"
 awk '{ ok += $1; bad += $2 } END { printf "scrapes: %d answered, %d failed\n", ok, bad; exit bad > 0 }' "$SCRAPES" ||
 	fail "the endpoint did not answer every scrape: $(head -n 5 "$T/scrape-errors.log")"
+
+# What the endpoint costs in CPU, where throughput is too noisy to show it: node's server.js idle for
+# IDLE_SECONDS with the agent, without and with LOOPSCOPE_METRICS (the agent's thread builds the text
+# after every interval whether or not anyone scrapes), then SCRAPES scrapes back to back: the CPU
+# time of the agent's thread (loopscope) and of the endpoint's (loopscope-prom), from
+# /proc/PID/task/*/stat.
+: "${IDLE_SECONDS:=20}" "${SCRAPE_COUNT:=2000}"
+thread_cpu_ms() { # PID NAME: CPU time (user + system) of PID's threads named NAME, in ms
+	local t=0 d f
+	for d in /proc/"$1"/task/*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = "$2" ] || continue
+		read -r -a f <"$d/stat"
+		t=$((t + f[13] + f[14]))
+	done
+	echo $((t * 1000 / $(getconf CLK_TCK)))
+}
+echo
+echo "CPU of the agent's threads, node server.js idle for $IDLE_SECONDS s, then $SCRAPE_COUNT scrapes back to back:"
+for mode in off on; do
+	port=$(free_port) mport=$(free_port)
+	env=(LD_PRELOAD="$AGENT" LOOPSCOPE_DIR="$T/idle-$mode")
+	mkdir -m 700 "$T/idle-$mode"
+	[ "$mode" = on ] && env+=(LOOPSCOPE_METRICS="127.0.0.1:$mport")
+	env "${env[@]}" node "$NODE_WORKLOADS/server.js" "$port" >"$T/idle.log" 2>&1 &
+	pid=$!
+	(wait_port "$port" 30) || fail "server.js did not listen: $(tail -n 5 "$T/idle.log")"
+	a0=$(thread_cpu_ms "$pid" loopscope)
+	sleep "$IDLE_SECONDS"
+	a1=$(thread_cpu_ms "$pid" loopscope)
+	line="  endpoint $mode: agent thread $((a1 - a0)) ms of CPU in $IDLE_SECONDS s"
+	if [ "$mode" = on ]; then
+		p0=$(thread_cpu_ms "$pid" loopscope-prom)
+		python3 - "$mport" "$SCRAPE_COUNT" >"$T/scraped" <<'PY' || fail "scraping: $(cat "$T/scraped")"
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+t0, size = time.monotonic(), 0
+for _ in range(n):
+    body = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        while chunk := s.recv(65536):
+            body += chunk
+    assert body.startswith(b"HTTP/1.1 200 OK"), body[:80]
+    size = len(body)
+print(f"{time.monotonic() - t0:.2f} s, {size} bytes each")
+PY
+		p1=$(thread_cpu_ms "$pid" loopscope-prom)
+		line="$line; $SCRAPE_COUNT scrapes in $(cat "$T/scraped"): endpoint thread $((p1 - p0)) ms of CPU, $(((p1 - p0) * 1000 / SCRAPE_COUNT)) us a scrape"
+	fi
+	echo "$line"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+done
