@@ -13,9 +13,9 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *line;
 } commands[] = {
-	{"run", cmd_run, "run     [-o DIR] [--block-ms N] [--duration S] [--load 'CMD'] [--no-bpf] -- CMD [ARGS...]"},
+	{"run", cmd_run, "run     [-o DIR] [--duration S] [--load 'CMD'] [--block-ms N] [--heap] [--metrics [HOST:]PORT] -- CMD [ARGS...]"},
 	{"attach", cmd_attach, "attach  PID [-o DIR] [--duration S]"},
-	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile] [--profile cpu|blocked|offcpu|heap|alloc]"},
+	{"report", cmd_report, "report  DIR [-o FILE] [--format html|folded|speedscope|cpuprofile|pprof] [--profile cpu|blocked|offcpu|heap|alloc]"},
 	{"doctor", cmd_doctor, "doctor  DIR [--json]"},
 	{"check", cmd_check, "check   --baseline DIR|summary.json --current DIR|summary.json [--max METRIC=LIMIT ...]"},
 	{"heap", cmd_heap, "heap    snapshot PID [-o FILE] | diff OLD NEW [--top N] [--json]"},

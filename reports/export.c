@@ -169,12 +169,15 @@ static int export_sampled(const char *dir, enum report_format format, FILE *out,
 	return 0;
 }
 
-/* pprof of the CPU samples themselves (threads and loops labelled): -ENOENT without cpu-samples.bin. */
-static int pprof_sampled(const char *dir, FILE *out, char *note, size_t notelen, char *err, size_t errlen)
+/* pprof of CPU samples themselves, threads and loops labelled: all of them (cpu), or those inside
+ * blocks (blocked) when every stack of that profile is a sample. -ENOENT without cpu-samples.bin, or
+ * for a blocked profile that holds watchdog stacks (the caller writes it from the folded stacks). */
+static int pprof_sampled(const char *dir, int key, FILE *out, char *note, size_t notelen, char *err, size_t errlen)
 {
 	struct sampled sp;
 	struct session s;
 	struct summary sum;
+	struct analysis_profiles made = {0};
 	struct pprof_loop *loops = NULL;
 	size_t nloops = 0;
 	char comment[PATH_MAX + 64], why[256];
@@ -184,20 +187,29 @@ static int pprof_sampled(const char *dir, FILE *out, char *note, size_t notelen,
 		return rc;
 	/* The loops' threads, when the agent recorded them (a probes-only session has none). */
 	memset(&sum, 0, sizeof(sum));
-	if (analyze_session(dir, &s, &sum, NULL, why, sizeof(why)) == 0) {
+	if (analyze_session(dir, &s, &sum, key == PROFILE_BLOCKED ? &made : NULL, why, sizeof(why)) == 0) {
 		loops = xcalloc(sum.nloops ? sum.nloops : 1, sizeof(*loops));
 		for (unsigned i = 0; i < sum.nloops; i++)
 			loops[nloops++] = (struct pprof_loop){sum.loops[i].pid, sum.loops[i].tid, sum.loops[i].main};
 		summary_free(&sum);
 		session_free(&s);
 	}
-	snprintf(comment, sizeof(comment), "loopscope: the cpu profile of %s, from cpu-samples.bin", dir);
-	rc = pprof_write_sampled(out, &sp, loops, nloops, 1e9 / session_hz(dir), comment);
-	if (rc < 0)
-		snprintf(err, errlen, "writing the pprof profile: %s", strerror(-rc));
-	else if (note)
-		snprintf(note, notelen, "the cpu profile (cpu-samples.bin: %zu samples)", sp.samples.n);
+	const struct blocked_samples *picks = key == PROFILE_BLOCKED ? &made.blocked_samples : NULL;
+	if (picks && (!picks->n || picks->watchdog)) {
+		rc = -ENOENT;
+	} else {
+		snprintf(comment, sizeof(comment), "loopscope: the %s profile of %s, from cpu-samples.bin%s",
+			 profile_keys[key], dir, picks ? " (the samples inside blocks)" : "");
+		rc = pprof_write_sampled(out, &sp, key, picks ? picks->v : NULL, picks ? picks->n : 0, loops, nloops,
+					 1e9 / session_hz(dir), comment);
+		if (rc < 0)
+			snprintf(err, errlen, "writing the pprof profile: %s", strerror(-rc));
+		else if (note)
+			snprintf(note, notelen, "the %s profile (cpu-samples.bin: %zu samples)", profile_keys[key],
+				 picks ? picks->n : sp.samples.n);
+	}
 	free(loops);
+	analysis_profiles_free(&made);
 	sampled_free(&sp);
 	return rc;
 }
@@ -293,9 +305,9 @@ int report_export(const char *dir, enum report_format format, const char *profil
 			return rc;
 		}
 	}
-	/* pprof: CPU samples with their threads, the native heap with its objects. */
-	if (format == REPORT_PPROF && (key == PROFILE_CPU || key < 0)) {
-		rc = pprof_sampled(dir, out, note, notelen, err, errlen);
+	/* pprof: CPU samples with their threads and loops, the native heap with its objects. */
+	if (format == REPORT_PPROF && (key == PROFILE_CPU || key == PROFILE_BLOCKED || key < 0)) {
+		rc = pprof_sampled(dir, key < 0 ? PROFILE_CPU : key, out, note, notelen, err, errlen);
 		if (rc != -ENOENT)
 			return rc;
 	}

@@ -54,10 +54,11 @@ struct pprof_loop {
 	int pid, tid;
 	bool main;
 };
-/* pprof of the CPU samples: a sample per (process, thread, stack) labelled thread (its name), pid,
- * tid, and loop when LOOPS has the thread. */
-int pprof_write_sampled(FILE *out, const struct sampled *sp, const struct pprof_loop *loops, size_t nloops,
-			double period_ns, const char *comment);
+/* pprof of CPU samples, profile KEY (PROFILE_CPU or PROFILE_BLOCKED): every sample of SP, or only
+ * PICKS[0..NPICKS) when PICKS is not NULL (the blocked profile's); a sample per (process, thread,
+ * stack) labelled thread (its name), pid, tid, and loop when LOOPS has the thread. */
+int pprof_write_sampled(FILE *out, const struct sampled *sp, int key, const struct blocked_sample *picks, size_t npicks,
+			const struct pprof_loop *loops, size_t nloops, double period_ns, const char *comment);
 /* pprof of the native heap (KEY PROFILE_HEAP or PROFILE_ALLOC: the sample type shown first): V the
  * four profiles alloc_objects, alloc_space, inuse_objects, inuse_space as folded stacks ("process;
  * outer;...;inner"), their frames interned into FT and described from FRAMES_PATH (NULL: guessed). */

@@ -316,11 +316,11 @@ static const struct pprof_loop *loop_of(const struct pprof_loop *loops, size_t n
 	return NULL;
 }
 
-int pprof_write_sampled(FILE *out, const struct sampled *sp, const struct pprof_loop *loops, size_t nloops,
-			double period_ns, const char *comment)
+int pprof_write_sampled(FILE *out, const struct sampled *sp, int key, const struct blocked_sample *picks, size_t npicks,
+			const struct pprof_loop *loops, size_t nloops, double period_ns, const char *comment)
 {
-	const struct kind *k = &kinds[PROFILE_CPU];
-	size_t n = sp->samples.n, nts = 0;
+	const struct kind *k = &kinds[key];
+	size_t n = picks ? npicks : sp->samples.n, nts = 0;
 	struct thread_stack *ts = xmalloc((n ? n : 1) * sizeof(*ts));
 	uint32_t *path = xmalloc(MAX_DEPTH * sizeof(*path));
 	uint64_t period = period_of(period_ns);
@@ -328,7 +328,10 @@ int pprof_write_sampled(FILE *out, const struct sampled *sp, const struct pprof_
 
 	for (size_t i = 0; i < n; i++) {
 		struct sample s;
-		samples_get(&sp->samples, i, &s);
+		if (picks)
+			s = (struct sample){.pid = picks[i].pid, .tid = picks[i].tid, .stack = picks[i].stack};
+		else
+			samples_get(&sp->samples, i, &s);
 		if (s.stack < sp->nstacks && sp->node_of_stack[s.stack] > 0)
 			ts[nts++] = (struct thread_stack){s.pid, s.tid, s.stack, 1};
 	}

@@ -3,6 +3,8 @@
 #include "collector/analysis/analyze.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "collector/analysis/native_heap.h"
 
@@ -15,7 +17,7 @@ int analyze_session(const char *dir, struct session *s, struct summary *sum, str
 		return rc;
 	}
 	summary_compute(sum, s);
-	blocked_analyze(sum, s, prof ? &prof->blocked : NULL);
+	blocked_analyze(sum, s, prof ? &prof->blocked : NULL, prof ? &prof->blocked_samples : NULL);
 	native_heap_analyze(sum, s, prof ? &prof->native_live : NULL, prof ? &prof->native_alloc : NULL,
 			    prof ? &prof->native_live_objects : NULL, prof ? &prof->native_alloc_objects : NULL);
 	if (prof)
@@ -53,5 +55,7 @@ void analysis_profiles_free(struct analysis_profiles *prof)
 	folded_free(&prof->native_alloc);
 	folded_free(&prof->native_live_objects);
 	folded_free(&prof->native_alloc_objects);
+	free(prof->blocked_samples.v);
+	memset(&prof->blocked_samples, 0, sizeof(prof->blocked_samples));
 	prof->native = false;
 }

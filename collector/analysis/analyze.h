@@ -18,6 +18,7 @@ struct analysis_profiles {
 	struct folded native_live;  /* native-live.folded: live bytes per allocation stack */
 	struct folded native_alloc; /* native-alloc.folded: bytes allocated per stack since sampling began */
 	struct folded native_live_objects, native_alloc_objects; /* the same stacks' object counts (pprof) */
+	struct blocked_samples blocked_samples; /* the CPU samples in blocked, each with its thread (pprof) */
 	bool native;                /* a process sampled its allocations: both are written, even empty */
 };
 void analysis_profiles_free(struct analysis_profiles *prof);

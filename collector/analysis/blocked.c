@@ -374,13 +374,14 @@ static bool inside_block(const struct block_span *v, size_t n, uint64_t ts)
  * has stacks of them (then the agent's stacks serve: asleep in a system call, a thread is not
  * sampled, and the few samples at the edges of its sleep would name whatever ran there). */
 static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, const struct frame_table *ft,
-			 struct folded *out)
+			 struct folded *out, struct blocked_samples *picked)
 {
 	const struct s_loop *l = ls->loop;
 	uint64_t by_class[5] = {0}, n = 0;
 	struct tally *t = NULL;
-	size_t nt = 0;
+	size_t nt = 0, cap = 0;
 	struct block_span *spans = block_spans(l);
+	uint32_t *inside = NULL; /* the stacks of the samples inside blocks, for out once they serve */
 
 	for (size_t i = 0; i < cs->stream.n; i++) {
 		struct sample sm;
@@ -403,8 +404,10 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 			else
 				count_name(&t, &nt, fi->name, fi->location ? fi->location : fi->module);
 		}
-		if (out)
-			folded_add(out, cs->stacks.line[sm.stack], 1);
+		if (out) {
+			inside = xgrow_array(inside, &cap, n, sizeof(*inside));
+			inside[n - 1] = sm.stack;
+		}
 	}
 	free(spans);
 	uint64_t blocked_ns = 0;
@@ -413,8 +416,18 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 	double expected = (double)blocked_ns * cs->stream.hz / 1e9; /* had the thread run all along */
 	if (!n || (l->stacks.len && (double)n < OFF_CPU_SHARE_MAX * expected)) {
 		free(t);
+		free(inside);
 		return false;
 	}
+	for (uint64_t i = 0; out && i < n; i++) {
+		folded_add(out, cs->stacks.line[inside[i]], 1);
+		if (picked) {
+			picked->v = xgrow_array(picked->v, &picked->cap, picked->n + 1, sizeof(*picked->v));
+			picked->v[picked->n++] = (struct blocked_sample){(uint32_t)ls->pid, (uint32_t)ls->tid, inside[i],
+									 ls->main};
+		}
+	}
+	free(inside);
 	ls->blocked_samples = n;
 	ls->blocked_share_gc = (double)by_class[0] / (double)n;
 	ls->blocked_share_js = (double)by_class[1] / (double)n;
@@ -428,7 +441,8 @@ static bool from_samples(struct loop_summary *ls, const struct cpu_samples *cs, 
 	return true;
 }
 
-void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out)
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out,
+		     struct blocked_samples *picked)
 {
 	struct cpu_samples cs;
 	bool blocks = false;
@@ -444,11 +458,18 @@ void blocked_analyze(struct summary *sum, const struct session *s, struct folded
 		frame_table_load(ft, s->dir);
 		for (unsigned i = 0; i < sum->nloops; i++)
 			if (sum->loops[i].loop->blocks.len)
-				done[i] = from_samples(&sum->loops[i], &cs, ft, out);
+				done[i] = from_samples(&sum->loops[i], &cs, ft, out, picked);
 		frame_table_free(ft);
 		samples_free(&cs);
 	}
+	uint64_t before = 0, after = 0;
+	for (size_t i = 0; out && i < out->n; i++)
+		before += out->counts[i];
 	agent_stacks(sum, s, out, done);
+	for (size_t i = 0; out && i < out->n; i++)
+		after += out->counts[i];
+	if (picked)
+		picked->watchdog += after - before;
 	free(done);
 }
 

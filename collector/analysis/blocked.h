@@ -35,9 +35,24 @@ void folded_free(struct folded *f);
 #define BLAME_UNNAMED_JIT "unnamed JIT code"
 #define BLAME_UNNAMED_NATIVE "unnamed native code"
 
+/* CPU samples of the blocked-loop profile, each with its loop: the stack is a line of the
+ * session's cpu-stacks.txt. */
+struct blocked_sample {
+	uint32_t pid, tid, stack;
+	bool main; /* the loop is its process's main thread's */
+};
+struct blocked_samples {
+	struct blocked_sample *v;
+	size_t n, cap;
+	uint64_t watchdog; /* stacks of the profile that are the agent's watchdog's, not samples */
+};
+
 /* Fill top_frame, top_location and top_frame_stacks of each loop summary that has stacks, and,
  * when out is not NULL, the blocked-loop profile (and its frames into the session's frames.jsonl).
- * CPU samples inside blocks serve when the probes ran; the agent's watchdog stacks otherwise. */
-void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out);
+ * CPU samples inside blocks serve when the probes ran, for each loop whose thread was on the CPU
+ * in its blocks; the agent's watchdog stacks otherwise. When picked is not NULL too, the samples
+ * that went into out, one by one, and how many of its stacks are the watchdog's. */
+void blocked_analyze(struct summary *sum, const struct session *s, struct folded *out,
+		     struct blocked_samples *picked);
 
 #endif

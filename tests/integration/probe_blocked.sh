@@ -2,7 +2,13 @@
 # Workload: the C HTTP server under wrk, with 6 requests to /block?ms=150 among them.
 # Expected: blocked.folded comes from samples (summary: blocked_profile.samples > 0), and the
 # blocking function really_slow_checksum is the innermost frame of the program in at least 80 % of
-# them; the diagnosis names it.
+# them; the diagnosis names it. Its pprof export (`report --format pprof --profile blocked`, read by
+# `go tool pprof -raw`): as many samples as blocked.folded counts (exact: the same samples), every one
+# labelled loop=main, thread, pid and tid = the server's pid (its one loop is its main thread's).
+# Then a loop blocked off the CPU: node's server.js under wrk with 5 requests to /sleep?ms=200
+# (Atomics.wait). Expected: the blocked profile is the agent's watchdog stacks alone, none of the CPU
+# samples at the blocks' edges (blocked.folded's total is the loop's watchdog stacks, with no
+# blocked_profile samples), and its pprof export is written from it (thread label, no loop label).
 . tests/lib.sh
 
 cat >"$T/load.sh" <<'SH'
@@ -18,3 +24,44 @@ at_least "blocked samples" "$(sum "$MAINLOOP[\"blocked_profile\"][\"samples\"]")
 share=$(python3 tests/tools/folded.py leaf-share "$T/s" blocked.folded httpserver really_slow_checksum)
 at_least "share of blocked samples in really_slow_checksum" "$share" 0.80 || fail "blocked profile"
 [ "$(sum 'd["diagnosis"][0]["top_frame"]')" = really_slow_checksum ] || fail "diagnosis: $(sum 'd["diagnosis"][0]')"
+
+command -v go >/dev/null || fail "go is not installed (Debian package golang-go; make deps installs it)"
+"$LOOPSCOPE" report "$T/s" --format pprof --profile blocked -o "$T/blocked.pb.gz" 2>"$T/pprof.err" ||
+	fail "pprof export: $(cat "$T/pprof.err")"
+HOME="$T" GOCACHE="$T/gocache" go tool pprof -raw "$T/blocked.pb.gz" >"$T/blocked.raw" 2>/dev/null || fail "go tool pprof -raw"
+python3 - "$T/blocked.raw" "$T/s/blocked.folded" "$(json "$T/s/session.json" 'd["pid"]')" <<'PY' >&2 || fail "blocked pprof"
+import re, sys
+raw, folded, pid = sys.argv[1], sys.argv[2], sys.argv[3]
+want = sum(int(l.rsplit(" ", 1)[1]) for l in open(folded))
+samples, labels = [], []
+lines = open(raw).read().splitlines()
+for i, l in enumerate(lines):
+    if m := re.match(r"^\s+(\d+)\s+\d+: [\d ]+$", l):
+        samples.append(int(m.group(1)))
+        labels.append(" ".join(lines[i + 1:i + 3]))
+assert sum(samples) == want, f"{sum(samples)} samples in the pprof file, {want} in blocked.folded"
+for lab in labels:
+    for key in ("loop:[main]", "thread:[", f"pid:[{pid}]", f"tid:[{pid}]"):
+        assert key in lab, f"a sample without {key}: {lab!r}"
+print(f"  pprof: {sum(samples)} samples = blocked.folded's, all loop=main tid={pid}")
+PY
+
+cat >"$T/sleep.sh" <<'SH'
+base="http://127.0.0.1:$LOOPSCOPE_PORT"
+( for i in 1 2 3 4 5; do curl -s "$base/sleep?ms=200" >/dev/null; sleep 0.1; done ) &
+timeout 20 wrk -t1 -c4 -d2s "$base/" >/dev/null
+wait
+SH
+"$LOOPSCOPE" run -q --no-report -o "$T/n" --load "bash $T/sleep.sh" -- node "$NODE_WORKLOADS/server.js" 0 >/dev/null 2>&1 ||
+	fail "run (node /sleep) failed"
+cp "$T/n/summary.json" "$T/summary.json"
+[ "$(sum "$MAINLOOP[\"blocks\"]")" -ge 5 ] || fail "node /sleep: $(sum "$MAINLOOP[\"blocks\"]") blocks, want 5"
+[ "$(sum "$MAINLOOP.get(\"blocked_profile\", {}).get(\"samples\", 0)")" = 0 ] ||
+	fail "node /sleep: the blocked profile came from samples: $(sum "$MAINLOOP[\"blocked_profile\"]")"
+stacks=$(sum "$MAINLOOP[\"stacks\"]")
+total=$(awk '{ s += $NF } END { print s + 0 }' "$T/n/blocked.folded")
+echo "  node /sleep: blocked.folded $total stacks, the watchdog's $stacks"
+[ "$stacks" -gt 0 ] && [ "$total" = "$stacks" ] || fail "blocked.folded holds $total stacks, the watchdog took $stacks"
+"$LOOPSCOPE" report "$T/n" --format pprof --profile blocked -o "$T/n.pb.gz" 2>"$T/pprof.err" || fail "pprof: $(cat "$T/pprof.err")"
+HOME="$T" GOCACHE="$T/gocache" go tool pprof -raw "$T/n.pb.gz" >"$T/n.raw" 2>/dev/null || fail "go tool pprof -raw (node)"
+grep -q "thread:\[" "$T/n.raw" && ! grep -q "loop:\[" "$T/n.raw" || fail "node /sleep pprof labels: $(grep -m2 ':\[' "$T/n.raw")"

@@ -6,6 +6,7 @@
 //
 //   /                 hello
 //   /block?ms=N       reallySlowChecksum(N) on the main thread; replies the checksum (hex)
+//   /sleep?ms=N       Atomics.wait for N ms on the main thread: the loop blocked, off the CPU
 //   /work?ms=N        one async crypto.pbkdf2 (sha256) of about N ms of CPU on a pool thread; with
 //                     more busy pool threads than cores each one takes longer in wall time
 //   /fs               fs.readFile(this file) with a callback; replies the byte count
@@ -93,12 +94,20 @@ function render(items) {
   return sum;
 }
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4)); // never notified: Atomics.wait times out
+
 const routes = {
   '/': (req, res) => reply(res, 200, 'hello\n'),
   '/block': (req, res, q) => {
     const ms = queryNumber(q, 'ms', MAX_MS);
     if (ms < 0) return reply(res, 400, 'need ms=N\n');
     reply(res, 200, `${reallySlowChecksum(ms).toString(16).padStart(8, '0')}\n`);
+  },
+  '/sleep': (req, res, q) => {
+    const ms = queryNumber(q, 'ms', MAX_MS);
+    if (ms < 0) return reply(res, 400, 'need ms=N\n');
+    Atomics.wait(sleeper, 0, 0, ms);
+    reply(res, 200, 'slept\n');
   },
   '/work': (req, res, q) => {
     const ms = queryNumber(q, 'ms', MAX_MS);
