@@ -136,7 +136,7 @@ static double session_hz(const char *dir)
 	if (session_meta_read(dir, &j, NULL, 0) < 0 || !j)
 		return hz;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "options"), "hz");
-	if (cJSON_IsNumber(v) && v->valuedouble > 0)
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 1e6) /* else not ours: the default */
 		hz = v->valuedouble;
 	cJSON_Delete(j);
 	return hz;
@@ -184,7 +184,7 @@ static int pprof_sampled(const char *dir, int key, FILE *out, char *note, size_t
 	int rc = sampled_load(&sp, dir, err, errlen);
 
 	if (rc < 0)
-		return rc;
+		return -ENOENT; /* unreadable samples: cpu.folded may still serve */
 	/* The loops' threads, when the agent recorded them (a probes-only session has none). */
 	memset(&sum, 0, sizeof(sum));
 	if (analyze_session(dir, &s, &sum, key == PROFILE_BLOCKED ? &made : NULL, why, sizeof(why)) == 0) {
@@ -214,7 +214,8 @@ static int pprof_sampled(const char *dir, int key, FILE *out, char *note, size_t
 	return rc;
 }
 
-/* pprof of the native heap: its four figures per stack, from the agent's records. */
+/* pprof of the native heap: its four figures per stack, from the agent's records. -ENOENT when the
+ * records cannot be read or hold no native heap (the caller falls back to the folded files). */
 static int pprof_heap(const char *dir, int key, FILE *out, char *note, size_t notelen, char *err, size_t errlen)
 {
 	struct session s;
@@ -225,19 +226,12 @@ static int pprof_heap(const char *dir, int key, FILE *out, char *note, size_t no
 	int rc;
 
 	memset(&sum, 0, sizeof(sum));
-	if ((rc = analyze_session(dir, &s, &sum, &made, err, errlen)) < 0) {
-		analysis_profiles_free(&made);
-		return rc;
+	if (analyze_session(dir, &s, &sum, &made, err, errlen) < 0 || !made.native) {
+		analysis_profiles_free(&made); /* no records to read: the folded files may still serve */
+		return -ENOENT;
 	}
 	summary_free(&sum);
 	session_free(&s);
-	if (!made.native) {
-		snprintf(err, errlen, "the %s profile is not in this session: no native heap samples in this session "
-				      "(loopscope run --heap samples native allocations)",
-			 profile_keys[key]);
-		analysis_profiles_free(&made);
-		return -ENOENT;
-	}
 	const struct folded *v[4] = {&made.native_alloc_objects, &made.native_alloc, &made.native_live_objects,
 				     &made.native_live};
 	snprintf(comment, sizeof(comment), "loopscope: the native heap of %s, from the agent's native_heap records", dir);
@@ -311,8 +305,11 @@ int report_export(const char *dir, enum report_format format, const char *profil
 		if (rc != -ENOENT)
 			return rc;
 	}
-	if (format == REPORT_PPROF && key >= 0 && profile_units[key] == UNIT_BYTES)
-		return pprof_heap(dir, key, out, note, notelen, err, errlen);
+	if (format == REPORT_PPROF && key >= 0 && profile_units[key] == UNIT_BYTES) {
+		rc = pprof_heap(dir, key, out, note, notelen, err, errlen);
+		if (rc != -ENOENT)
+			return rc;
+	}
 	/* Otherwise the profiles as the report reads them (the watchdog's stacks when there is no
 	 * blocked.folded, the native heap's when there is no native-live.folded: those need the session
 	 * analyzed). */

@@ -14,7 +14,7 @@
 
 #define MAX_DEPTH 4096
 /* Mapping i (from 1) covers [i << MAPPING_SHIFT, (i + 1) << MAPPING_SHIFT): a module's window, where
- * a location's address is the window's start plus its ELF virtual address (docs/fleet.md). */
+ * a location's address is the window's start plus its offset in the module's file (docs/fleet.md). */
 #define MAPPING_SHIFT 40
 
 /* Profile, ValueType, Sample, Label, Location, Line, Function: their fields' numbers. */
@@ -156,7 +156,7 @@ static uint64_t mapping_of(struct pprof *pp, const struct ft_entry *e, uint32_t 
 {
 	if (!*e->build_id || e->offset >= (1ull << MAPPING_SHIFT) || (e->module[0] != '/' && e->module[0] != '['))
 		return 0;
-	size_t key = (size_t)str(&pp->st, e->module);
+	size_t key = (size_t)str(&pp->st, e->build_id); /* one build, one mapping (two files at a path: two) */
 	if (key >= *cap) {
 		size_t ncap = key * 2 + 64;
 		*map = xrealloc(*map, ncap * sizeof(**map));
@@ -171,8 +171,8 @@ static uint64_t mapping_of(struct pprof *pp, const struct ft_entry *e, uint32_t 
 		pb_uint(&pp->sub, M_MEMORY_START, id << MAPPING_SHIFT);
 		pb_uint(&pp->sub, M_MEMORY_LIMIT, (id + 1) << MAPPING_SHIFT);
 		pb_uint(&pp->sub, M_FILE_OFFSET, 0);
-		pb_int(&pp->sub, M_FILENAME, (int64_t)key);
-		pb_int(&pp->sub, M_BUILD_ID, str(&pp->st, e->build_id));
+		pb_int(&pp->sub, M_FILENAME, str(&pp->st, e->module));
+		pb_int(&pp->sub, M_BUILD_ID, (int64_t)key);
 		pb_uint(&pp->sub, M_HAS_FUNCTIONS, 1);
 		pb_message(&pp->prof, P_MAPPING, &pp->sub);
 	}
@@ -269,11 +269,17 @@ static uint64_t period_of(double period_ns)
 	return period_ns > 0 ? (uint64_t)(period_ns + 0.5) : 0;
 }
 
+/* A native heap profile read from its folded file has its bytes only. */
+static const struct kind folded_bytes[2] = {
+	{{"inuse_space"}, {"bytes"}, 1, "space", "bytes", "process"},
+	{{"alloc_space"}, {"bytes"}, 1, "space", "bytes", "process"},
+};
+
 int pprof_write_tree(FILE *out, const struct frametab *ft, const struct profile *p, int key, double period_ns,
 		     const char *comment)
 {
 	const struct calltree *t = &p->tree;
-	const struct kind *k = &kinds[key];
+	const struct kind *k = key == PROFILE_HEAP ? &folded_bytes[0] : key == PROFILE_ALLOC ? &folded_bytes[1] : &kinds[key];
 	uint32_t *path = xmalloc(MAX_DEPTH * sizeof(*path));
 	uint64_t period = period_of(period_ns);
 	struct pprof pp;

@@ -18,7 +18,7 @@ struct ft_entry {
 	const char *name; /* the function: for JavaScript without location and tier; kernel without _[k] */
 	const char *location, *module, *package; /* "" when unknown */
 	const char *build_id; /* the module's GNU build-id (hex) when offset is an address in it, else "" */
-	uint64_t offset;      /* an ELF virtual address in module of the function (frames.jsonl's) */
+	uint64_t offset;      /* an offset in the module's file of the function's code (frames.jsonl's) */
 	uint32_t len;     /* of text */
 	uint32_t hash;
 	uint8_t kind;     /* enum frame_kind */

@@ -131,7 +131,7 @@ void frame_table_add(struct frame_table *t, const char *text, const struct frame
 					      .location = (char *)f->location,
 					      .package = (char *)f->package,
 					      .build_id = (char *)f->build_id,
-					      .offset = f->offset,
+					      .offset = f->file_offset,
 					      .kind = f->kind,
 					      .tier = {f->tier, 0}});
 }
@@ -166,7 +166,8 @@ int frames_read(const char *path, void (*fn)(const struct frame_info *fi, void *
 				fi.tier[0] = tier[0];
 			/* A build-id in hex, with the offset it makes sense of ("0x..."); neither else. */
 			char *id = get_str(o, "build_id"), *off = get_str(o, "offset"), *end;
-			if (id && *id && strlen(id) % 2 == 0 && strspn(id, "0123456789abcdef") == strlen(id) && off &&
+			if (id && *id && strlen(id) % 2 == 0 && strlen(id) <= 128 && /* GNU build-ids: 20 bytes, 64 at most */
+			    strspn(id, "0123456789abcdef") == strlen(id) && off &&
 			    !strncmp(off, "0x", 2) && off[2]) {
 				errno = 0;
 				fi.offset = strtoull(off + 2, &end, 16);

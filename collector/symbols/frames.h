@@ -51,7 +51,7 @@ struct frame_info {
 	char *text; /* as in the folded files */
 	char *name, *module, *location, *package; /* NULL when absent */
 	char *build_id;  /* the module's GNU build-id (hex) when offset is an address in that ELF file */
-	uint64_t offset; /* the ELF virtual address of the first sample named so (0 without build_id) */
+	uint64_t offset; /* the file offset in it of the first sample named so (0 without build_id) */
 	enum frame_kind kind;
 	char tier[2]; /* V8's tier mark as written ("" when not JS) */
 };

@@ -227,7 +227,7 @@ static bool jit_lookup(struct proc_syms *p, uint64_t a, struct frame *out)
 
 static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, struct frame *out)
 {
-	uint64_t file_off = a - m->start + m->pgoff, vaddr, start;
+	uint64_t file_off = a - m->start + m->pgoff, in_file = file_off, vaddr, start;
 	const char *build_id = NULL; /* when file_off became the ELF vaddr */
 	bool v8 = false;
 
@@ -240,6 +240,7 @@ static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 				out->module = m->path;
 				out->offset = vaddr;
 				out->build_id = build_id;
+				out->file_offset = in_file;
 				out->kind = v8 ? FRAME_V8 : FRAME_NATIVE;
 				return 0;
 			}
@@ -254,6 +255,7 @@ static int lookup_file(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 	out->module = m->path;
 	out->offset = file_off;
 	out->build_id = build_id;
+	out->file_offset = in_file;
 	out->kind = v8 ? FRAME_V8 : FRAME_NATIVE;
 	return -ENOENT;
 }
@@ -272,6 +274,7 @@ static int lookup_vdso(struct proc_syms *p, struct proc_map *m, uint64_t a, stru
 		return -ENOENT;
 	out->offset = vaddr;
 	out->build_id = elf_file_build_id(f);
+	out->file_offset = a - m->start + m->pgoff;
 	out->name = elf_file_symbol(f, vaddr, &start);
 	return out->name ? 0 : -ENOENT;
 }

@@ -61,6 +61,8 @@ struct frame {
 	const char *package;  /* node_modules package for FRAME_JS_DEP (scoped: "@scope/name"), else NULL */
 	const char *build_id; /* the module's GNU build-id in hex when offset is relative to that ELF file
 	                         (its code, named or not, and the vDSO's), else NULL */
+	uint64_t file_offset; /* with build_id: the address's offset in that file (what pprof and
+	                         debuginfod-style symbolizers take; offset is the ELF virtual address) */
 	char tier;            /* V8 tier: '~' interpreted, '^' baseline (sparkplug), '+' maglev, '*' turbofan;
 	                         0 when not JS */
 	enum frame_kind kind;

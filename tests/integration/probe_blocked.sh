@@ -9,6 +9,11 @@
 # (Atomics.wait). Expected: the blocked profile is the agent's watchdog stacks alone, none of the CPU
 # samples at the blocks' edges (blocked.folded's total is the loop's watchdog stacks, with no
 # blocked_profile samples), and its pprof export is written from it (thread label, no loop label).
+# The same session's cpu pprof: Debian's node is a non-PIE executable whose code segment's virtual
+# addresses are not its file offsets; every location pprof puts in /usr/bin/node's mapping, named by
+# a function of node's symbol table, has an address that (minus the mapping's start, as a file
+# offset, through readelf -l's segments) falls inside that function (readelf -sW -C) — at least 5
+# of them, and all.
 . tests/lib.sh
 
 cat >"$T/load.sh" <<'SH'
@@ -65,3 +70,38 @@ echo "  node /sleep: blocked.folded $total stacks, the watchdog's $stacks"
 "$LOOPSCOPE" report "$T/n" --format pprof --profile blocked -o "$T/n.pb.gz" 2>"$T/pprof.err" || fail "pprof: $(cat "$T/pprof.err")"
 HOME="$T" GOCACHE="$T/gocache" go tool pprof -raw "$T/n.pb.gz" >"$T/n.raw" 2>/dev/null || fail "go tool pprof -raw (node)"
 grep -q "thread:\[" "$T/n.raw" && ! grep -q "loop:\[" "$T/n.raw" || fail "node /sleep pprof labels: $(grep -m2 ':\[' "$T/n.raw")"
+
+"$LOOPSCOPE" report "$T/n" --format pprof --profile cpu -o "$T/ncpu.pb.gz" 2>"$T/pprof.err" || fail "cpu pprof: $(cat "$T/pprof.err")"
+HOME="$T" GOCACHE="$T/gocache" go tool pprof -raw "$T/ncpu.pb.gz" >"$T/ncpu.raw" 2>/dev/null || fail "go tool pprof -raw (node cpu)"
+node_exe=$(readlink -f "$(command -v node)")
+readelf -lW "$node_exe" >"$T/segments" && readelf -sW -C "$node_exe" >"$T/symbols" || fail "readelf $node_exe"
+python3 - "$T/ncpu.raw" "$T/segments" "$T/symbols" "$node_exe" <<'PY' >&2 || fail "node's pprof addresses"
+import collections, re, sys
+raw, segs, syms, exe = sys.argv[1:5]
+loads = [(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16))
+         for m in re.finditer(r"LOAD\s+(0x[0-9a-f]+) (0x[0-9a-f]+) 0x[0-9a-f]+ (0x[0-9a-f]+)", open(segs).read())]
+funcs = collections.defaultdict(list)
+for line in open(syms):
+    f = line.split(None, 7)
+    if len(f) == 8 and f[3] == "FUNC" and f[6] != "UND":
+        funcs[f[7].strip()].append((int(f[1], 16), int(f[2], 0)))
+text = open(raw).read()
+starts = {int(m.group(1)): (int(m.group(2), 16), m.group(3))
+          for m in re.finditer(r"^(\d+): (0x[0-9a-f]+)/0x[0-9a-f]+/0x0 (\S+)", text, re.M)}
+node_maps = [i for i, (_, f) in starts.items() if f == exe]
+assert node_maps, f"no mapping of {exe}: {starts}"
+checked = 0
+for m in re.finditer(r"^\s*\d+: (0x[0-9a-f]+) M=(\d+) (.*) " + re.escape(exe) + r":\d+ s=", text, re.M):
+    addr, mid, name = int(m.group(1), 16), int(m.group(2)), m.group(3)
+    if mid not in node_maps or name not in funcs:
+        continue
+    off = addr - starts[mid][0]
+    seg = [(o, v) for o, v, size in loads if o <= off < o + size]
+    assert seg, f"{name}: file offset {off:#x} in no segment"
+    vaddr = off - seg[0][0] + seg[0][1]
+    assert any(v <= vaddr < v + max(size, 1) for v, size in funcs[name]), \
+        f"{name}: file offset {off:#x} is vaddr {vaddr:#x}, outside {[(hex(v), size) for v, size in funcs[name]]}"
+    checked += 1
+assert checked >= 5, f"only {checked} locations of {exe} named by its symbol table"
+print(f"  node cpu pprof: {checked} locations in {exe}'s mapping, each address inside its function")
+PY

@@ -22,6 +22,8 @@
 #   - labels (cpu): every sample has thread, pid and tid; the samples of uvleak's main thread (tid =
 #     the pid the session recorded) have loop=main, and `-tagfocus=loop=main` keeps at least half
 #     of all samples (the server's one thread, its loop, is where the CPU goes); heap: process;
+#   - from a directory without the agent's records and with cpu-samples.bin damaged, heap is read
+#     from native-live.folded (inuse_space, top leak_session) and cpu from cpu.folded;
 #   - to a terminal, the binary is refused with a one-line error (exit 2).
 . tests/lib.sh
 command -v wrk >/dev/null || skip "wrk is not installed (Debian package wrk; make deps installs it)"
@@ -155,6 +157,22 @@ for p, fn, size, objects, space in (("heap", "leak_session", 4096, 2, 3), ("allo
     assert obj > 0 and abs(obj * size - byt) <= 0.001 * byt, f"{p}: {fn} {obj} objects x {size} against {byt} bytes"
     print(f"  {p}: {fn} {obj} objects x {size} = {obj * size} against {byt} bytes")
 PY
+
+# Without the agent's records (a directory holding the folded files only) the heap profile comes
+# from native-live.folded: inuse_space alone, the same top; with cpu-samples.bin damaged (1 byte),
+# the cpu profile comes from cpu.folded.
+mkdir "$T/f"
+cp "$T/s/native-live.folded" "$T/s/cpu.folded" "$T/s/frames.jsonl" "$T/s/session.json" "$T/f/"
+head -c 1 "$T/s/cpu-samples.bin" >"$T/f/cpu-samples.bin"
+for p in heap cpu; do
+	"$LOOPSCOPE" report "$T/f" --format pprof --profile "$p" -o "$T/f-$p.pb.gz" 2>"$T/f.err" ||
+		fail "$p from its folded file: $(cat "$T/f.err")"
+	go tool pprof -top -nodecount=1 "$T/f-$p.pb.gz" >"$T/f-$p.top" 2>/dev/null || fail "$p from its folded file: go tool pprof"
+done
+grep -q "^Type: inuse_space" "$T/f-heap.top" && grep -q "leak_session$" "$T/f-heap.top" ||
+	fail "heap from native-live.folded: $(cat "$T/f-heap.top")"
+grep -q "^Type: cpu" "$T/f-cpu.top" || fail "cpu from cpu.folded: $(cat "$T/f-cpu.top")"
+note "from the folded files alone: heap $(grep -m1 'leak_session' "$T/f-heap.top" | awk '{print $1}') in leak_session; cpu $(grep -o 'of [0-9.]*[a-z]* total' "$T/f-cpu.top")"
 
 # A terminal gets no binary.
 script -qec "$LOOPSCOPE report $T/s --format pprof --profile cpu" /dev/null >"$T/tty.out" 2>&1

@@ -3,8 +3,8 @@
  * 08 96 01); CRC-32's check value (0xCBF43926 for "123456789"); a gzip stream of stored blocks,
  * parsed back: header, blocks of at most 65 535 bytes with LEN and NLEN, the data whole, CRC-32 and
  * ISIZE. A native heap profile written and decoded again: its four values per stack, the union of
- * the four profiles' stacks, one mapping per module with a build-id (a malformed build-id or offset
- * in frames.jsonl gives none), addresses inside it, the process label, the default sample type.
+ * the four profiles' stacks, one mapping per build-id (two builds at one path: two; a malformed
+ * build-id or offset in frames.jsonl gives none), addresses inside it, the process label, the default sample type.
  * go tool pprof reads whole files in tests/integration/report_pprof.sh. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,6 +277,8 @@ static void test_heap_profile(void **state)
 	      "\"offset\":\"0x10\"}\n"
 	      "{\"frame\":\"nooff\",\"kind\":\"native\",\"module\":\"/lib/y.so\",\"build_id\":\"ab\","
 	      "\"offset\":\"16\"}\n"
+	      "{\"frame\":\"newer\",\"kind\":\"native\",\"module\":\"/usr/bin/app\",\"build_id\":\"ee02\","
+	      "\"offset\":\"0x20\"}\n"
 	      "{\"frame\":\"js /app/x.js:3:5\",\"name\":\"js\",\"kind\":\"app\",\"module\":\"/app/x.js\","
 	      "\"location\":\"/app/x.js:3:5\"}\n",
 	      fj);
@@ -290,6 +292,7 @@ static void test_heap_profile(void **state)
 	folded_add(&v[0], "app;main;nooff", 100);
 	folded_add(&v[1], "app;main;nooff", 6553600);
 	folded_add(&v[3], "app;evil;js /app/x.js:3:5", 7); /* live only: in the union all the same */
+	folded_add(&v[0], "app;newer", 1); /* another build of /usr/bin/app (replaced while it ran) */
 	const struct folded *vp[4] = {&v[0], &v[1], &v[2], &v[3]};
 
 	struct frametab ft;
@@ -304,8 +307,8 @@ static void test_heap_profile(void **state)
 	decode(pb, len, &d);
 
 	assert_string_equal(string_at(&d, d.default_type), "inuse_space");
-	/* One mapping: /usr/bin/app's; "<script>" and an offset without 0x make none. */
-	assert_int_equal(d.nmappings, 1);
+	/* Two mappings, one per build of /usr/bin/app; "<script>" and an offset without 0x make none. */
+	assert_int_equal(d.nmappings, 2);
 	const struct field *m = &d.mappings[0];
 	assert_int_equal(get_uint(m->buf, m->len, 1), 1);
 	assert_int_equal(get_uint(m->buf, m->len, 2), 1ull << 40);
@@ -314,15 +317,28 @@ static void test_heap_profile(void **state)
 	assert_string_equal(string_at(&d, get_uint(m->buf, m->len, 6)), "abcd01");
 	assert_int_equal(get_uint(m->buf, m->len, 7), 1);
 
-	assert_int_equal(d.nsamples, 3);
+	const struct field *m2 = &d.mappings[1];
+	assert_string_equal(string_at(&d, get_uint(m2->buf, m2->len, 5)), "/usr/bin/app");
+	assert_string_equal(string_at(&d, get_uint(m2->buf, m2->len, 6)), "ee02");
+	assert_int_equal(get_uint(m2->buf, m2->len, 2), 2ull << 40);
+
+	assert_int_equal(d.nsamples, 4);
 	unsigned seen = 0;
 	for (size_t i = 0; i < d.nsamples; i++) {
 		uint64_t ids[8], vals[8];
 		size_t n = get_packed(&d.samples[i], 1, ids, 8), nv = get_packed(&d.samples[i], 2, vals, 8);
 		assert_int_equal(nv, 4);
-		assert_int_equal(n, 2); /* the root is a label */
 		const struct field *leaf, *caller;
-		const char *name = location_name(&d, ids[0], &leaf), *up = location_name(&d, ids[1], &caller);
+		const char *name = location_name(&d, ids[0], &leaf), *up;
+		if (!strcmp(name, "newer")) {
+			assert_int_equal(n, 1); /* the root is a label */
+			assert_int_equal(get_uint(leaf->buf, leaf->len, 2), 2);
+			assert_int_equal(get_uint(leaf->buf, leaf->len, 3), (2ull << 40) + 0x20);
+			seen |= 8;
+			continue;
+		}
+		assert_int_equal(n, 2); /* the root is a label */
+		up = location_name(&d, ids[1], &caller);
 		size_t llen;
 		const unsigned char *label = get_bytes(d.samples[i].buf, d.samples[i].len, 3, &llen);
 		assert_non_null(label);
@@ -352,7 +368,7 @@ static void test_heap_profile(void **state)
 			seen |= 4;
 		}
 	}
-	assert_int_equal(seen, 7);
+	assert_int_equal(seen, 15);
 
 	for (size_t i = 0; i < d.nstrings; i++)
 		free(d.strings[i]);
