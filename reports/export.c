@@ -169,6 +169,34 @@ static int export_sampled(const char *dir, enum report_format format, FILE *out,
 	return 0;
 }
 
+/* The loops of DIR/summary.json (pid, tid, main), or NULL when it cannot be read. */
+static struct pprof_loop *summary_loops(const char *dir, size_t *n)
+{
+	char path[PATH_MAX], *text, why[256];
+	size_t len;
+	struct pprof_loop *loops = NULL;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	if (read_file_limit(path, 64 << 20, &text, &len, why, sizeof(why)) < 0)
+		return NULL;
+	cJSON *j = cJSON_ParseWithLength(text, len), *l;
+	free(text);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "loops");
+	if (cJSON_IsArray(arr)) {
+		loops = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*loops));
+		cJSON_ArrayForEach(l, arr) {
+			const cJSON *pid = cJSON_GetObjectItemCaseSensitive(l, "pid"),
+				    *tid = cJSON_GetObjectItemCaseSensitive(l, "tid");
+			if (cJSON_IsNumber(pid) && cJSON_IsNumber(tid))
+				loops[(*n)++] = (struct pprof_loop){pid->valueint, tid->valueint,
+								    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "main"))};
+		}
+	}
+	cJSON_Delete(j);
+	return loops;
+}
+
 /* pprof of CPU samples themselves, threads and loops labelled: all of them (cpu), or those inside
  * blocks (blocked) when every stack of that profile is a sample. -ENOENT without cpu-samples.bin, or
  * for a blocked profile that holds watchdog stacks (the caller writes it from the folded stacks). */
@@ -185,9 +213,13 @@ static int pprof_sampled(const char *dir, int key, FILE *out, char *note, size_t
 
 	if (rc < 0)
 		return -ENOENT; /* unreadable samples: cpu.folded may still serve */
-	/* The loops' threads, when the agent recorded them (a probes-only session has none). */
+	/* The loops' threads, when the agent recorded them (a probes-only session has none): from
+	 * summary.json, or from the analysis the blocked profile needs anyway (which would load the
+	 * samples a second time for cpu alone). */
 	memset(&sum, 0, sizeof(sum));
-	if (analyze_session(dir, &s, &sum, key == PROFILE_BLOCKED ? &made : NULL, why, sizeof(why)) == 0) {
+	if (key == PROFILE_CPU)
+		loops = summary_loops(dir, &nloops);
+	if (!loops && analyze_session(dir, &s, &sum, key == PROFILE_BLOCKED ? &made : NULL, why, sizeof(why)) == 0) {
 		loops = xcalloc(sum.nloops ? sum.nloops : 1, sizeof(*loops));
 		for (unsigned i = 0; i < sum.nloops; i++)
 			loops[nloops++] = (struct pprof_loop){sum.loops[i].pid, sum.loops[i].tid, sum.loops[i].main};
